@@ -1,0 +1,22 @@
+//! Inventory's tables (sea-orm entities), migrations and queries.
+
+pub mod m20261122_000100_create_inventory_tables;
+pub mod product;
+pub mod queries;
+pub mod reservation;
+pub mod stock_level;
+pub mod stock_movement;
+
+use sea_orm_migration::{MigrationTrait, MigratorTrait};
+
+/// Inventory's migrations, platform tables first.
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(backorder_platform::store::m20261122_000001_create_platform_tables::Migration),
+            Box::new(m20261122_000100_create_inventory_tables::Migration),
+        ]
+    }
+}

@@ -1,0 +1,30 @@
+//! Quantities of one SKU in one warehouse. Every change to a SKU's stock or
+//! reservations first locks this row, which serialises them per SKU.
+
+use sea_orm::entity::prelude::*;
+
+/// Row of `stock_level`.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "stock_level")]
+pub struct Model {
+    /// SKU.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub sku: String,
+    /// Warehouse code.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub warehouse: String,
+    /// On hand.
+    pub on_hand: i64,
+    /// Reserved.
+    pub reserved: i64,
+    /// Backordered (waiting).
+    pub backordered: i64,
+    /// Unix ms.
+    pub updated_at: i64,
+}
+
+/// No relations.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,21 @@
+//! Notification's tables (sea-orm entities), migrations and queries.
+
+pub mod customer;
+pub mod delivery;
+pub mod m20261122_000400_create_notification_tables;
+pub mod notification;
+pub mod queries;
+
+use sea_orm_migration::{MigrationTrait, MigratorTrait};
+
+/// Notification's migrations, platform tables first.
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(backorder_platform::store::m20261122_000001_create_platform_tables::Migration),
+            Box::new(m20261122_000400_create_notification_tables::Migration),
+        ]
+    }
+}

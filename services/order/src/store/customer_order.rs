@@ -1,0 +1,34 @@
+//! A customer order.
+
+use sea_orm::entity::prelude::*;
+
+/// Row of `customer_order`.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "customer_order")]
+pub struct Model {
+    /// Order id (UUID v7).
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    /// `request_id` of the PlaceOrder that created it; a retry resumes it.
+    pub request_id: String,
+    /// Customer id.
+    pub customer_id: String,
+    /// Order status code.
+    pub status: i32,
+    /// Whether the customer accepts backorders.
+    pub accept_backorders: bool,
+    /// Ship policy code.
+    pub ship_policy: i32,
+    /// `traceparent` of the sale.
+    pub trace_context: Option<String>,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms.
+    pub updated_at: i64,
+}
+
+/// No relations.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

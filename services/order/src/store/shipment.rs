@@ -1,0 +1,30 @@
+//! A parcel.
+
+use sea_orm::entity::prelude::*;
+
+/// Row of `shipment`.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "shipment")]
+pub struct Model {
+    /// Shipment id (UUID v7).
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    /// Order id.
+    pub order_id: String,
+    /// Carrier's tracking number.
+    pub tracking_number: String,
+    /// Carrier.
+    pub carrier: String,
+    /// Status code (1 shipped, 2 delivered).
+    pub status: i32,
+    /// Unix ms.
+    pub shipped_at: i64,
+    /// Unix ms.
+    pub delivered_at: Option<i64>,
+}
+
+/// No relations.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,36 @@
+//! Backorder demand of one order line, and the purchase order carrying it.
+
+use sea_orm::entity::prelude::*;
+
+/// Row of `demand`.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "demand")]
+pub struct Model {
+    /// Demand id: the inventory reservation that is short.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    /// SKU.
+    pub sku: String,
+    /// Units short.
+    pub quantity: i64,
+    /// Order id.
+    pub order_id: String,
+    /// Order line id.
+    pub line_id: String,
+    /// Purchase order carrying it; unset while no supplier supplies the SKU.
+    pub purchase_order_id: Option<String>,
+    /// Expected arrival (Unix ms); unset while unsourced.
+    pub eta: Option<i64>,
+    /// Whether the line was cancelled.
+    pub released: bool,
+    /// `traceparent` of the work that raised it, so later work joins its trace.
+    pub trace_context: Option<String>,
+    /// Unix ms.
+    pub created_at: i64,
+}
+
+/// No relations.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,31 @@
+//! A purchase order to one supplier. At most one draft per supplier (the
+//! partial unique index `purchase_order_one_draft`).
+
+use sea_orm::entity::prelude::*;
+
+/// Row of `purchase_order`.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "purchase_order")]
+pub struct Model {
+    /// Purchase order id (UUID v7); descending ids are newest first.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    /// Supplier id.
+    pub supplier_id: String,
+    /// Status code (see `domain::PoStatus`; the proto enum number).
+    pub status: i32,
+    /// Date the supplier promised (Unix ms); unset until acknowledged.
+    pub promised_at: Option<i64>,
+    /// When it was submitted (Unix ms); unset for drafts.
+    pub submitted_at: Option<i64>,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms.
+    pub updated_at: i64,
+}
+
+/// No relations.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,49 @@
+//! Client-side balancing over every address a DNS name resolves to.
+//!
+//! gRPC keeps one HTTP/2 connection per channel, so a ClusterIP Service pins
+//! a caller to one pod. Peers are addressed as `dns:///name:port` of a
+//! headless Service instead: each pod's address becomes an endpoint of one
+//! balanced channel, re-resolved every few seconds as pods come and go.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tonic::transport::Channel;
+use tonic::transport::channel::Change;
+
+const RESOLVE_EVERY: Duration = Duration::from_secs(10);
+
+pub(crate) fn dns_balanced_channel(target: &str) -> Result<Channel, tonic::transport::Error> {
+    let (channel, changes) = Channel::balance_channel::<SocketAddr>(64);
+    let target = target.to_owned();
+    tokio::spawn(async move {
+        let mut known: HashSet<SocketAddr> = HashSet::new();
+        loop {
+            match tokio::net::lookup_host(target.as_str()).await {
+                Ok(addrs) => {
+                    let current: HashSet<SocketAddr> = addrs.collect();
+                    for gone in known.difference(&current) {
+                        if changes.send(Change::Remove(*gone)).await.is_err() {
+                            return;
+                        }
+                    }
+                    for new in current.difference(&known) {
+                        match crate::grpc::endpoint(&format!("http://{new}")) {
+                            Ok(endpoint) => {
+                                if changes.send(Change::Insert(*new, endpoint)).await.is_err() {
+                                    return;
+                                }
+                            }
+                            Err(error) => tracing::warn!(%error, addr = %new, "bad peer address"),
+                        }
+                    }
+                    known = current;
+                }
+                Err(error) => tracing::warn!(%error, %target, "resolving peer failed"),
+            }
+            tokio::time::sleep(RESOLVE_EVERY).await;
+        }
+    });
+    Ok(channel)
+}

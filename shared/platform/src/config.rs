@@ -1,0 +1,221 @@
+//! Configuration, loaded the same way by every service: built-in defaults,
+//! then an optional TOML file, then `BACKORDER__SECTION__KEY` environment
+//! variables (for example `BACKORDER__DATABASE__URL`).
+
+use std::path::PathBuf;
+
+use config::{Config, Environment, File, FileFormat};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// Where the gRPC server listens.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    /// Interface to bind; `0.0.0.0` binds all (what a container needs).
+    pub host: String,
+    /// Port; 0 picks a free one (tests).
+    pub port: u16,
+    /// Seconds to let in-flight calls finish after SIGTERM.
+    pub drain_seconds: u64,
+}
+
+/// The service's own database.
+#[derive(Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// `sqlite://path?mode=rwc` or `postgres://user:pass@host/db`.
+    pub url: String,
+    /// Optional file holding the password (a mounted Kubernetes secret);
+    /// replaces the password of `url` when set.
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+    /// Pool size for PostgreSQL (SQLite always uses one writer).
+    pub max_connections: u32,
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    // The URL may carry a password: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scheme = self.url.split(':').next().unwrap_or("");
+        f.debug_struct("DatabaseSettings")
+            .field("url", &format!("{scheme}://[redacted]"))
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line (for Kubernetes log pipelines).
+    Json,
+}
+
+/// Logs and traces.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TelemetrySettings {
+    /// `text` or `json`.
+    pub log_format: LogFormat,
+    /// Default filter when `RUST_LOG` is unset (e.g. `info`).
+    pub log_level: String,
+    /// OTLP/gRPC collector, e.g. `http://127.0.0.1:4317`. Falls back to
+    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` / `OTEL_EXPORTER_OTLP_ENDPOINT`;
+    /// with none, nothing is exported.
+    #[serde(default)]
+    pub otlp_endpoint: Option<String>,
+    /// Share of new traces to keep, 0.0 to 1.0 (parent-based: a call that
+    /// arrives sampled stays sampled). Unset: `OTEL_TRACES_SAMPLER` /
+    /// `OTEL_TRACES_SAMPLER_ARG`, else every trace.
+    #[serde(default)]
+    pub sample_ratio: Option<f64>,
+}
+
+/// The transactional outbox relay.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OutboxSettings {
+    /// Fallback poll interval; the relay is normally woken on commit.
+    pub poll_interval_ms: u64,
+    /// Messages claimed per round.
+    pub batch_size: u64,
+    /// First retry delay; doubles per failed attempt.
+    pub initial_backoff_ms: u64,
+    /// Longest delay between attempts.
+    pub max_backoff_ms: u64,
+    /// How long a claim protects a message from other replicas.
+    pub lease_ms: i64,
+    /// Deadline of one delivery call.
+    pub call_timeout_ms: u64,
+}
+
+/// The sections every service has.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CommonSettings {
+    /// gRPC server.
+    pub server: ServerSettings,
+    /// Database.
+    pub database: DatabaseSettings,
+    /// Logs and traces.
+    pub telemetry: TelemetrySettings,
+    /// Outbox relay.
+    pub outbox: OutboxSettings,
+}
+
+/// Errors while loading configuration.
+pub type ConfigError = config::ConfigError;
+
+/// Loads `T` for `service`: platform defaults, the service's `defaults`
+/// (pairs of dotted key and value), then the file named by
+/// `BACKORDER_CONFIG_FILE` or `config/<service>.toml` if present, then the
+/// environment (`BACKORDER__SERVER__PORT=6000`).
+pub fn load<T: DeserializeOwned>(
+    service: &str,
+    default_port: u16,
+    defaults: &[(&str, &str)],
+) -> Result<T, ConfigError> {
+    sources(service, default_port, defaults)?.try_deserialize()
+}
+
+/// Loads the sections every service has and the service's own sections
+/// `S` (peers, channels...) from the same sources, read once.
+pub fn load_service<S: DeserializeOwned>(
+    service: &str,
+    default_port: u16,
+    defaults: &[(&str, &str)],
+) -> Result<(CommonSettings, S), ConfigError> {
+    let config = sources(service, default_port, defaults)?;
+    Ok((config.clone().try_deserialize()?, config.try_deserialize()?))
+}
+
+fn sources(
+    service: &str,
+    default_port: u16,
+    defaults: &[(&str, &str)],
+) -> Result<Config, ConfigError> {
+    let mut builder = Config::builder()
+        .set_default("server.host", "0.0.0.0")?
+        .set_default("server.port", i64::from(default_port))?
+        .set_default("server.drain_seconds", 0)?
+        .set_default(
+            "database.url",
+            format!("sqlite://data/{service}.db?mode=rwc"),
+        )?
+        .set_default("database.max_connections", 10)?
+        .set_default("telemetry.log_format", "text")?
+        .set_default("telemetry.log_level", "info")?
+        .set_default("outbox.poll_interval_ms", 1000)?
+        .set_default("outbox.batch_size", 100)?
+        .set_default("outbox.initial_backoff_ms", 100)?
+        .set_default("outbox.max_backoff_ms", 30_000)?
+        .set_default("outbox.lease_ms", 30_000)?
+        .set_default("outbox.call_timeout_ms", 5_000)?;
+    for (key, value) in defaults {
+        builder = builder.set_default(*key, *value)?;
+    }
+    let file =
+        std::env::var("BACKORDER_CONFIG_FILE").unwrap_or_else(|_| format!("config/{service}.toml"));
+    builder
+        .add_source(File::new(&file, FileFormat::Toml).required(false))
+        .add_source(
+            Environment::with_prefix("BACKORDER")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true),
+        )
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    struct Probe {
+        server: ServerSettings,
+        database: DatabaseSettings,
+        peers: Peers,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Peers {
+        order: String,
+    }
+
+    #[test]
+    fn defaults_apply_and_service_defaults_add_keys() {
+        let probe: Probe = load(
+            "probe-defaults",
+            50099,
+            &[("peers.order", "http://127.0.0.1:50052")],
+        )
+        .expect("config loads");
+        assert_eq!(probe.server.port, 50099);
+        assert_eq!(probe.server.host, "0.0.0.0");
+        assert!(
+            probe
+                .database
+                .url
+                .starts_with("sqlite://data/probe-defaults.db")
+        );
+        assert_eq!(probe.peers.order, "http://127.0.0.1:50052");
+        assert!(!format!("{:?}", probe.database).contains("data/"));
+    }
+
+    #[test]
+    fn a_service_gets_the_common_sections_and_its_own_from_one_read() {
+        #[derive(Debug, Deserialize)]
+        struct Own {
+            peers: Peers,
+        }
+        let (common, own): (CommonSettings, Own) = load_service(
+            "probe-service",
+            50098,
+            &[("peers.order", "http://10.0.0.7:50052")],
+        )
+        .expect("config loads");
+        assert_eq!(common.server.port, 50098);
+        assert_eq!(common.outbox.batch_size, 100);
+        assert_eq!(own.peers.order, "http://10.0.0.7:50052");
+    }
+}

@@ -1,0 +1,99 @@
+//! The service's own database: SQLite file by default, PostgreSQL by URL.
+//! Connections are lazy so the server (and its health service) can start
+//! before the database answers; migrations then run under a lock so several
+//! replicas starting together migrate once.
+
+use std::time::Duration;
+
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr,
+    TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+
+use crate::config::DatabaseSettings;
+
+/// Arbitrary key of the PostgreSQL advisory lock that serialises migrations.
+const MIGRATION_LOCK_KEY: i64 = 0x6261_636b_6f72_6472;
+
+/// Opens a lazy connection pool for `settings`.
+pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(settings.url.clone());
+    options
+        .connect_lazy(true)
+        .sqlx_logging(false)
+        // Spans name the statement kind only; SQL text stays out of traces.
+        .record_stmt_in_spans(false)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_timeout(Duration::from_secs(5));
+    if settings.url.starts_with("sqlite:") {
+        ensure_sqlite_directory(&settings.url);
+        // One connection: SQLite has one writer anyway, and a single
+        // connection turns lock upgrades into plain queueing.
+        options.max_connections(1).min_connections(1);
+        options.map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    } else {
+        options.max_connections(settings.max_connections.max(1));
+        if let Some(path) = &settings.password_file {
+            let password = std::fs::read_to_string(path)
+                .map_err(|e| DbErr::Custom(format!("reading {}: {e}", path.display())))?;
+            let password = password.trim().to_owned();
+            options.map_sqlx_postgres_opts(move |o| o.password(&password));
+        }
+    }
+    Database::connect(options).await
+}
+
+fn ensure_sqlite_directory(url: &str) {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or("");
+    if path.is_empty() || path.contains(":memory:") {
+        return;
+    }
+    if let Some(parent) = std::path::Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        let _ = std::fs::create_dir_all(parent);
+    }
+}
+
+/// Applies pending migrations of `M`, once even when replicas race.
+pub async fn migrate<M: MigratorTrait>(db: &DatabaseConnection) -> Result<(), DbErr> {
+    match db.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            let txn = db.begin().await?;
+            txn.execute_unprepared(&format!(
+                "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
+            ))
+            .await?;
+            M::up(&txn, None).await?;
+            txn.commit().await
+        }
+        _ => M::up(db, None).await,
+    }
+}
+
+/// Retries [`migrate`] until it succeeds, backing off up to 5 s; the
+/// service reports `NOT_SERVING` meanwhile.
+pub async fn migrate_until_ready<M: MigratorTrait>(db: &DatabaseConnection) {
+    let mut delay = Duration::from_millis(100);
+    loop {
+        match migrate::<M>(db).await {
+            Ok(()) => return,
+            Err(error) => {
+                tracing::warn!(%error, retry_in_ms = delay.as_millis() as u64, "database not ready");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}

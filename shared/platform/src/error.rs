@@ -1,0 +1,305 @@
+//! One mapping from what went wrong to the gRPC status a caller can act on.
+//!
+//! Codes follow the gRPC litmus test: `INVALID_ARGUMENT` is wrong whatever the
+//! state, `FAILED_PRECONDITION` is wrong in this state, `ABORTED` is a
+//! concurrency conflict worth retrying, `UNAVAILABLE` means retry the call.
+//! Every status carries a `google.rpc.ErrorInfo`; bad input also carries a
+//! `google.rpc.BadRequest` and refused preconditions a `PreconditionFailure`.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use sea_orm::{DbErr, SqlErr};
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+static ERROR_DOMAIN: OnceLock<String> = OnceLock::new();
+
+/// Sets the `ErrorInfo.domain` of this process (for example
+/// `inventory.backorder`). Later calls are ignored.
+pub fn set_error_domain(service: &str) {
+    let _ = ERROR_DOMAIN.set(format!("{service}.backorder"));
+}
+
+fn error_domain() -> &'static str {
+    ERROR_DOMAIN
+        .get()
+        .map(String::as_str)
+        .unwrap_or("backorder")
+}
+
+/// One invalid request field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    /// Path of the field, e.g. `lines[2].quantity`.
+    pub field: String,
+    /// What is wrong and how to fix it.
+    pub description: String,
+}
+
+/// One precondition that does not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreconditionViolation {
+    /// Kind of precondition, UPPER_SNAKE_CASE (e.g. `STOCKOUT`).
+    pub kind: String,
+    /// What it is about (e.g. `sku:ABC-1`).
+    pub subject: String,
+    /// What is wrong.
+    pub description: String,
+}
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The request is malformed whatever the state.
+    #[error("invalid request: {}", describe_violations(.0))]
+    InvalidArgument(Vec<FieldViolation>),
+    /// A named resource does not exist.
+    #[error("{resource} {id} not found")]
+    NotFound {
+        /// Kind of resource, lower case (e.g. `product`).
+        resource: &'static str,
+        /// Its id as given.
+        id: String,
+    },
+    /// The request is valid but the system is not in a state to accept it.
+    #[error("{message}")]
+    FailedPrecondition {
+        /// UPPER_SNAKE_CASE reason.
+        reason: &'static str,
+        /// What to do about it.
+        message: String,
+        /// The failing preconditions.
+        violations: Vec<PreconditionViolation>,
+    },
+    /// The resource (or the request id) already exists.
+    #[error("{message}")]
+    AlreadyExists {
+        /// UPPER_SNAKE_CASE reason.
+        reason: &'static str,
+        /// What to do about it.
+        message: String,
+    },
+    /// A concurrent change won; retry the call.
+    #[error("{message}")]
+    Aborted {
+        /// UPPER_SNAKE_CASE reason.
+        reason: &'static str,
+        /// What happened.
+        message: String,
+    },
+    /// A dependency is down; retry the call (with the same request id).
+    #[error("{message}")]
+    Unavailable {
+        /// UPPER_SNAKE_CASE reason.
+        reason: &'static str,
+        /// What is unreachable.
+        message: String,
+    },
+    /// A bug or an unexpected failure; details are logged, not returned.
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// A peer's refusal passed on unchanged (its code, message and details
+    /// are what the caller must act on).
+    #[error("{}", .0.message())]
+    Upstream(Status),
+}
+
+fn describe_violations(violations: &[FieldViolation]) -> String {
+    violations
+        .iter()
+        .map(|v| format!("{}: {}", v.field, v.description))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl ServiceError {
+    /// A single invalid field.
+    pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Self::InvalidArgument(vec![FieldViolation {
+            field: field.into(),
+            description: description.into(),
+        }])
+    }
+
+    /// A resource that does not exist.
+    pub fn not_found(resource: &'static str, id: impl Into<String>) -> Self {
+        Self::NotFound {
+            resource,
+            id: id.into(),
+        }
+    }
+
+    /// A state that refuses the request, with no per-item detail.
+    pub fn precondition(reason: &'static str, message: impl Into<String>) -> Self {
+        Self::FailedPrecondition {
+            reason,
+            message: message.into(),
+            violations: Vec::new(),
+        }
+    }
+
+    /// The gRPC code of this error.
+    pub fn code(&self) -> Code {
+        match self {
+            Self::InvalidArgument(_) => Code::InvalidArgument,
+            Self::NotFound { .. } => Code::NotFound,
+            Self::FailedPrecondition { .. } => Code::FailedPrecondition,
+            Self::AlreadyExists { .. } => Code::AlreadyExists,
+            Self::Aborted { .. } => Code::Aborted,
+            Self::Unavailable { .. } => Code::Unavailable,
+            Self::Internal(_) => Code::Internal,
+            Self::Upstream(status) => status.code(),
+        }
+    }
+
+    fn reason(&self) -> String {
+        match self {
+            Self::InvalidArgument(_) => "INVALID_FIELD".to_owned(),
+            Self::NotFound { resource, .. } => {
+                format!("{}_NOT_FOUND", resource.to_uppercase().replace(' ', "_"))
+            }
+            Self::FailedPrecondition { reason, .. }
+            | Self::AlreadyExists { reason, .. }
+            | Self::Aborted { reason, .. }
+            | Self::Unavailable { reason, .. } => (*reason).to_owned(),
+            Self::Internal(_) | Self::Upstream(_) => "INTERNAL".to_owned(),
+        }
+    }
+}
+
+impl From<ServiceError> for Status {
+    fn from(error: ServiceError) -> Self {
+        if let ServiceError::Upstream(status) = error {
+            return status;
+        }
+        let mut metadata = HashMap::new();
+        let message = match &error {
+            ServiceError::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+                "internal error; it has been logged".to_owned()
+            }
+            other => other.to_string(),
+        };
+        if let ServiceError::NotFound { resource, id } = &error {
+            metadata.insert("resource".to_owned(), (*resource).to_owned());
+            metadata.insert("id".to_owned(), id.clone());
+        }
+        let mut details = ErrorDetails::with_error_info(error.reason(), error_domain(), metadata);
+        match &error {
+            ServiceError::InvalidArgument(violations) => {
+                for v in violations {
+                    details.add_bad_request_violation(v.field.clone(), v.description.clone());
+                }
+            }
+            ServiceError::FailedPrecondition { violations, .. } => {
+                for v in violations {
+                    details.add_precondition_failure_violation(
+                        v.kind.clone(),
+                        v.subject.clone(),
+                        v.description.clone(),
+                    );
+                }
+            }
+            _ => {}
+        }
+        Status::with_error_details(error.code(), message, details)
+    }
+}
+
+impl From<DbErr> for ServiceError {
+    fn from(error: DbErr) -> Self {
+        match error.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => Self::Aborted {
+                reason: "CONCURRENT_UPDATE",
+                message: "a concurrent request changed the same record; retry".to_owned(),
+            },
+            _ => match &error {
+                DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::Unavailable {
+                    reason: "DATABASE_UNAVAILABLE",
+                    message: format!("database unavailable, retry: {error}"),
+                },
+                _ if is_serialization_failure(&error) => Self::Aborted {
+                    reason: "CONCURRENT_UPDATE",
+                    message: "the database refused a concurrent update; retry".to_owned(),
+                },
+                _ => Self::Internal(error.to_string()),
+            },
+        }
+    }
+}
+
+/// PostgreSQL deadlock/serialization failures and SQLite lock timeouts are
+/// conflicts that succeed on retry.
+fn is_serialization_failure(error: &DbErr) -> bool {
+    let text = error.to_string();
+    text.contains("40001")
+        || text.contains("40P01")
+        || text.contains("deadlock detected")
+        || text.contains("could not serialize")
+        || text.contains("database is locked")
+}
+
+/// Turns a `Result<T, ServiceError>` into a tonic handler result.
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// Implements a tonic service trait by delegating each RPC to the inherent
+/// method of the same name, which takes the request message and returns a
+/// [`ServiceResult`]; the error becomes a rich [`Status`].
+#[macro_export]
+macro_rules! grpc_service {
+    ($trait:path => $api:ty { $( fn $method:ident($req:ty) -> $resp:ty; )* }) => {
+        #[tonic::async_trait]
+        impl $trait for $api {
+            $(
+                async fn $method(
+                    &self,
+                    request: tonic::Request<$req>,
+                ) -> ::std::result::Result<tonic::Response<$resp>, tonic::Status> {
+                    <$api>::$method(self, request.into_inner())
+                        .await
+                        .map(tonic::Response::new)
+                        .map_err(::std::convert::Into::into)
+                }
+            )*
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_argument_carries_field_violations_and_error_info() {
+        let status: Status =
+            ServiceError::invalid("lines[0].quantity", "must be at least 1").into();
+        assert_eq!(status.code(), Code::InvalidArgument);
+        let details = status.get_error_details();
+        let bad_request = details.bad_request().expect("bad request detail");
+        assert_eq!(bad_request.field_violations[0].field, "lines[0].quantity");
+        assert_eq!(
+            details.error_info().expect("error info").reason,
+            "INVALID_FIELD"
+        );
+    }
+
+    #[test]
+    fn not_found_reason_names_the_resource() {
+        let status: Status = ServiceError::not_found("purchase order", "x").into();
+        assert_eq!(status.code(), Code::NotFound);
+        let info = status
+            .get_error_details()
+            .error_info()
+            .cloned()
+            .expect("info");
+        assert_eq!(info.reason, "PURCHASE_ORDER_NOT_FOUND");
+        assert_eq!(info.metadata.get("id").map(String::as_str), Some("x"));
+    }
+
+    #[test]
+    fn internal_errors_hide_their_detail() {
+        let status: Status = ServiceError::Internal("secret".into()).into();
+        assert!(!status.message().contains("secret"));
+    }
+}

@@ -1,0 +1,168 @@
+//! Server bootstrap shared by all services: bind, health, reflection (v1 and
+//! v1alpha), RPC tracing, readiness after migrations, graceful shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tonic::service::Routes;
+use tonic::transport::Server;
+use tonic::transport::server::TcpIncoming;
+use tonic_health::ServingStatus;
+
+use crate::config::ServerSettings;
+use crate::grpc::RpcTraceLayer;
+
+/// Health service name that reports process liveness only; it never depends
+/// on the database (Kubernetes liveness probes use it).
+pub const LIVENESS_SERVICE: &str = "liveness";
+
+/// Boxed error of the bootstrap.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Binds the listener first so the real port is known (port 0 in tests).
+pub async fn bind(settings: &ServerSettings) -> std::io::Result<TcpListener> {
+    TcpListener::bind((settings.host.as_str(), settings.port)).await
+}
+
+/// A shutdown broadcast: true once the process is asked to stop.
+#[derive(Clone)]
+pub struct Shutdown(watch::Receiver<bool>);
+
+impl Shutdown {
+    /// Resolves once shutdown has begun.
+    pub async fn wait(&mut self) {
+        let _ = self.0.wait_for(|stopping| *stopping).await;
+    }
+
+    /// Whether shutdown has begun.
+    pub fn is_stopping(&self) -> bool {
+        *self.0.borrow()
+    }
+}
+
+/// Starts listening for SIGTERM and Ctrl-C; returns the broadcast.
+pub fn shutdown_on_signals() -> (watch::Sender<bool>, Shutdown) {
+    let (tx, rx) = watch::channel(false);
+    let sender = tx.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutdown requested");
+        let _ = sender.send(true);
+    });
+    (tx, Shutdown(rx))
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Reflection for grpcurl: the descriptors of the whole contract (with
+/// comments, imports and well-known types), health and the google.rpc error
+/// details, advertising only what this server really serves.
+fn reflection(grpc_service_name: &'static str) -> tonic_reflection::server::Builder<'static> {
+    tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(backorder_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET)
+        .include_reflection_service(false)
+        .with_service_name(grpc_service_name)
+        .with_service_name("grpc.health.v1.Health")
+        .with_service_name("grpc.reflection.v1.ServerReflection")
+        .with_service_name("grpc.reflection.v1alpha.ServerReflection")
+}
+
+/// Serves `routes` (the service's own gRPC service, named
+/// `grpc_service_name`) on `listener`, plus health and reflection.
+/// Health says `NOT_SERVING` until `ready` resolves (database migrated) and
+/// again from the moment `shutdown` fires, for `drain_seconds`, before the
+/// server stops accepting and finishes in-flight calls.
+pub async fn serve<R>(
+    listener: TcpListener,
+    routes: Routes,
+    grpc_service_name: &'static str,
+    settings: &ServerSettings,
+    ready: R,
+    mut shutdown: Shutdown,
+) -> Result<(), BoxError>
+where
+    R: Future<Output = ()> + Send + 'static,
+{
+    let local_addr: SocketAddr = listener.local_addr()?;
+    let (reporter, health_service) = tonic_health::server::health_reporter();
+    reporter
+        .set_service_status("", ServingStatus::NotServing)
+        .await;
+    reporter
+        .set_service_status(grpc_service_name, ServingStatus::NotServing)
+        .await;
+    reporter
+        .set_service_status(LIVENESS_SERVICE, ServingStatus::Serving)
+        .await;
+
+    let reflection_v1 = reflection(grpc_service_name).build_v1()?;
+    let reflection_v1alpha = reflection(grpc_service_name).build_v1alpha()?;
+    let routes = routes
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha);
+
+    let ready_reporter = reporter.clone();
+    let readiness = tokio::spawn(async move {
+        ready.await;
+        ready_reporter
+            .set_service_status("", ServingStatus::Serving)
+            .await;
+        ready_reporter
+            .set_service_status(grpc_service_name, ServingStatus::Serving)
+            .await;
+        tracing::info!(service = grpc_service_name, "serving");
+    });
+
+    let drain = Duration::from_secs(settings.drain_seconds);
+    let stop = async move {
+        shutdown.wait().await;
+        readiness.abort();
+        reporter
+            .set_service_status("", ServingStatus::NotServing)
+            .await;
+        reporter
+            .set_service_status(grpc_service_name, ServingStatus::NotServing)
+            .await;
+        if !drain.is_zero() {
+            tracing::info!(seconds = drain.as_secs(), "draining before stop");
+            tokio::time::sleep(drain).await;
+        }
+    };
+
+    tracing::info!(%local_addr, service = grpc_service_name, "listening");
+    Server::builder()
+        .layer(RpcTraceLayer::server())
+        .add_routes(routes)
+        .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), stop)
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,422 @@
+"""Contract cases of backorder.inventory.v1.InventoryService."""
+
+from __future__ import annotations
+
+import uuid
+
+import grpc
+
+from harness import (
+    assert_enum,
+    assert_time_set,
+    assert_uuid,
+    check_idempotent,
+    check_shape,
+    contract_case,
+    copy_with,
+    malformed_request_id,
+    rid,
+)
+from world import sku
+
+INVALID = grpc.StatusCode.INVALID_ARGUMENT
+NOT_FOUND = grpc.StatusCode.NOT_FOUND
+PRECONDITION = grpc.StatusCode.FAILED_PRECONDITION
+EXISTS = grpc.StatusCode.ALREADY_EXISTS
+
+
+def _levels(stock):
+    return (stock.on_hand, stock.reserved, stock.available, stock.backordered)
+
+
+@contract_case("inventory", "CreateProduct")
+def test_create_product(suite):
+    i, pb = suite.inventory, suite.inv
+    code = sku("CP")
+    request = pb.CreateProductRequest(
+        request_id=rid(), sku=code, name="Contract mug", backorder_policy=pb.BACKORDER_POLICY_ALLOW
+    )
+    product = check_idempotent(i.CreateProduct, request, name="Other name").product
+    check_shape(product)
+    assert (product.sku, product.name) == (code, "Contract mug")
+    assert product.backorder_policy == pb.BACKORDER_POLICY_ALLOW
+    assert product.backorder_cap == 0
+    # A zero stock level in the default warehouse.
+    assert product.HasField("stock")
+    assert product.stock.warehouse == "default"
+    assert _levels(product.stock) == (0, 0, 0, 0)
+    assert_time_set(product, "create_time", "Product")
+
+    capped = i.CreateProduct(
+        request_id=rid(),
+        sku=sku("CAP"),
+        name="Capped",
+        backorder_policy=pb.BACKORDER_POLICY_CAPPED,
+        backorder_cap=3,
+    ).product
+    assert (capped.backorder_policy, capped.backorder_cap) == (pb.BACKORDER_POLICY_CAPPED, 3)
+    deny = i.CreateProduct(
+        request_id=rid(), sku=sku("DNY"), name="Deny", backorder_policy=pb.BACKORDER_POLICY_DENY
+    ).product
+    assert deny.backorder_policy == pb.BACKORDER_POLICY_DENY
+
+    def bad(why, field=None, **over):
+        fields = dict(request_id=rid(), sku=sku("BAD"))
+        fields.update(over)
+        i.CreateProduct.error(INVALID, copy_with(request, **fields), field=field, why=why)
+
+    bad("empty SKU", field="sku", sku="")
+    bad("SKU longer than 64 characters", field="sku", sku="X" * 65)
+    bad("empty name", field="name", name="")
+    bad("unspecified policy", field="backorder_policy", backorder_policy=pb.BACKORDER_POLICY_UNSPECIFIED)
+    bad("unknown policy", field="backorder_policy", backorder_policy=42)
+    bad("cap on a non-capped policy", backorder_cap=5)
+    bad("CAPPED with cap 0", backorder_policy=pb.BACKORDER_POLICY_CAPPED, backorder_cap=0)
+    malformed_request_id(i.CreateProduct, request)
+    i.CreateProduct.error(
+        EXISTS, copy_with(request, request_id=rid(), name="Again"), why="the SKU exists"
+    )
+
+
+@contract_case("inventory", "GetProduct")
+def test_get_product(suite):
+    i, pb = suite.inventory, suite.inv
+    code = suite.product("GP", "DENY", on_hand=5)
+    product = i.GetProduct(sku=code).product
+    check_shape(product)
+    assert product.sku == code and product.name
+    assert_enum(product, "backorder_policy", "Product")
+    assert product.backorder_policy == pb.BACKORDER_POLICY_DENY
+    assert product.stock.warehouse == "default"
+    assert _levels(product.stock) == (5, 0, 5, 0)
+    assert_time_set(product, "create_time", "Product")
+
+    i.GetProduct.error(INVALID, sku="", field="sku", why="empty SKU")
+    i.GetProduct.error(NOT_FOUND, sku=sku("NOPE"), why="unknown SKU")
+
+
+@contract_case("inventory", "ListProducts")
+def test_list_products(suite):
+    i = suite.inventory
+    mine = sorted(suite.product("LP") for _ in range(3))
+
+    # Default page size is 50; every page is sorted and pages follow each other.
+    first = i.ListProducts()
+    check_shape(first)
+    assert len(first.products) <= 50
+    listed, token, pages = [], "", 0
+    while True:
+        page = i.ListProducts(page_size=7, page_token=token)
+        assert len(page.products) <= 7
+        listed += [p.sku for p in page.products]
+        token = page.next_page_token
+        pages += 1
+        if not token:
+            break
+        assert len(page.products) == 7, "only the last page is short"
+        assert pages < 1000
+    assert listed == sorted(listed), "ordered by SKU"
+    assert len(listed) == len(set(listed)), "no product twice"
+    assert set(mine) <= set(listed)
+    assert [p.sku for p in first.products] == listed[: len(first.products)]
+    big = i.ListProducts(page_size=100000)
+    assert len(big.products) <= 500, "at most 500"
+
+    i.ListProducts.error(INVALID, page_size=-1, field="page_size", why="negative page size")
+    i.ListProducts.error(INVALID, page_token="not a token", field="page_token", why="malformed token")
+
+
+@contract_case("inventory", "AdjustStock")
+def test_adjust_stock(suite):
+    i, pb = suite.inventory, suite.inv
+    code = suite.product("ADJ", "DENY")
+    request = pb.AdjustStockRequest(request_id=rid(), sku=code, delta=5, reason="cycle count")
+    response = check_idempotent(i.AdjustStock, request, delta=6)
+    check_shape(response)
+    assert response.product.sku == code
+    assert _levels(response.product.stock) == (5, 0, 5, 0), "adjusted once"
+    assert list(response.allocations) == []
+    down = i.AdjustStock(request_id=rid(), sku=code, delta=-2, reason="damaged")
+    assert _levels(down.product.stock) == (3, 0, 3, 0)
+
+    # Added stock goes to waiting backorders first, oldest first.
+    world = suite.backordered(qty=2)
+    order, line = world["order"], world["line"]
+    filled = i.AdjustStock(request_id=rid(), sku=world["sku"], delta=5, reason="found stock")
+    check_shape(filled)
+    assert _levels(filled.product.stock) == (5, 2, 3, 0)
+    [alloc] = filled.allocations
+    assert (alloc.order_id, alloc.line_id, alloc.quantity, alloc.line_complete) == (
+        order.id, line.id, 2, True,
+    )
+    # ... and the order service hears of it: the line becomes READY.
+    suite.wait_line_status(order.id, 0, suite.ord.LINE_STATUS_READY)
+
+    # Errors.
+    i.AdjustStock.error(INVALID, copy_with(request, request_id=rid(), delta=0), field="delta", why="zero delta")
+    i.AdjustStock.error(INVALID, copy_with(request, request_id=rid(), reason=""), field="reason", why="empty reason")
+    i.AdjustStock.error(NOT_FOUND, copy_with(request, request_id=rid(), sku=sku("NOPE")), why="unknown SKU")
+    held = suite.product("HELD", "DENY", on_hand=5)
+    suite.reserve([(held, 3)])
+    i.AdjustStock.error(
+        PRECONDITION,
+        request_id=rid(), sku=held, delta=-3, reason="shrinkage",
+        why="removal below what is reserved",
+    )
+    assert _levels(suite.stock(held)) == (5, 3, 2, 0), "a refused adjustment changes nothing"
+    malformed_request_id(i.AdjustStock, request)
+
+
+@contract_case("inventory", "ReserveOrder")
+def test_reserve_order(suite):
+    i, pb = suite.inventory, suite.inv
+    plenty = suite.product("RSV-A", "DENY", on_hand=10)
+    short = suite.product("RSV-B", "ALLOW", on_hand=1)
+    order_id = str(uuid.uuid4())
+    lines = [
+        pb.ReserveLine(line_id=str(uuid.uuid4()), sku=plenty, quantity=2),
+        pb.ReserveLine(line_id=str(uuid.uuid4()), sku=short, quantity=3),
+    ]
+    request = pb.ReserveOrderRequest(
+        request_id=rid(), order_id=order_id, accept_backorders=True, lines=lines
+    )
+    response = check_idempotent(i.ReserveOrder, request, accept_backorders=False)
+    check_shape(response)
+    assert response.order_id == order_id
+    # One outcome per line, in request order.
+    got = [(r.line_id, r.sku, r.reserved_quantity, r.backordered_quantity) for r in response.lines]
+    assert got == [(lines[0].line_id, plenty, 2, 0), (lines[1].line_id, short, 1, 2)]
+    for r in response.lines:
+        assert_uuid(r.reservation_id, "LineReservation.reservation_id")
+    assert _levels(suite.stock(plenty)) == (10, 2, 8, 0)
+    assert _levels(suite.stock(short)) == (1, 1, 0, 2)
+
+    def req(**over):
+        fields = dict(
+            request_id=rid(),
+            order_id=str(uuid.uuid4()),
+            accept_backorders=True,
+            lines=[pb.ReserveLine(line_id=str(uuid.uuid4()), sku=plenty, quantity=1)],
+        )
+        fields.update(over)
+        return pb.ReserveOrderRequest(**fields)
+
+    def line(**over):
+        fields = dict(line_id=str(uuid.uuid4()), sku=plenty, quantity=1)
+        fields.update(over)
+        return pb.ReserveLine(**fields)
+
+    i.ReserveOrder.error(INVALID, req(lines=[]), field="lines", why="no lines")
+    i.ReserveOrder.error(INVALID, req(lines=[line(quantity=0)]), why="quantity 0")
+    i.ReserveOrder.error(INVALID, req(lines=[line(quantity=-2)]), why="negative quantity")
+    i.ReserveOrder.error(INVALID, req(order_id="nope"), field="order_id", why="malformed order id")
+    i.ReserveOrder.error(INVALID, req(lines=[line(line_id="nope")]), why="malformed line id")
+    same = str(uuid.uuid4())
+    i.ReserveOrder.error(
+        INVALID, req(lines=[line(line_id=same), line(line_id=same)]), why="a line id repeated"
+    )
+    i.ReserveOrder.error(NOT_FOUND, req(lines=[line(sku=sku("NOPE"))]), why="unknown SKU")
+
+    # Stockouts: the policy or the customer refuses a backorder; nothing is reserved.
+    deny = suite.product("RSV-D", "DENY", on_hand=1)
+    capped = suite.product("RSV-C", "CAPPED", on_hand=0, cap=2)
+    cases = [
+        ("DENY policy short", [line(sku=plenty, quantity=1), line(sku=deny, quantity=2)], True),
+        ("customer refuses backorders", [line(sku=short, quantity=1)], False),
+        ("CAPPED beyond the cap", [line(sku=capped, quantity=3)], True),
+    ]
+    for why, lines_, accept in cases:
+        report = i.ReserveOrder.error(
+            PRECONDITION, req(lines=lines_, accept_backorders=accept), precondition=True, why=why
+        )
+        assert len(report.precondition.violations) == 1, f"{why}: the one short line is listed"
+    assert _levels(suite.stock(plenty)) == (10, 2, 8, 0), "a refused order reserves nothing"
+    assert _levels(suite.stock(deny)) == (1, 0, 1, 0)
+    assert _levels(suite.stock(capped)) == (0, 0, 0, 0)
+    # Within the cap is backordered.
+    within = suite.reserve([(capped, 2)]).lines[0]
+    assert (within.reserved_quantity, within.backordered_quantity) == (0, 2)
+    malformed_request_id(i.ReserveOrder, request)
+
+
+@contract_case("inventory", "ReceiveStock")
+def test_receive_stock(suite):
+    i, pb = suite.inventory, suite.inv
+    # Two customers wait for the same SKU, in this order.
+    world = suite.backordered(qty=3)
+    code = world["sku"]
+    second = suite.place(suite.customer(), [(code, 4)])
+    request = pb.ReceiveStockRequest(
+        request_id=rid(), sku=code, quantity=5, purchase_order_id=str(uuid.uuid4())
+    )
+    response = check_idempotent(i.ReceiveStock, request, quantity=6)
+    check_shape(response)
+    assert response.product.sku == code
+    assert _levels(response.product.stock) == (5, 5, 0, 2), "received once, cross-docked"
+    got = [(a.order_id, a.line_id, a.quantity, a.line_complete) for a in response.allocations]
+    assert got == [
+        (world["order"].id, world["line"].id, 3, True),
+        (second.id, second.lines[0].id, 2, False),
+    ], "oldest first"
+    suite.wait_line_status(world["order"].id, 0, suite.ord.LINE_STATUS_READY)
+
+    plain = i.ReceiveStock(request_id=rid(), sku=suite.product("RCV"), quantity=2)
+    assert _levels(plain.product.stock) == (2, 0, 2, 0) and not plain.allocations
+
+    i.ReceiveStock.error(INVALID, copy_with(request, request_id=rid(), quantity=0), field="quantity", why="quantity 0")
+    i.ReceiveStock.error(INVALID, copy_with(request, request_id=rid(), quantity=-1), field="quantity", why="negative quantity")
+    i.ReceiveStock.error(
+        INVALID, copy_with(request, request_id=rid(), purchase_order_id="PO-1"),
+        field="purchase_order_id", why="malformed purchase order id",
+    )
+    i.ReceiveStock.error(NOT_FOUND, copy_with(request, request_id=rid(), sku=sku("NOPE")), why="unknown SKU")
+    malformed_request_id(i.ReceiveStock, request)
+
+
+@contract_case("inventory", "IssueStock")
+def test_issue_stock(suite):
+    i, pb = suite.inventory, suite.inv
+    code = suite.product("ISS", "DENY", on_hand=10)
+    reserved = suite.reserve([(code, 2), (code, 3)])
+    order_id = reserved.order_id
+    line_ids = [r.line_id for r in reserved.lines]
+    request = pb.IssueStockRequest(
+        request_id=rid(), order_id=order_id, line_ids=line_ids, shipment_id=str(uuid.uuid4())
+    )
+    response = check_idempotent(i.IssueStock, request, shipment_id=str(uuid.uuid4()))
+    check_shape(response)
+    assert response.issued_quantity == 5
+    assert _levels(suite.stock(code)) == (5, 0, 5, 0), "taken off the shelf once"
+    states = {
+        r.line_id: r.state
+        for r in i.ListReservations(order_id=order_id).reservations
+    }
+    assert states == {lid: pb.RESERVATION_STATE_ISSUED for lid in line_ids}
+
+    def req(**over):
+        fields = dict(
+            request_id=rid(), order_id=order_id, line_ids=line_ids, shipment_id=str(uuid.uuid4())
+        )
+        fields.update(over)
+        return pb.IssueStockRequest(**fields)
+
+    i.IssueStock.error(INVALID, req(line_ids=[]), field="line_ids", why="no lines")
+    i.IssueStock.error(INVALID, req(order_id="nope"), field="order_id", why="malformed order id")
+    i.IssueStock.error(INVALID, req(line_ids=["nope"]), why="malformed line id")
+    i.IssueStock.error(INVALID, req(shipment_id="nope"), field="shipment_id", why="malformed shipment id")
+    i.IssueStock.error(NOT_FOUND, req(line_ids=[str(uuid.uuid4())]), why="no reservation for the line")
+    # A line still waiting for stock, and a released line.
+    waiting = suite.reserve([(suite.product("ISS-W", "ALLOW", on_hand=1), 3)])
+    i.IssueStock.error(
+        PRECONDITION,
+        req(order_id=waiting.order_id, line_ids=[waiting.lines[0].line_id]),
+        why="the line still waits for stock",
+    )
+    gone = suite.reserve([(code, 1)])
+    i.ReleaseReservation(request_id=rid(), order_id=gone.order_id, line_id=gone.lines[0].line_id)
+    i.IssueStock.error(
+        PRECONDITION,
+        req(order_id=gone.order_id, line_ids=[gone.lines[0].line_id]),
+        why="the line was released",
+    )
+    malformed_request_id(i.IssueStock, request)
+
+
+@contract_case("inventory", "ReleaseReservation")
+def test_release_reservation(suite):
+    i, pb = suite.inventory, suite.inv
+    code = suite.product("REL", "DENY", on_hand=10)
+    held = suite.reserve([(code, 4)])
+    request = pb.ReleaseReservationRequest(
+        request_id=rid(), order_id=held.order_id, line_id=held.lines[0].line_id
+    )
+    response = check_idempotent(i.ReleaseReservation, request, line_id=str(uuid.uuid4()))
+    check_shape(response)
+    assert (response.released_reserved, response.released_waiting) == (4, 0)
+    assert _levels(suite.stock(code)) == (10, 0, 10, 0), "released once"
+    [r] = i.ListReservations(order_id=held.order_id).reservations
+    assert r.state == pb.RESERVATION_STATE_RELEASED
+
+    # A partly backordered line: its waiting units leave the queue.
+    partly_sku = suite.product("REL-W", "ALLOW", on_hand=1)
+    partly = suite.reserve([(partly_sku, 3)])
+    out = i.ReleaseReservation(
+        request_id=rid(), order_id=partly.order_id, line_id=partly.lines[0].line_id
+    )
+    assert (out.released_reserved, out.released_waiting) == (1, 2)
+    assert _levels(suite.stock(partly_sku)) == (1, 0, 1, 0)
+
+    # Released stock goes to waiting backorders first. (Real orders: the
+    # allocation is told to the order service.)
+    queue_sku = suite.product("REL-Q", "ALLOW", on_hand=2)
+    holder = suite.place(suite.customer(), [(queue_sku, 2)])
+    waiter = suite.place(suite.customer(), [(queue_sku, 2)])
+    assert waiter.lines[0].status == suite.ord.LINE_STATUS_BACKORDERED
+    freed = i.ReleaseReservation(request_id=rid(), order_id=holder.id, line_id=holder.lines[0].id)
+    assert (freed.released_reserved, freed.released_waiting) == (2, 0)
+    assert _levels(suite.stock(queue_sku)) == (2, 2, 0, 0)
+    suite.wait_line_status(waiter.id, 0, suite.ord.LINE_STATUS_READY)
+
+    def req(**over):
+        fields = dict(request_id=rid(), order_id=held.order_id, line_id=held.lines[0].line_id)
+        fields.update(over)
+        return pb.ReleaseReservationRequest(**fields)
+
+    i.ReleaseReservation.error(INVALID, req(order_id="nope"), field="order_id", why="malformed order id")
+    i.ReleaseReservation.error(INVALID, req(line_id="nope"), field="line_id", why="malformed line id")
+    i.ReleaseReservation.error(NOT_FOUND, req(line_id=str(uuid.uuid4())), why="no reservation for the line")
+    shipped = suite.reserve([(code, 1)])
+    i.IssueStock(
+        request_id=rid(), order_id=shipped.order_id, line_ids=[shipped.lines[0].line_id],
+        shipment_id=str(uuid.uuid4()),
+    )
+    i.ReleaseReservation.error(
+        PRECONDITION,
+        req(order_id=shipped.order_id, line_id=shipped.lines[0].line_id),
+        why="the line was already shipped",
+    )
+    malformed_request_id(i.ReleaseReservation, request)
+
+
+@contract_case("inventory", "ListReservations")
+def test_list_reservations(suite):
+    i, pb = suite.inventory, suite.inv
+    code = suite.product("LR", "DENY", on_hand=10)
+    held = suite.reserve([(code, 2), (code, 1)])
+    of_order = i.ListReservations(order_id=held.order_id)
+    check_shape(of_order)
+    assert of_order.next_page_token == ""
+    by_line = {r.line_id: r for r in of_order.reservations}
+    assert set(by_line) == {x.line_id for x in held.lines}
+    for x in held.lines:
+        r = by_line[x.line_id]
+        assert r.id == x.reservation_id
+        assert (r.order_id, r.sku, r.quantity, r.reserved_quantity, r.waiting_quantity) == (
+            held.order_id, code, x.reserved_quantity, x.reserved_quantity, 0,
+        )
+        assert r.state == pb.RESERVATION_STATE_ALLOCATED
+        assert_time_set(r, "create_time", "Reservation")
+        assert_time_set(r, "update_time", "Reservation")
+
+    # The waiting queue of a SKU, in allocation order (arrival order).
+    queue_sku = suite.product("LR-Q", "ALLOW")
+    waiting = [suite.reserve([(queue_sku, q)]) for q in (3, 1, 2)]
+    queue = i.ListReservations(sku=queue_sku).reservations
+    assert [(r.order_id, r.waiting_quantity) for r in queue] == [
+        (w.order_id, q) for w, q in zip(waiting, (3, 1, 2))
+    ]
+    for r in queue:
+        assert_enum(r, "state", "Reservation")
+        assert r.state == pb.RESERVATION_STATE_WAITING
+    page = i.ListReservations(sku=queue_sku, page_size=2)
+    assert len(page.reservations) == 2 and page.next_page_token
+    rest = i.ListReservations(sku=queue_sku, page_size=2, page_token=page.next_page_token)
+    assert [r.id for r in page.reservations] + [r.id for r in rest.reservations] == [
+        r.id for r in queue
+    ]
+    assert rest.next_page_token == ""
+
+    i.ListReservations.error(INVALID, why="neither filter")
+    i.ListReservations.error(INVALID, order_id=held.order_id, sku=code, why="both filters")
+    i.ListReservations.error(INVALID, order_id="nope", field="order_id", why="malformed order id")
+    i.ListReservations.error(INVALID, sku=code, page_token="%%%", field="page_token", why="bad page token")

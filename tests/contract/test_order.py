@@ -1,0 +1,447 @@
+"""Contract cases of backorder.order.v1.OrderService."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+import grpc
+import pytest
+
+from harness import (
+    Client,
+    assert_enum,
+    assert_time_set,
+    assert_time_unset,
+    assert_uuid,
+    check_idempotent,
+    check_shape,
+    contract,
+    contract_case,
+    copy_with,
+    eventually,
+    malformed_request_id,
+    rid,
+    timestamp,
+)
+from world import sku
+
+INVALID = grpc.StatusCode.INVALID_ARGUMENT
+NOT_FOUND = grpc.StatusCode.NOT_FOUND
+PRECONDITION = grpc.StatusCode.FAILED_PRECONDITION
+EXISTS = grpc.StatusCode.ALREADY_EXISTS
+HEX = re.compile(r"^[0-9a-f]+$")
+INVENTORY_DOMAIN = "inventory.backorder"
+
+
+def check_order(o, pb, where="Order"):
+    """The documented shape of an Order."""
+    check_shape(o, where)
+    assert_uuid(o.id, f"{where}.id")
+    assert_uuid(o.customer_id, f"{where}.customer_id")
+    assert_enum(o, "status", where)
+    assert_enum(o, "ship_policy", where)
+    assert o.lines, f"{where} has no lines"
+    for i, line in enumerate(o.lines):
+        lw = f"{where}.lines[{i}]"
+        assert_uuid(line.id, f"{lw}.id")
+        assert line.sku and line.quantity >= 1
+        assert_enum(line, "status", lw)
+        if line.status in (pb.LINE_STATUS_SHIPPED, pb.LINE_STATUS_DELIVERED):
+            assert_uuid(line.shipment_id, f"{lw}.shipment_id")
+        elif line.status in (pb.LINE_STATUS_READY, pb.LINE_STATUS_BACKORDERED):
+            assert line.shipment_id == "", f"{lw}.shipment_id set before shipping"
+    for s in o.shipments:
+        assert s.order_id == o.id
+        assert_enum(s, "status", f"{where}.shipments")
+        assert_time_set(s, "ship_time", "Shipment")
+    assert_time_set(o, "create_time", where)
+    assert_time_set(o, "update_time", where)
+    assert o.trace_id == "" or HEX.match(o.trace_id), f"{where}.trace_id is not hex: {o.trace_id!r}"
+
+
+@contract_case("order", "PlaceOrder")
+def test_place_order(suite):
+    o, pb = suite.order, suite.ord
+    in_stock = suite.product("PO-A", "DENY", on_hand=10)
+    short = suite.product("PO-B", "ALLOW", on_hand=1)
+    customer_id = suite.customer()
+    request = suite.place_request(customer_id, [(in_stock, 2), (short, 3)])
+    order = check_idempotent(o.PlaceOrder, request, lines=[pb.PlaceOrderLine(sku=in_stock, quantity=3)]).order
+    check_order(order, pb)
+    assert order.customer_id == customer_id
+    assert order.accept_backorders is True
+    assert order.ship_policy == pb.SHIP_POLICY_AS_AVAILABLE
+    assert order.status == pb.ORDER_STATUS_BACKORDERED
+    got = [
+        (x.sku, x.quantity, x.reserved_quantity, x.backordered_quantity, x.status)
+        for x in order.lines
+    ]
+    assert got == [
+        (in_stock, 2, 2, 0, pb.LINE_STATUS_READY),
+        (short, 3, 1, 2, pb.LINE_STATUS_BACKORDERED),
+    ], "lines in the order given; each READY or BACKORDERED"
+    assert list(order.shipments) == []
+    assert (suite.stock(in_stock).reserved, suite.stock(short).backordered) == (2, 2), "reserved once"
+
+    ready = suite.place(customer_id, [(in_stock, 1)], ship_policy="COMPLETE")
+    assert ready.status == pb.ORDER_STATUS_READY and ready.ship_policy == pb.SHIP_POLICY_COMPLETE
+    # SHIP_POLICY_UNSPECIFIED is treated as AS_AVAILABLE (ShipPolicy's documentation).
+    unspecified = o.PlaceOrder(
+        copy_with(suite.place_request(customer_id, [(in_stock, 1)]), ship_policy=pb.SHIP_POLICY_UNSPECIFIED)
+    ).order
+    assert unspecified.ship_policy == pb.SHIP_POLICY_AS_AVAILABLE
+
+    def req(lines=((in_stock, 1),), **over):
+        return copy_with(suite.place_request(customer_id, list(lines)), **over)
+
+    o.PlaceOrder.error(INVALID, req(lines=[]), field="lines", why="no lines")
+    o.PlaceOrder.error(INVALID, req(lines=[(in_stock, 0)]), field="lines[0].quantity", why="quantity 0")
+    o.PlaceOrder.error(INVALID, req(lines=[(in_stock, -1)]), field="lines[0].quantity", why="negative quantity")
+    o.PlaceOrder.error(INVALID, req(customer_id="not-a-uuid"), field="customer_id", why="malformed customer id")
+    o.PlaceOrder.error(INVALID, req(customer_id=""), field="customer_id", why="missing customer id")
+    o.PlaceOrder.error(INVALID, req(ship_policy=7), field="ship_policy", why="unknown ship policy")
+    # Refusals from inventory keep inventory's ErrorInfo domain (documented
+    # on OrderService).
+    unknown = sku("NOPE")
+    report = o.PlaceOrder.error(
+        NOT_FOUND, req(lines=[(unknown, 1)]), why="unknown SKU", domain=INVENTORY_DOMAIN
+    )
+    assert unknown in report.message
+    # Stockouts refuse the whole order and write nothing.
+    deny = suite.product("PO-D", "DENY", on_hand=1)
+    report = o.PlaceOrder.error(
+        PRECONDITION, req(lines=[(in_stock, 1), (deny, 2)]), precondition=True,
+        why="stockout (DENY)", domain=INVENTORY_DOMAIN,
+    )
+    assert len(report.precondition.violations) == 1, "the violations list the short line"
+    assert deny in report.message
+    o.PlaceOrder.error(
+        PRECONDITION, req(lines=[(short, 5)], accept_backorders=False), precondition=True,
+        why="stockout (customer refuses backorders)", domain=INVENTORY_DOMAIN,
+    )
+    assert suite.stock(deny).reserved == 0
+    assert suite.stock(in_stock).reserved == 4
+    listed = o.ListOrders(customer_id=customer_id).orders
+    assert {x.id for x in listed} == {order.id, ready.id, unspecified.id}, "refusals wrote nothing"
+    malformed_request_id(o.PlaceOrder, request)
+
+
+def test_place_order_unavailable_when_inventory_is_unreachable(suite):
+    """PlaceOrder's documented UNAVAILABLE, against a second order service
+    whose peers are unreachable (scripts/contract.sh starts it)."""
+    address = os.environ.get("CONTRACT_ORDER_NO_PEERS_ADDR")
+    if not address:
+        pytest.skip("CONTRACT_ORDER_NO_PEERS_ADDR not set (scripts/contract.sh sets it)")
+    isolated = Client(contract().services["order"], address)
+    try:
+        isolated.PlaceOrder.error(
+            grpc.StatusCode.UNAVAILABLE,
+            suite.place_request(str(uuid.uuid4()), [(sku("ANY"), 1)]),
+            why="inventory unreachable",
+        )
+    finally:
+        isolated.close()
+
+
+@contract_case("order", "GetOrder")
+def test_get_order(suite):
+    o, pb = suite.order, suite.ord
+    customer_id = suite.customer()
+    placed = suite.place(customer_id, [(suite.product("GO", "DENY", on_hand=3), 2)])
+    got = o.GetOrder(order_id=placed.id).order
+    check_order(got, pb)
+    assert got.id == placed.id and got.customer_id == customer_id
+    assert [x.id for x in got.lines] == [x.id for x in placed.lines]
+    assert got.status == pb.ORDER_STATUS_READY
+
+    o.GetOrder.error(INVALID, order_id="xyz", field="order_id", why="malformed id")
+    o.GetOrder.error(INVALID, order_id="", why="missing id")
+    o.GetOrder.error(NOT_FOUND, order_id=str(uuid.uuid4()), why="unknown order")
+
+
+@contract_case("order", "ListOrders")
+def test_list_orders(suite):
+    o, pb = suite.order, suite.ord
+    customer_id = suite.customer()
+    ready = suite.place(customer_id, [(suite.product("LO", "DENY", on_hand=5), 1)])
+    waiting = suite.place(customer_id, [(suite.product("LO-B", "ALLOW"), 1)])
+
+    page = o.ListOrders(customer_id=customer_id)
+    check_shape(page)
+    assert [x.id for x in page.orders] == [waiting.id, ready.id], "newest first"
+    assert page.next_page_token == ""
+    for x in page.orders:
+        check_order(x, pb)
+    assert [x.id for x in o.ListOrders(customer_id=customer_id, status=pb.ORDER_STATUS_READY).orders] == [ready.id]
+    assert [
+        x.id for x in o.ListOrders(customer_id=customer_id, status=pb.ORDER_STATUS_BACKORDERED).orders
+    ] == [waiting.id]
+    first = o.ListOrders(customer_id=customer_id, page_size=1)
+    assert [x.id for x in first.orders] == [waiting.id] and first.next_page_token
+    rest = o.ListOrders(customer_id=customer_id, page_size=1, page_token=first.next_page_token)
+    assert [x.id for x in rest.orders] == [ready.id] and rest.next_page_token == ""
+    everyone = o.ListOrders(page_size=500).orders
+    assert {waiting.id, ready.id} <= {x.id for x in everyone}
+    times = [(x.create_time.seconds, x.create_time.nanos) for x in everyone]
+    assert times == sorted(times, reverse=True), "newest first"
+
+    o.ListOrders.error(INVALID, customer_id="nope", field="customer_id", why="malformed customer id")
+    o.ListOrders.error(INVALID, page_size=-5, field="page_size", why="bad page size")
+    o.ListOrders.error(INVALID, page_token="garbage", field="page_token", why="bad page token")
+
+
+@contract_case("order", "CancelOrder")
+def test_cancel_order(suite):
+    o, pb = suite.order, suite.ord
+    ready_sku = suite.product("CO-A", "DENY", on_hand=5)
+    short_sku = suite.product("CO-B", "ALLOW", on_hand=1)
+    customer_id = suite.customer()
+    placed = suite.place(customer_id, [(ready_sku, 2), (short_sku, 3)])
+    request = pb.CancelOrderRequest(request_id=rid(), order_id=placed.id, reason="changed my mind")
+    order = check_idempotent(o.CancelOrder, request, reason="other reason").order
+    check_order(order, pb)
+    assert order.status == pb.ORDER_STATUS_CANCELLED
+    assert [x.status for x in order.lines] == [pb.LINE_STATUS_CANCELLED] * 2
+    # Reservations are released and the customer is told.
+    eventually(
+        "reservations released",
+        lambda: (suite.stock(ready_sku).reserved, suite.stock(short_sku).reserved, suite.stock(short_sku).backordered)
+        == (0, 0, 0),
+    )
+    states = {r.state for r in suite.inventory.ListReservations(order_id=placed.id).reservations}
+    assert states == {suite.inv.RESERVATION_STATE_RELEASED}
+    suite.wait_notified(placed.id, suite.notif.NOTIFICATION_EVENT_CANCELLED)
+
+    o.CancelOrder.error(
+        PRECONDITION, copy_with(request, request_id=rid()), why="no line can be cancelled"
+    )
+    o.CancelOrder.error(INVALID, copy_with(request, request_id=rid(), order_id="nope"), field="order_id", why="malformed id")
+    o.CancelOrder.error(NOT_FOUND, copy_with(request, request_id=rid(), order_id=str(uuid.uuid4())), why="unknown order")
+    malformed_request_id(o.CancelOrder, request)
+
+
+@contract_case("order", "CancelOrderLine")
+def test_cancel_order_line(suite):
+    o, pb = suite.order, suite.ord
+    code = suite.product("COL", "DENY", on_hand=10)
+    placed = suite.place(suite.customer(), [(code, 1), (code, 2), (code, 3)])
+    keep, cancel, ship = placed.lines
+    request = pb.CancelOrderLineRequest(
+        request_id=rid(), order_id=placed.id, line_id=cancel.id, reason="no longer needed"
+    )
+    order = check_idempotent(o.CancelOrderLine, request, reason="other").order
+    check_order(order, pb)
+    assert [x.status for x in order.lines] == [
+        pb.LINE_STATUS_READY, pb.LINE_STATUS_CANCELLED, pb.LINE_STATUS_READY,
+    ]
+    assert order.status == pb.ORDER_STATUS_READY
+    eventually("reservation released", lambda: suite.stock(code).reserved == 4)
+    suite.wait_notified(placed.id, suite.notif.NOTIFICATION_EVENT_CANCELLED, cancel.id)
+
+    def req(**over):
+        return copy_with(request, request_id=rid(), **over)
+
+    o.CancelOrderLine.error(PRECONDITION, req(), why="the line is cancelled already")
+    o.CreateShipment(
+        request_id=rid(), order_id=placed.id, line_ids=[ship.id], tracking_number="T-COL", carrier="UPS"
+    )
+    o.CancelOrderLine.error(PRECONDITION, req(line_id=ship.id), why="the line shipped")
+    o.CancelOrderLine.error(INVALID, req(order_id="nope"), field="order_id", why="malformed order id")
+    o.CancelOrderLine.error(INVALID, req(line_id="nope"), field="line_id", why="malformed line id")
+    o.CancelOrderLine.error(NOT_FOUND, req(order_id=str(uuid.uuid4())), why="unknown order")
+    o.CancelOrderLine.error(NOT_FOUND, req(line_id=str(uuid.uuid4())), why="unknown line")
+    malformed_request_id(o.CancelOrderLine, request)
+    assert keep.status == pb.LINE_STATUS_READY
+
+
+@contract_case("order", "CreateShipment")
+def test_create_shipment(suite):
+    o, pb = suite.order, suite.ord
+    code = suite.product("CS", "DENY", on_hand=10)
+    placed = suite.place(suite.customer(), [(code, 2), (code, 3)])
+    first, second = placed.lines
+    request = pb.CreateShipmentRequest(
+        request_id=rid(), order_id=placed.id, line_ids=[first.id], tracking_number="1Z999", carrier="UPS"
+    )
+    response = check_idempotent(o.CreateShipment, request, tracking_number="1Z000")
+    check_shape(response)
+    shipment, order = response.shipment, response.order
+    assert_uuid(shipment.id, "Shipment.id")
+    assert (shipment.order_id, shipment.tracking_number, shipment.carrier) == (placed.id, "1Z999", "UPS")
+    assert list(shipment.line_ids) == [first.id]
+    assert shipment.status == pb.SHIPMENT_STATUS_SHIPPED
+    assert_time_set(shipment, "ship_time", "Shipment")
+    assert_time_unset(shipment, "deliver_time", "Shipment")
+    check_order(order, pb)
+    assert order.status == pb.ORDER_STATUS_PARTIALLY_SHIPPED
+    assert [x.status for x in order.lines] == [pb.LINE_STATUS_SHIPPED, pb.LINE_STATUS_READY]
+    assert order.lines[0].shipment_id == shipment.id
+    assert [s.id for s in order.shipments] == [shipment.id]
+    # Stock is issued in inventory and the customer is told.
+    eventually("stock issued", lambda: (suite.stock(code).on_hand, suite.stock(code).reserved) == (8, 3))
+    told = suite.wait_notified(placed.id, suite.notif.NOTIFICATION_EVENT_SHIPPED)
+    assert "1Z999" in told.message
+
+    # No line named: every ready line ships.
+    rest = o.CreateShipment(request_id=rid(), order_id=placed.id, tracking_number="1Z998", carrier="UPS")
+    assert list(rest.shipment.line_ids) == [second.id]
+    assert rest.order.status == pb.ORDER_STATUS_SHIPPED
+
+    def req(**over):
+        fields = dict(request_id=rid(), order_id=placed.id, tracking_number="T", carrier="C")
+        fields.update(over)
+        return pb.CreateShipmentRequest(**fields)
+
+    o.CreateShipment.error(INVALID, req(tracking_number=""), field="tracking_number", why="empty tracking number")
+    o.CreateShipment.error(INVALID, req(carrier=""), field="carrier", why="empty carrier")
+    o.CreateShipment.error(INVALID, req(order_id="nope"), field="order_id", why="malformed order id")
+    o.CreateShipment.error(INVALID, req(line_ids=["nope"]), why="malformed line id")
+    o.CreateShipment.error(NOT_FOUND, req(order_id=str(uuid.uuid4())), why="unknown order")
+    o.CreateShipment.error(NOT_FOUND, req(line_ids=[str(uuid.uuid4())]), why="unknown line")
+    o.CreateShipment.error(PRECONDITION, req(line_ids=[first.id]), why="a named line is not ready (shipped)")
+    o.CreateShipment.error(PRECONDITION, req(), why="no line is ready")
+
+    waiting = suite.backordered(qty=2)
+    o.CreateShipment.error(
+        PRECONDITION, req(order_id=waiting["order"].id, line_ids=[waiting["line"].id]),
+        why="a named line waits for stock",
+    )
+    # Ship-complete: nothing ships while a line waits.
+    both = suite.place(
+        suite.customer(), [(code, 1), (suite.product("CS-W", "ALLOW"), 1)], ship_policy="COMPLETE"
+    )
+    o.CreateShipment.error(PRECONDITION, req(order_id=both.id), why="ship-complete and a line waits")
+    o.CreateShipment.error(
+        PRECONDITION, req(order_id=both.id, line_ids=[both.lines[0].id]),
+        why="ship-complete and a line waits (ready line named)",
+    )
+    malformed_request_id(o.CreateShipment, request)
+
+
+@contract_case("order", "MarkDelivered")
+def test_mark_delivered(suite):
+    o, pb = suite.order, suite.ord
+    placed = suite.place(suite.customer(), [(suite.product("MD", "DENY", on_hand=2), 1)])
+    shipment = o.CreateShipment(
+        request_id=rid(), order_id=placed.id, tracking_number="TRK-MD", carrier="DHL"
+    ).shipment
+    request = pb.MarkDeliveredRequest(request_id=rid(), shipment_id=shipment.id)
+    response = check_idempotent(o.MarkDelivered, request, shipment_id=str(uuid.uuid4()))
+    check_shape(response)
+    assert response.shipment.id == shipment.id
+    assert response.shipment.status == pb.SHIPMENT_STATUS_DELIVERED
+    assert_time_set(response.shipment, "deliver_time", "Shipment")
+    check_order(response.order, pb)
+    assert response.order.status == pb.ORDER_STATUS_DELIVERED
+    assert [x.status for x in response.order.lines] == [pb.LINE_STATUS_DELIVERED]
+    suite.wait_notified(placed.id, suite.notif.NOTIFICATION_EVENT_DELIVERED)
+
+    o.MarkDelivered.error(PRECONDITION, copy_with(request, request_id=rid()), why="already delivered")
+    o.MarkDelivered.error(INVALID, request_id=rid(), shipment_id="nope", field="shipment_id", why="malformed id")
+    o.MarkDelivered.error(NOT_FOUND, request_id=rid(), shipment_id=str(uuid.uuid4()), why="unknown shipment")
+    malformed_request_id(o.MarkDelivered, request)
+
+
+@contract_case("order", "MarkLineAllocated")
+def test_mark_line_allocated(suite):
+    o, pb = suite.order, suite.ord
+    world = suite.backordered(qty=2)
+    order, line = world["order"], world["line"]
+    assert line.status == pb.LINE_STATUS_BACKORDERED
+    # Inventory allocates the stock (and tells the order service itself);
+    # the same move sent again, as inventory would on a retry, is a no-op.
+    suite.inventory.AdjustStock(request_id=rid(), sku=world["sku"], delta=2, reason="arrived")
+    request = pb.MarkLineAllocatedRequest(request_id=rid(), order_id=order.id, line_id=line.id)
+    response = o.MarkLineAllocated(request)
+    check_shape(response)
+    assert response.line.id == line.id
+    assert response.line.status == pb.LINE_STATUS_READY
+    assert o.MarkLineAllocated(request) == response, "a retry returns the stored answer"
+    repeat = o.MarkLineAllocated(copy_with(request, request_id=rid())).line
+    assert repeat.status == pb.LINE_STATUS_READY, "repeats are ignored"
+    assert suite.get_order(order.id).status == pb.ORDER_STATUS_READY
+    suite.wait_notified(order.id, suite.notif.NOTIFICATION_EVENT_READY, line.id)
+
+    # A stale move (the line was cancelled) is ignored.
+    gone = suite.backordered(qty=1)
+    o.CancelOrderLine(request_id=rid(), order_id=gone["order"].id, line_id=gone["line"].id)
+    stale = o.MarkLineAllocated(
+        request_id=rid(), order_id=gone["order"].id, line_id=gone["line"].id
+    ).line
+    assert stale.status == pb.LINE_STATUS_CANCELLED
+
+    def req(**over):
+        return copy_with(request, request_id=rid(), **over)
+
+    o.MarkLineAllocated.error(INVALID, req(order_id="nope"), field="order_id", why="malformed order id")
+    o.MarkLineAllocated.error(INVALID, req(line_id="nope"), field="line_id", why="malformed line id")
+    o.MarkLineAllocated.error(NOT_FOUND, req(order_id=str(uuid.uuid4())), why="unknown order")
+    o.MarkLineAllocated.error(NOT_FOUND, req(line_id=str(uuid.uuid4())), why="unknown line")
+    malformed_request_id(o.MarkLineAllocated, request)
+
+
+@contract_case("order", "UpdateLineEta")
+def test_update_line_eta(suite):
+    o, pb = suite.order, suite.ord
+    world = suite.backordered(qty=2)  # no supplier: only these calls set the ETA
+    order, line = world["order"], world["line"]
+    eta = timestamp(6 * 86400)
+    request = pb.UpdateLineEtaRequest(
+        request_id=rid(), order_id=order.id, line_id=line.id, eta=eta, purchase_order_id=str(uuid.uuid4())
+    )
+    response = check_idempotent(o.UpdateLineEta, request, eta=timestamp(9 * 86400))
+    check_shape(response)
+    assert response.line.id == line.id and response.line.status == pb.LINE_STATUS_BACKORDERED
+    assert response.line.eta.seconds == eta.seconds
+    assert suite.get_order(order.id).lines[0].eta.seconds == eta.seconds
+    # The customer is told when it is first known and whenever it changes.
+    suite.wait_notified(order.id, suite.notif.NOTIFICATION_EVENT_ETA_KNOWN, line.id)
+    later = timestamp(8 * 86400)
+    changed = o.UpdateLineEta(copy_with(request, request_id=rid(), eta=later)).line
+    assert changed.eta.seconds == later.seconds
+    suite.wait_notified(order.id, suite.notif.NOTIFICATION_EVENT_ETA_CHANGED, line.id)
+
+    def req(**over):
+        return copy_with(request, request_id=rid(), **over)
+
+    o.UpdateLineEta.error(INVALID, req(eta=None), field="eta", why="missing eta")
+    o.UpdateLineEta.error(INVALID, req(order_id="nope"), field="order_id", why="malformed order id")
+    o.UpdateLineEta.error(INVALID, req(line_id="nope"), field="line_id", why="malformed line id")
+    o.UpdateLineEta.error(
+        INVALID, req(purchase_order_id="PO-7"), field="purchase_order_id", why="malformed purchase order id"
+    )
+    o.UpdateLineEta.error(NOT_FOUND, req(order_id=str(uuid.uuid4())), why="unknown order")
+    o.UpdateLineEta.error(NOT_FOUND, req(line_id=str(uuid.uuid4())), why="unknown line")
+    malformed_request_id(o.UpdateLineEta, request)
+
+
+@contract_case("order", "GetOrderTimeline")
+def test_get_order_timeline(suite):
+    o = suite.order
+    world = suite.backordered(qty=2, on_hand=1, supplier={"lead_time_days": 4})
+    order = world["order"]
+    # Wait until every service has something to say about the order.
+    suite.wait_notified(order.id, suite.notif.NOTIFICATION_EVENT_ETA_KNOWN)
+
+    def probe():
+        t = o.GetOrderTimeline(order_id=order.id)
+        return {e.service for e in t.events} >= {"order", "inventory", "procurement", "notification"} and t
+
+    timeline = eventually("timeline events from all four services", probe)
+    check_shape(timeline)
+    assert timeline.order_id == order.id
+    assert timeline.trace_id == "" or HEX.match(timeline.trace_id)
+    assert list(timeline.unavailable_services) == []
+    line_ids = {x.id for x in order.lines}
+    for e in timeline.events:
+        assert_time_set(e, "time", "TimelineEvent")
+        assert e.service in {"inventory", "order", "procurement", "notification"}, e.service
+        assert re.match(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$", e.event), f"event {e.event!r} not lower_snake_case"
+        assert e.line_id == "" or e.line_id in line_ids, e.line_id
+    times = [(e.time.seconds, e.time.nanos) for e in timeline.events]
+    assert times == sorted(times), "events in time order"
+
+    o.GetOrderTimeline.error(INVALID, order_id="nope", field="order_id", why="malformed id")
+    o.GetOrderTimeline.error(NOT_FOUND, order_id=str(uuid.uuid4()), why="unknown order")

@@ -1,0 +1,516 @@
+"""Contract cases of backorder.procurement.v1.ProcurementService."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import grpc
+import pytest
+
+from harness import (
+    assert_enum,
+    assert_time_set,
+    assert_time_unset,
+    assert_uuid,
+    check_idempotent,
+    check_shape,
+    contract_case,
+    copy_with,
+    eventually,
+    malformed_request_id,
+    rid,
+    timestamp,
+)
+from world import sku
+
+INVALID = grpc.StatusCode.INVALID_ARGUMENT
+NOT_FOUND = grpc.StatusCode.NOT_FOUND
+PRECONDITION = grpc.StatusCode.FAILED_PRECONDITION
+EXISTS = grpc.StatusCode.ALREADY_EXISTS
+DAY = 86400
+
+
+def check_po(po, where="PurchaseOrder"):
+    check_shape(po, where)
+    assert_uuid(po.id, f"{where}.id")
+    assert_uuid(po.supplier_id, f"{where}.supplier_id")
+    assert_enum(po, "status", where)
+    assert_time_set(po, "create_time", where)
+    assert_time_set(po, "update_time", where)
+
+
+def _supplied_world(suite, qty=3, lead=5, moq=10, case_pack=5):
+    """A backordered order whose demand sits on a draft purchase order."""
+    world = suite.backordered(qty=qty, supplier={"lead_time_days": lead, "moq": moq, "case_pack": case_pack})
+    world["po"] = suite.draft_with_demand(world["supplier_id"], qty)
+    return world
+
+
+def _acknowledged(suite, world, days=3):
+    p = suite.procurement
+    po_id = world["po"].id
+    p.SubmitPurchaseOrder(request_id=rid(), purchase_order_id=po_id)
+    return p.AcknowledgePurchaseOrder(
+        request_id=rid(), purchase_order_id=po_id, promised_time=timestamp(days * DAY)
+    ).purchase_order
+
+
+@contract_case("procurement", "CreateSupplier")
+def test_create_supplier(suite):
+    p, pb = suite.procurement, suite.proc
+    request = pb.CreateSupplierRequest(request_id=rid(), name="Acme Contract Co", lead_time_days=7)
+    supplier = check_idempotent(p.CreateSupplier, request, lead_time_days=8).supplier
+    check_shape(supplier)
+    assert_uuid(supplier.id, "Supplier.id")
+    assert (supplier.name, supplier.lead_time_days) == ("Acme Contract Co", 7)
+    assert list(supplier.items) == []
+    assert_time_set(supplier, "create_time", "Supplier")
+    zero = p.CreateSupplier(request_id=rid(), name="Same-day", lead_time_days=0).supplier
+    assert zero.lead_time_days == 0
+
+    p.CreateSupplier.error(INVALID, copy_with(request, request_id=rid(), name=""), field="name", why="empty name")
+    p.CreateSupplier.error(INVALID, copy_with(request, request_id=rid(), name="   "), field="name", why="blank name")
+    p.CreateSupplier.error(
+        INVALID, copy_with(request, request_id=rid(), lead_time_days=-1), field="lead_time_days",
+        why="negative lead time",
+    )
+    malformed_request_id(p.CreateSupplier, request)
+
+
+@contract_case("procurement", "GetSupplier")
+def test_get_supplier(suite):
+    p = suite.procurement
+    code = sku("GS")
+    supplier_id = suite.supplier(code, lead_time_days=4, moq=6, case_pack=3)
+    supplier = p.GetSupplier(supplier_id=supplier_id).supplier
+    check_shape(supplier)
+    assert supplier.id == supplier_id and supplier.lead_time_days == 4
+    assert_time_set(supplier, "create_time", "Supplier")
+    [item] = supplier.items
+    assert (item.supplier_id, item.sku, item.unit_cost_minor, item.minimum_order_quantity, item.case_pack, item.preferred) == (
+        supplier_id, code, 250, 6, 3, True,
+    )
+
+    p.GetSupplier.error(INVALID, supplier_id="nope", field="supplier_id", why="malformed id")
+    p.GetSupplier.error(NOT_FOUND, supplier_id=str(uuid.uuid4()), why="unknown supplier")
+
+
+@contract_case("procurement", "ListSuppliers")
+def test_list_suppliers(suite):
+    p = suite.procurement
+    tag = uuid.uuid4().hex[:8]
+    mine = [
+        p.CreateSupplier(request_id=rid(), name=f"Contract {tag} {c}", lead_time_days=1).supplier.id
+        for c in "BCA"
+    ]
+    listed, token, pages = [], "", 0
+    while True:
+        page = p.ListSuppliers(page_size=4, page_token=token)
+        check_shape(page)
+        assert len(page.suppliers) <= 4
+        listed += list(page.suppliers)
+        token = page.next_page_token
+        pages += 1
+        if not token:
+            break
+        assert len(page.suppliers) == 4, "only the last page is short"
+        assert pages < 1000
+    ids = [s.id for s in listed]
+    assert len(ids) == len(set(ids)), "no supplier twice"
+    assert set(mine) <= set(ids)
+    # "By name" is checked, as a known discrepancy, by
+    # test_list_suppliers_is_by_name below.
+    assert len(p.ListSuppliers().suppliers) <= 50
+
+    p.ListSuppliers.error(INVALID, page_size=-1, field="page_size", why="negative page size")
+    p.ListSuppliers.error(INVALID, page_token="zzz", field="page_token", why="bad token")
+
+
+def _all_suppliers(p):
+    listed, token = [], ""
+    for _ in range(1000):
+        page = p.ListSuppliers(page_size=500, page_token=token)
+        listed += list(page.suppliers)
+        token = page.next_page_token
+        if not token:
+            break
+    return listed
+
+
+def test_list_suppliers_is_in_creation_order(suite):
+    """Part of the ListSuppliers contract: suppliers come in creation order."""
+    p = suite.procurement
+    tag = uuid.uuid4().hex[:8]
+    mine = [
+        p.CreateSupplier(request_id=rid(), name=f"Contract {tag} {c}", lead_time_days=1).supplier.id
+        for c in "BCA"
+    ]
+    listed = _all_suppliers(p)
+    assert [s.id for s in listed if tag in s.name] == mine, "creation order"
+
+
+@contract_case("procurement", "SetSupplierItem")
+def test_set_supplier_item(suite):
+    p, pb = suite.procurement, suite.proc
+    code = sku("SSI")
+    first = suite.supplier(None)
+    request = pb.SetSupplierItemRequest(
+        request_id=rid(), supplier_id=first, sku=code, unit_cost_minor=199,
+        minimum_order_quantity=4, case_pack=2, preferred=True,
+    )
+    item = check_idempotent(p.SetSupplierItem, request, unit_cost_minor=200).item
+    check_shape(item)
+    assert (item.supplier_id, item.sku, item.unit_cost_minor, item.minimum_order_quantity, item.case_pack, item.preferred) == (
+        first, code, 199, 4, 2, True,
+    )
+    # Replaces an earlier offer of the same pair.
+    p.SetSupplierItem(copy_with(request, request_id=rid(), unit_cost_minor=150))
+    [replaced] = p.GetSupplier(supplier_id=first).supplier.items
+    assert replaced.unit_cost_minor == 150
+    # A new preferred supplier takes the flag from the old one.
+    second = suite.supplier(None)
+    p.SetSupplierItem(copy_with(request, request_id=rid(), supplier_id=second, unit_cost_minor=0))
+    [old] = p.GetSupplier(supplier_id=first).supplier.items
+    [new] = p.GetSupplier(supplier_id=second).supplier.items
+    assert (old.preferred, new.preferred) == (False, True)
+    assert new.unit_cost_minor == 0
+
+    # The preferred supplier receives the SKU's waiting demand.
+    world = suite.backordered(qty=2)
+    [demand] = eventually(
+        "unsourced demand", lambda: list(p.ListDemands(order_id=world["order"].id).demands)
+    )
+    assert demand.purchase_order_id == ""
+    assert_time_unset(demand, "eta", "Demand")
+    supplier_id = suite.supplier(world["sku"], lead_time_days=5)
+    sourced = eventually(
+        "demand on the new supplier's draft",
+        lambda: [d for d in p.ListDemands(order_id=world["order"].id).demands if d.purchase_order_id],
+    )
+    po = p.GetPurchaseOrder(purchase_order_id=sourced[0].purchase_order_id).purchase_order
+    assert po.supplier_id == supplier_id and po.status == pb.PURCHASE_ORDER_STATUS_DRAFT
+    eventually("ETA on the order line", lambda: suite.get_order(world["order"].id).lines[0].HasField("eta"))
+
+    def req(**over):
+        return copy_with(request, request_id=rid(), **over)
+
+    p.SetSupplierItem.error(INVALID, req(sku=""), field="sku", why="empty SKU")
+    p.SetSupplierItem.error(INVALID, req(minimum_order_quantity=0), field="minimum_order_quantity", why="MOQ 0")
+    p.SetSupplierItem.error(INVALID, req(case_pack=0), field="case_pack", why="case pack 0")
+    p.SetSupplierItem.error(INVALID, req(unit_cost_minor=-1), field="unit_cost_minor", why="negative cost")
+    p.SetSupplierItem.error(INVALID, req(supplier_id="nope"), field="supplier_id", why="malformed supplier id")
+    p.SetSupplierItem.error(NOT_FOUND, req(supplier_id=str(uuid.uuid4())), why="unknown supplier")
+    malformed_request_id(p.SetSupplierItem, request)
+
+
+@contract_case("procurement", "AddDemand")
+def test_add_demand(suite):
+    p, pb = suite.procurement, suite.proc
+    # Unsourced: nobody supplies the SKU (made-up ids are safe: no message follows).
+    request = pb.AddDemandRequest(
+        request_id=rid(), demand_id=str(uuid.uuid4()), sku=sku("AD"), quantity=4,
+        order_id=str(uuid.uuid4()), line_id=str(uuid.uuid4()),
+    )
+    demand = check_idempotent(p.AddDemand, request, quantity=5).demand
+    check_shape(demand)
+    assert (demand.id, demand.sku, demand.quantity, demand.order_id, demand.line_id) == (
+        request.demand_id, request.sku, 4, request.order_id, request.line_id,
+    )
+    assert demand.purchase_order_id == "" and not demand.released
+    assert_time_unset(demand, "eta", "Demand")
+    assert_time_set(demand, "create_time", "Demand")
+
+    # Sourced: consolidated into the preferred supplier's draft, rounded up to
+    # MOQ and case pack, with an ETA of now plus the lead time. (Extra demand
+    # of a real backordered line, so the ETA message has a line to go to.)
+    world = _supplied_world(suite, qty=3, lead=5, moq=10, case_pack=5)
+    extra = p.AddDemand(
+        request_id=rid(), demand_id=str(uuid.uuid4()), sku=world["sku"], quantity=9,
+        order_id=world["order"].id, line_id=world["line"].id,
+    ).demand
+    assert extra.purchase_order_id == world["po"].id
+    assert_time_set(extra, "eta", "Demand")
+    days = (extra.eta.seconds - time.time()) / DAY
+    assert 4.9 < days < 5.1, f"ETA is now plus the 5-day lead time, got {days:.2f} days"
+    po = suite.draft_with_demand(world["supplier_id"], 12)
+    listed = p.ListDemands(order_id=world["order"].id).demands
+    assert [d.quantity for d in listed] == [3, 9], "the order's demand, oldest first"
+    assert listed[1].id == extra.id
+    assert po.id == world["po"].id, "one open draft per supplier"
+    assert po.lines[0].ordered_quantity == 15, "12 rounded up to MOQ 10 and case pack 5"
+
+    def req(**over):
+        return copy_with(request, request_id=rid(), demand_id=str(uuid.uuid4()), **over)
+
+    p.AddDemand.error(INVALID, req(quantity=0), field="quantity", why="quantity 0")
+    p.AddDemand.error(INVALID, req(quantity=-3), field="quantity", why="negative quantity")
+    p.AddDemand.error(INVALID, copy_with(request, request_id=rid(), demand_id="d-1"), field="demand_id", why="malformed demand id")
+    p.AddDemand.error(INVALID, req(order_id="o-1"), field="order_id", why="malformed order id")
+    p.AddDemand.error(INVALID, req(line_id="l-1"), field="line_id", why="malformed line id")
+    malformed_request_id(p.AddDemand, request)
+
+
+@contract_case("procurement", "ReleaseDemand")
+def test_release_demand(suite):
+    p, pb = suite.procurement, suite.proc
+    order_id = str(uuid.uuid4())
+    demand_id = str(uuid.uuid4())
+    p.AddDemand(
+        request_id=rid(), demand_id=demand_id, sku=sku("RD"), quantity=2,
+        order_id=order_id, line_id=str(uuid.uuid4()),
+    )
+    request = pb.ReleaseDemandRequest(request_id=rid(), demand_id=demand_id)
+    response = check_idempotent(p.ReleaseDemand, request, demand_id=str(uuid.uuid4()))
+    check_shape(response)
+    assert response.released is True
+    [stored] = p.ListDemands(order_id=order_id).demands
+    assert stored.released is True
+    # Unknown demand is not an error.
+    assert p.ReleaseDemand(request_id=rid(), demand_id=str(uuid.uuid4())).released is False
+
+    # A draft purchase order shrinks.
+    world = _supplied_world(suite, qty=3, moq=1, case_pack=1)
+    extra_id = str(uuid.uuid4())
+    p.AddDemand(
+        request_id=rid(), demand_id=extra_id, sku=world["sku"], quantity=4,
+        order_id=world["order"].id, line_id=world["line"].id,
+    )
+    suite.draft_with_demand(world["supplier_id"], 7)
+    assert p.ReleaseDemand(request_id=rid(), demand_id=extra_id).released is True
+    po = suite.draft_with_demand(world["supplier_id"], 3)
+    assert po.lines[0].ordered_quantity == 3
+
+    p.ReleaseDemand.error(INVALID, request_id=rid(), demand_id="nope", field="demand_id", why="malformed id")
+    malformed_request_id(p.ReleaseDemand, request)
+
+
+@contract_case("procurement", "ListDemands")
+def test_list_demands(suite):
+    p = suite.procurement
+    world = suite.backordered(qty=3, on_hand=1, supplier={"lead_time_days": 6})
+    order = world["order"]
+    [demand] = eventually(
+        "the line's demand on a purchase order",
+        lambda: [d for d in p.ListDemands(order_id=order.id).demands if d.purchase_order_id],
+    )
+    check_shape(p.ListDemands(order_id=order.id))
+    assert (demand.sku, demand.quantity, demand.order_id, demand.line_id) == (
+        world["sku"], 2, order.id, world["line"].id,
+    )
+    assert demand.released is False
+    assert_time_set(demand, "eta", "Demand")
+    assert_time_set(demand, "create_time", "Demand")
+    # The demand id is the inventory reservation that is short.
+    [reservation] = suite.inventory.ListReservations(order_id=order.id).reservations
+    assert demand.id == reservation.id
+    assert list(p.ListDemands(order_id=str(uuid.uuid4())).demands) == []
+
+    p.ListDemands.error(INVALID, order_id="nope", field="order_id", why="malformed order id")
+    p.ListDemands.error(INVALID, order_id="", why="missing order id")
+
+
+@contract_case("procurement", "GetPurchaseOrder")
+def test_get_purchase_order(suite):
+    p, pb = suite.procurement, suite.proc
+    world = _supplied_world(suite, qty=3, lead=5, moq=10, case_pack=4)
+    po = p.GetPurchaseOrder(purchase_order_id=world["po"].id).purchase_order
+    check_po(po)
+    assert po.id == world["po"].id and po.supplier_id == world["supplier_id"]
+    assert po.status == pb.PURCHASE_ORDER_STATUS_DRAFT
+    [line] = po.lines
+    assert (line.sku, line.demand_quantity, line.ordered_quantity, line.received_quantity, line.unit_cost_minor) == (
+        world["sku"], 3, 12, 0, 250,
+    ), "3 rounded up to MOQ 10, then to whole cases of 4"
+    assert_time_unset(po, "promised_time", "PurchaseOrder")
+    assert_time_unset(po, "submit_time", "PurchaseOrder")
+
+    p.GetPurchaseOrder.error(INVALID, purchase_order_id="PO-1", field="purchase_order_id", why="malformed id")
+    p.GetPurchaseOrder.error(NOT_FOUND, purchase_order_id=str(uuid.uuid4()), why="unknown purchase order")
+
+
+@contract_case("procurement", "ListPurchaseOrders")
+def test_list_purchase_orders(suite):
+    p, pb = suite.procurement, suite.proc
+    world = _supplied_world(suite, qty=2, moq=1, case_pack=1)
+    supplier_id = world["supplier_id"]
+    submitted = p.SubmitPurchaseOrder(request_id=rid(), purchase_order_id=world["po"].id).purchase_order
+    # Later demand opens a new draft.
+    suite.place(world["customer_id"], [(world["sku"], 1)])
+    draft = suite.draft_with_demand(supplier_id, 1)
+    assert draft.id != submitted.id
+
+    page = p.ListPurchaseOrders(supplier_id=supplier_id)
+    check_shape(page)
+    assert [x.id for x in page.purchase_orders] == [draft.id, submitted.id], "newest first"
+    assert page.next_page_token == ""
+    for x in page.purchase_orders:
+        check_po(x)
+    only = p.ListPurchaseOrders(supplier_id=supplier_id, status=pb.PURCHASE_ORDER_STATUS_SUBMITTED)
+    assert [x.id for x in only.purchase_orders] == [submitted.id]
+    first = p.ListPurchaseOrders(supplier_id=supplier_id, page_size=1)
+    assert [x.id for x in first.purchase_orders] == [draft.id] and first.next_page_token
+    rest = p.ListPurchaseOrders(supplier_id=supplier_id, page_size=1, page_token=first.next_page_token)
+    assert [x.id for x in rest.purchase_orders] == [submitted.id] and rest.next_page_token == ""
+    everyone = p.ListPurchaseOrders(page_size=500).purchase_orders
+    assert {draft.id, submitted.id} <= {x.id for x in everyone}
+    times = [(x.create_time.seconds, x.create_time.nanos) for x in everyone]
+    assert times == sorted(times, reverse=True), "newest first"
+
+    p.ListPurchaseOrders.error(INVALID, supplier_id="nope", field="supplier_id", why="malformed supplier id")
+    p.ListPurchaseOrders.error(INVALID, page_size=-2, field="page_size", why="bad page size")
+    p.ListPurchaseOrders.error(INVALID, page_token="nope", field="page_token", why="bad page token")
+
+
+@contract_case("procurement", "SubmitPurchaseOrder")
+def test_submit_purchase_order(suite):
+    p, pb = suite.procurement, suite.proc
+    world = _supplied_world(suite, qty=3, lead=10, moq=1, case_pack=1)
+    request = pb.SubmitPurchaseOrderRequest(request_id=rid(), purchase_order_id=world["po"].id)
+    po = check_idempotent(p.SubmitPurchaseOrder, request, purchase_order_id=str(uuid.uuid4())).purchase_order
+    check_po(po)
+    assert po.status == pb.PURCHASE_ORDER_STATUS_SUBMITTED
+    assert_time_set(po, "submit_time", "PurchaseOrder")
+    assert_time_unset(po, "promised_time", "PurchaseOrder")
+
+    p.SubmitPurchaseOrder.error(PRECONDITION, copy_with(request, request_id=rid()), why="not a draft")
+    # Nothing to order: the draft's only demand was released.
+    empty = _supplied_world(suite, qty=2, moq=1, case_pack=1)
+    suite.order.CancelOrder(request_id=rid(), order_id=empty["order"].id, reason="contract")
+    suite.draft_with_demand(empty["supplier_id"], 0)
+    p.SubmitPurchaseOrder.error(
+        PRECONDITION, request_id=rid(), purchase_order_id=empty["po"].id, why="nothing to order"
+    )
+    p.SubmitPurchaseOrder.error(INVALID, request_id=rid(), purchase_order_id="x", field="purchase_order_id", why="malformed id")
+    p.SubmitPurchaseOrder.error(NOT_FOUND, request_id=rid(), purchase_order_id=str(uuid.uuid4()), why="unknown purchase order")
+    malformed_request_id(p.SubmitPurchaseOrder, request)
+
+
+@contract_case("procurement", "AcknowledgePurchaseOrder")
+def test_acknowledge_purchase_order(suite):
+    p, pb = suite.procurement, suite.proc
+    world = _supplied_world(suite, qty=3, lead=10, moq=1, case_pack=1)
+    po_id = world["po"].id
+    p.AcknowledgePurchaseOrder.error(
+        PRECONDITION, request_id=rid(), purchase_order_id=po_id, promised_time=timestamp(3 * DAY),
+        why="a draft is not submitted",
+    )
+    p.SubmitPurchaseOrder(request_id=rid(), purchase_order_id=po_id)
+    promised = timestamp(3 * DAY)
+    request = pb.AcknowledgePurchaseOrderRequest(request_id=rid(), purchase_order_id=po_id, promised_time=promised)
+    po = check_idempotent(p.AcknowledgePurchaseOrder, request, promised_time=timestamp(4 * DAY)).purchase_order
+    check_po(po)
+    assert po.status == pb.PURCHASE_ORDER_STATUS_ACKNOWLEDGED
+    assert po.promised_time.seconds == promised.seconds
+    # Every order line it serves gets that date as ETA.
+    order_id = world["order"].id
+    eventually(
+        "line ETA moved to the promised date",
+        lambda: suite.get_order(order_id).lines[0].eta.seconds == promised.seconds,
+    )
+    # A new promised date later.
+    later = timestamp(6 * DAY)
+    again = p.AcknowledgePurchaseOrder(copy_with(request, request_id=rid(), promised_time=later)).purchase_order
+    assert again.status == pb.PURCHASE_ORDER_STATUS_ACKNOWLEDGED and again.promised_time.seconds == later.seconds
+    eventually(
+        "line ETA moved to the new date",
+        lambda: suite.get_order(order_id).lines[0].eta.seconds == later.seconds,
+    )
+
+    def req(**over):
+        return copy_with(request, request_id=rid(), **over)
+
+    p.AcknowledgePurchaseOrder.error(INVALID, req(promised_time=None), field="promised_time", why="missing promised date")
+    p.AcknowledgePurchaseOrder.error(INVALID, req(purchase_order_id="x"), field="purchase_order_id", why="malformed id")
+    p.AcknowledgePurchaseOrder.error(NOT_FOUND, req(purchase_order_id=str(uuid.uuid4())), why="unknown purchase order")
+    malformed_request_id(p.AcknowledgePurchaseOrder, request)
+
+
+@contract_case("procurement", "ReceivePurchaseOrder")
+def test_receive_purchase_order(suite):
+    p, pb = suite.procurement, suite.proc
+    world = _supplied_world(suite, qty=3, moq=10, case_pack=5)  # ordered 10
+    code, po_id = world["sku"], world["po"].id
+    p.ReceivePurchaseOrder.error(
+        PRECONDITION, request_id=rid(), purchase_order_id=po_id,
+        lines=[pb.ReceiptLine(sku=code, quantity=1)], why="a draft is not acknowledged",
+    )
+    p.SubmitPurchaseOrder(request_id=rid(), purchase_order_id=po_id)
+    p.ReceivePurchaseOrder.error(
+        PRECONDITION, request_id=rid(), purchase_order_id=po_id,
+        lines=[pb.ReceiptLine(sku=code, quantity=1)], why="submitted, not acknowledged",
+    )
+    p.AcknowledgePurchaseOrder(request_id=rid(), purchase_order_id=po_id, promised_time=timestamp(3 * DAY))
+    request = pb.ReceivePurchaseOrderRequest(
+        request_id=rid(), purchase_order_id=po_id, lines=[pb.ReceiptLine(sku=code, quantity=4)]
+    )
+    po = check_idempotent(
+        p.ReceivePurchaseOrder, request, lines=[pb.ReceiptLine(sku=code, quantity=5)]
+    ).purchase_order
+    check_po(po)
+    assert po.status == pb.PURCHASE_ORDER_STATUS_PARTIALLY_RECEIVED
+    assert po.lines[0].received_quantity == 4, "received once"
+    # Inventory is told and allocates the goods to the waiting order.
+    eventually(
+        "stock received in inventory",
+        lambda: (suite.stock(code).on_hand, suite.stock(code).reserved) == (4, 3),
+    )
+    suite.wait_line_status(world["order"].id, 0, suite.ord.LINE_STATUS_READY)
+
+    def req(*lines, **over):
+        fields = dict(request_id=rid(), purchase_order_id=po_id, lines=list(lines))
+        fields.update(over)
+        return pb.ReceivePurchaseOrderRequest(**fields)
+
+    line = pb.ReceiptLine
+    p.ReceivePurchaseOrder.error(INVALID, req(), field="lines", why="no lines")
+    p.ReceivePurchaseOrder.error(INVALID, req(line(sku=code, quantity=0)), why="quantity 0")
+    p.ReceivePurchaseOrder.error(INVALID, req(line(sku=code, quantity=1), line(sku=code, quantity=1)), why="SKU repeated")
+    p.ReceivePurchaseOrder.error(
+        INVALID, req(line(sku=code, quantity=1), purchase_order_id="PO"), field="purchase_order_id",
+        why="malformed purchase order id",
+    )
+    p.ReceivePurchaseOrder.error(
+        NOT_FOUND, req(line(sku=code, quantity=1), purchase_order_id=str(uuid.uuid4())), why="unknown purchase order"
+    )
+    p.ReceivePurchaseOrder.error(NOT_FOUND, req(line(sku=sku("OTHER"), quantity=1)), why="SKU not on it")
+    p.ReceivePurchaseOrder.error(PRECONDITION, req(line(sku=code, quantity=7)), why="more than ordered")
+    full = p.ReceivePurchaseOrder(req(line(sku=code, quantity=6))).purchase_order
+    assert full.status == pb.PURCHASE_ORDER_STATUS_RECEIVED and full.lines[0].received_quantity == 10
+    eventually("all stock in inventory", lambda: suite.stock(code).on_hand == 10)
+    p.ReceivePurchaseOrder.error(PRECONDITION, req(line(sku=code, quantity=1)), why="everything arrived")
+    malformed_request_id(p.ReceivePurchaseOrder, request)
+
+
+@contract_case("procurement", "CancelPurchaseOrder")
+def test_cancel_purchase_order(suite):
+    p, pb = suite.procurement, suite.proc
+    world = _supplied_world(suite, qty=3, lead=5, moq=1, case_pack=1)
+    po_id = world["po"].id
+    p.SubmitPurchaseOrder(request_id=rid(), purchase_order_id=po_id)
+    request = pb.CancelPurchaseOrderRequest(request_id=rid(), purchase_order_id=po_id, reason="supplier bankrupt")
+    po = check_idempotent(p.CancelPurchaseOrder, request, reason="other").purchase_order
+    check_po(po)
+    assert po.status == pb.PURCHASE_ORDER_STATUS_CANCELLED
+    # Its open demand moves to the supplier's draft purchase order.
+    draft = suite.draft_with_demand(world["supplier_id"], 3)
+    assert draft.id != po_id
+    eventually(
+        "demand re-sourced on the new draft",
+        lambda: [d.purchase_order_id for d in p.ListDemands(order_id=world["order"].id).demands] == [draft.id],
+    )
+
+    def req(**over):
+        return copy_with(request, request_id=rid(), **over)
+
+    p.CancelPurchaseOrder.error(PRECONDITION, req(), why="already cancelled")
+    received = _supplied_world(suite, qty=2, moq=1, case_pack=1)
+    _acknowledged(suite, received)
+    p.ReceivePurchaseOrder(
+        request_id=rid(), purchase_order_id=received["po"].id,
+        lines=[pb.ReceiptLine(sku=received["sku"], quantity=1)],
+    )
+    p.CancelPurchaseOrder.error(PRECONDITION, req(purchase_order_id=received["po"].id), why="already received part")
+    p.CancelPurchaseOrder.error(INVALID, req(purchase_order_id="x"), field="purchase_order_id", why="malformed id")
+    p.CancelPurchaseOrder.error(NOT_FOUND, req(purchase_order_id=str(uuid.uuid4())), why="unknown purchase order")
+    malformed_request_id(p.CancelPurchaseOrder, request)

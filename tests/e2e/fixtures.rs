@@ -1,0 +1,214 @@
+//! Arrange helpers shared by the end-to-end tests.
+
+use backorder_proto::inventory::v1 as inv;
+use backorder_proto::notification::v1 as notif;
+use backorder_proto::order::v1 as ord;
+use backorder_proto::procurement::v1 as proc_;
+use backorder_tests::{Suite, eventually, rid};
+use std::time::Duration;
+
+pub const WAIT: Duration = Duration::from_secs(30);
+
+pub async fn product(suite: &Suite, sku: &str, policy: inv::BackorderPolicy, on_hand: i64) {
+    let mut inventory = suite.inventory().await;
+    inventory
+        .create_product(inv::CreateProductRequest {
+            request_id: rid(),
+            sku: sku.into(),
+            name: format!("Product {sku}"),
+            backorder_policy: policy as i32,
+            backorder_cap: 0,
+        })
+        .await
+        .expect("create product");
+    if on_hand > 0 {
+        inventory
+            .adjust_stock(inv::AdjustStockRequest {
+                request_id: rid(),
+                sku: sku.into(),
+                delta: on_hand,
+                reason: "initial count".into(),
+            })
+            .await
+            .expect("stock");
+    }
+}
+
+pub async fn stock(suite: &Suite, sku: &str) -> inv::StockLevel {
+    suite
+        .inventory()
+        .await
+        .get_product(inv::GetProductRequest { sku: sku.into() })
+        .await
+        .expect("get product")
+        .into_inner()
+        .product
+        .and_then(|p| p.stock)
+        .expect("stock level")
+}
+
+/// A supplier of `sku` with the given MOQ and case pack; returns its id.
+pub async fn supplier(
+    suite: &Suite,
+    sku: &str,
+    lead_time_days: i32,
+    moq: i64,
+    case_pack: i64,
+) -> String {
+    let mut procurement = suite.procurement().await;
+    let supplier = procurement
+        .create_supplier(proc_::CreateSupplierRequest {
+            request_id: rid(),
+            name: format!("Supplier of {sku}"),
+            lead_time_days,
+        })
+        .await
+        .expect("create supplier")
+        .into_inner()
+        .supplier
+        .expect("supplier");
+    procurement
+        .set_supplier_item(proc_::SetSupplierItemRequest {
+            request_id: rid(),
+            supplier_id: supplier.id.clone(),
+            sku: sku.into(),
+            unit_cost_minor: 250,
+            minimum_order_quantity: moq,
+            case_pack,
+            preferred: true,
+        })
+        .await
+        .expect("supplier item");
+    supplier.id
+}
+
+/// A customer reachable by e-mail and SMS; returns their id.
+pub async fn customer(suite: &Suite, name: &str) -> String {
+    let id = rid();
+    suite
+        .notification()
+        .await
+        .upsert_customer(notif::UpsertCustomerRequest {
+            request_id: rid(),
+            customer: Some(notif::Customer {
+                id: id.clone(),
+                name: name.into(),
+                email: format!("{}@example.com", name.to_lowercase()),
+                phone: "+15550100".into(),
+                channels: vec![notif::Channel::Email as i32, notif::Channel::Sms as i32],
+                ..Default::default()
+            }),
+        })
+        .await
+        .expect("upsert customer");
+    id
+}
+
+pub fn order_request(customer_id: &str, lines: &[(&str, i64)]) -> ord::PlaceOrderRequest {
+    ord::PlaceOrderRequest {
+        request_id: rid(),
+        customer_id: customer_id.into(),
+        lines: lines
+            .iter()
+            .map(|(sku, quantity)| ord::PlaceOrderLine {
+                sku: (*sku).into(),
+                quantity: *quantity,
+            })
+            .collect(),
+        accept_backorders: true,
+        ship_policy: ord::ShipPolicy::AsAvailable as i32,
+    }
+}
+
+pub async fn place(suite: &Suite, customer_id: &str, lines: &[(&str, i64)]) -> ord::Order {
+    suite
+        .order()
+        .await
+        .place_order(order_request(customer_id, lines))
+        .await
+        .expect("place order")
+        .into_inner()
+        .order
+        .expect("order")
+}
+
+pub async fn get_order(suite: &Suite, id: &str) -> ord::Order {
+    suite
+        .order()
+        .await
+        .get_order(ord::GetOrderRequest {
+            order_id: id.into(),
+        })
+        .await
+        .expect("get order")
+        .into_inner()
+        .order
+        .expect("order")
+}
+
+/// Waits until the order's lines have the given statuses.
+pub async fn wait_line_statuses(
+    suite: &Suite,
+    id: &str,
+    expected: &[ord::LineStatus],
+) -> ord::Order {
+    let expected: Vec<i32> = expected.iter().map(|s| *s as i32).collect();
+    eventually(&format!("order {id} lines {expected:?}"), WAIT, || async {
+        let order = get_order(suite, id).await;
+        let statuses: Vec<i32> = order.lines.iter().map(|l| l.status).collect();
+        (statuses == expected).then_some(order)
+    })
+    .await
+}
+
+pub async fn notifications_of_customer(
+    suite: &Suite,
+    customer_id: &str,
+) -> Vec<notif::Notification> {
+    suite
+        .notification()
+        .await
+        .list_notifications(notif::ListNotificationsRequest {
+            customer_id: customer_id.into(),
+            page_size: 500,
+            ..Default::default()
+        })
+        .await
+        .expect("list notifications")
+        .into_inner()
+        .notifications
+}
+
+pub fn events(list: &[notif::Notification]) -> Vec<notif::NotificationEvent> {
+    list.iter()
+        .map(|n| notif::NotificationEvent::try_from(n.event).expect("known event"))
+        .collect()
+}
+
+/// Waits until the customer has exactly `expected` notifications, in order.
+pub async fn wait_notifications(
+    suite: &Suite,
+    customer_id: &str,
+    expected: &[notif::NotificationEvent],
+) -> Vec<notif::Notification> {
+    eventually(&format!("notifications {expected:?}"), WAIT, || async {
+        let list = notifications_of_customer(suite, customer_id).await;
+        (events(&list) == expected).then_some(list)
+    })
+    .await
+}
+
+pub async fn purchase_orders(suite: &Suite, supplier_id: &str) -> Vec<proc_::PurchaseOrder> {
+    suite
+        .procurement()
+        .await
+        .list_purchase_orders(proc_::ListPurchaseOrdersRequest {
+            supplier_id: supplier_id.into(),
+            page_size: 100,
+            ..Default::default()
+        })
+        .await
+        .expect("list purchase orders")
+        .into_inner()
+        .purchase_orders
+}

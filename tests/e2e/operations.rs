@@ -1,0 +1,224 @@
+//! What operators and Kubernetes rely on: reflection for grpcurl (both
+//! protocol versions), and health that means something.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use backorder_tests::{SERVICES, Suite, SuiteOptions, binary_path, eventually, free_port};
+use prost::Message;
+use tokio_stream::StreamExt;
+use tonic::transport::Channel;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+async fn health(channel: Channel, service: &str) -> Option<i32> {
+    HealthClient::new(channel)
+        .check(HealthCheckRequest {
+            service: service.into(),
+        })
+        .await
+        .ok()
+        .map(|r| r.into_inner().status)
+}
+
+mod v1 {
+    pub use tonic_reflection::pb::v1::ServerReflectionRequest;
+    pub use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+    pub use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+    pub use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
+}
+
+mod v1alpha {
+    pub use tonic_reflection::pb::v1alpha::ServerReflectionRequest;
+    pub use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient;
+    pub use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest;
+    pub use tonic_reflection::pb::v1alpha::server_reflection_response::MessageResponse;
+}
+
+async fn reflect_v1(channel: Channel, request: v1::MessageRequest) -> v1::MessageResponse {
+    let mut client = v1::ServerReflectionClient::new(channel);
+    let request = v1::ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(request),
+    };
+    let mut stream = client
+        .server_reflection_info(tokio_stream::iter(vec![request]))
+        .await
+        .expect("reflection v1")
+        .into_inner();
+    stream
+        .next()
+        .await
+        .expect("a response")
+        .expect("no error")
+        .message_response
+        .expect("a message")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_service_serves_reflection_v1_and_v1alpha_with_comments_and_error_types() {
+    let suite = Suite::start().await;
+    for service in SERVICES {
+        let channel = suite.raw_channel(service).await;
+        let v1::MessageResponse::ListServicesResponse(list) = reflect_v1(
+            channel.clone(),
+            v1::MessageRequest::ListServices(String::new()),
+        )
+        .await
+        else {
+            panic!("expected a service list");
+        };
+        let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+        let own = format!("backorder.{service}.v1.{}Service", capitalize(service));
+        for expected in [
+            own.as_str(),
+            "grpc.health.v1.Health",
+            "grpc.reflection.v1.ServerReflection",
+        ] {
+            assert!(
+                names.iter().any(|n| n == expected),
+                "{service} lists {expected}: {names:?}"
+            );
+        }
+
+        let others: Vec<&String> = names
+            .iter()
+            .filter(|n| n.starts_with("backorder.") && **n != own)
+            .collect();
+        assert!(
+            others.is_empty(),
+            "{service} advertises only what it serves: {others:?}"
+        );
+
+        // Old grpcurl releases speak only v1alpha.
+        let mut alpha = v1alpha::ServerReflectionClient::new(channel.clone());
+        let request = v1alpha::ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(v1alpha::MessageRequest::ListServices(String::new())),
+        };
+        let response = alpha
+            .server_reflection_info(tokio_stream::iter(vec![request]))
+            .await
+            .expect("reflection v1alpha")
+            .into_inner()
+            .next()
+            .await
+            .expect("a response")
+            .expect("no error");
+        let Some(v1alpha::MessageResponse::ListServicesResponse(list)) = response.message_response
+        else {
+            panic!("expected a v1alpha service list");
+        };
+        assert!(list.service.iter().any(|s| s.name == own));
+
+        // `describe` shows the proto comments, and the error details resolve.
+        let v1::MessageResponse::FileDescriptorResponse(files) = reflect_v1(
+            channel.clone(),
+            v1::MessageRequest::FileContainingSymbol(own.clone()),
+        )
+        .await
+        else {
+            panic!("expected file descriptors");
+        };
+        let file =
+            prost_types::FileDescriptorProto::decode(files.file_descriptor_proto[0].as_slice())
+                .expect("descriptor");
+        let comments: Vec<String> = file
+            .source_code_info
+            .expect("source info kept")
+            .location
+            .into_iter()
+            .filter_map(|l| l.leading_comments)
+            .collect();
+        assert!(
+            comments.iter().any(|c| c.contains("Errors:")),
+            "{service} RPC comments are served"
+        );
+        let v1::MessageResponse::FileDescriptorResponse(files) = reflect_v1(
+            channel,
+            v1::MessageRequest::FileContainingSymbol("google.rpc.ErrorInfo".into()),
+        )
+        .await
+        else {
+            panic!("google.rpc.ErrorInfo resolves");
+        };
+        assert!(!files.file_descriptor_proto.is_empty());
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_is_not_serving_until_the_database_is_reachable_but_liveness_is() {
+    let port = free_port();
+    let dead_port = free_port();
+    let mut child = Command::new(binary_path("inventory"))
+        .env("BACKORDER__SERVER__HOST", "127.0.0.1")
+        .env("BACKORDER__SERVER__PORT", port.to_string())
+        .env(
+            "BACKORDER__DATABASE__URL",
+            format!("postgres://postgres@127.0.0.1:{dead_port}/nowhere"),
+        )
+        .env("BACKORDER_CONFIG_FILE", "/nonexistent.toml")
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start inventory");
+    let channel = Channel::from_shared(format!("http://127.0.0.1:{port}"))
+        .expect("url")
+        .connect_lazy();
+
+    let liveness = eventually("liveness answers", Duration::from_secs(30), || {
+        let channel = channel.clone();
+        async move { health(channel, "liveness").await }
+    })
+    .await;
+
+    assert_eq!(liveness, ServingStatus::Serving as i32);
+    assert_eq!(
+        health(channel.clone(), "").await,
+        Some(ServingStatus::NotServing as i32)
+    );
+    assert_eq!(
+        health(channel.clone(), "backorder.inventory.v1.InventoryService").await,
+        Some(ServingStatus::NotServing as i32)
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_draining_service_reports_not_serving_before_it_stops() {
+    let mut suite = Suite::start_with(SuiteOptions {
+        env: vec![("BACKORDER__SERVER__DRAIN_SECONDS".into(), "3".into())],
+    })
+    .await;
+    let channel = suite.raw_channel("inventory").await;
+    assert_eq!(
+        health(channel.clone(), "").await,
+        Some(ServingStatus::Serving as i32)
+    );
+
+    suite.signal_stop("inventory");
+
+    eventually("NOT_SERVING while draining", Duration::from_secs(3), || {
+        let channel = channel.clone();
+        async move {
+            (health(channel, "").await == Some(ServingStatus::NotServing as i32)).then_some(())
+        }
+    })
+    .await;
+    assert_eq!(
+        health(channel.clone(), "liveness").await,
+        Some(ServingStatus::Serving as i32)
+    );
+    suite.stop("inventory");
+}
