@@ -19,6 +19,33 @@ for bin in inventory order procurement notification; do
   [ -x "target/debug/$bin" ] || { echo "target/debug/$bin missing: run cargo build --bins" >&2; exit 1; }
 done
 
+# 50051-50054 lie inside Linux's ephemeral port range, so a connection that
+# an earlier step made (or its TIME_WAIT) can hold one for up to a minute.
+# Wait for the ports rather than fail on a clash nobody can see.
+port_free() {
+  python3 - "$1" <<'PY'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    s.bind(("0.0.0.0", int(sys.argv[1])))
+except OSError:
+    sys.exit(1)
+PY
+}
+for port in 50051 50052 50053 50054; do
+  for attempt in $(seq 90); do
+    port_free "$port" && break
+    [ "$attempt" = 1 ] && echo "operator guide: waiting for port $port to be free"
+    [ "$attempt" = 90 ] && {
+      echo "operator guide: port $port is still taken:" >&2
+      ss -tanp 2>/dev/null | grep ":$port " >&2 || true
+      exit 1
+    }
+    sleep 1
+  done
+done
+
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -35,10 +62,18 @@ for service in notification inventory procurement order; do
   pids+=("$!")
 done
 for port in 50051 50052 50053 50054; do
-  for _ in $(seq 100); do
-    if "$venv/bin/grpcurl" -plaintext -d '{"service":""}' "localhost:$port" grpc.health.v1.Health/Check 2>/dev/null | grep -q SERVING; then
+  for attempt in $(seq 300); do
+    if "$venv/bin/grpcurl" -plaintext -d '{"service":""}' "localhost:$port" grpc.health.v1.Health/Check 2>/dev/null | grep -q '"SERVING"'; then
       break
     fi
+    for pid in "${pids[@]}"; do
+      if ! kill -0 "$pid" 2>/dev/null; then
+        tail -n 20 "$work"/*.log
+        echo "operator guide: a service exited during start-up (logs above)" >&2
+        exit 1
+      fi
+    done
+    [ "$attempt" = 300 ] && { tail -n 20 "$work"/*.log; echo "operator guide: port $port never reported SERVING" >&2; exit 1; }
     sleep 0.1
   done
 done

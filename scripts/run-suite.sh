@@ -15,12 +15,20 @@ stop() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap stop INT TERM EXIT
+trap 'stop; exit 130' INT TERM
+trap stop EXIT
 
 for service in notification inventory procurement order; do
-  ( "${bin}/${service}" 2>&1 | sed -u "s/^/[${service}] /" ) &
+  # Output through a process substitution so that $! is the service itself,
+  # which is what must receive SIGTERM.
+  "${bin}/${service}" > >(sed -u "s/^/[${service}] /") 2>&1 &
   pids+=("$!")
 done
 
 echo "backorder suite: inventory :50051, order :50052, procurement :50053, notification :50054 (Ctrl-C stops)"
-wait
+# One service alone is no suite: when any of them exits (a taken port, a bad
+# setting), stop the others and report its status.
+status=0
+wait -n || status=$?
+echo "backorder suite: a service exited (status ${status}); stopping the others" >&2
+exit "$status"

@@ -222,3 +222,43 @@ async fn a_draining_service_reports_not_serving_before_it_stops() {
     );
     suite.stop("inventory");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_taken_port_stops_the_service_with_a_message_naming_port_and_setting() {
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").expect("hold a port");
+    let port = holder.local_addr().expect("held address").port();
+    let dir = std::env::temp_dir().join(format!("backorder-port-clash-{port}"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let output = Command::new(binary_path("inventory"))
+        .env("BACKORDER__SERVER__HOST", "127.0.0.1")
+        .env("BACKORDER__SERVER__PORT", port.to_string())
+        .env(
+            "BACKORDER__DATABASE__URL",
+            format!("sqlite://{}/inventory.db?mode=rwc", dir.display()),
+        )
+        .env("BACKORDER_CONFIG_FILE", "/nonexistent.toml")
+        .env("RUST_LOG", "error")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run inventory");
+    drop(holder);
+    let _ = std::fs::remove_dir_all(&dir);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+
+    assert!(
+        !output.status.success(),
+        "must exit with an error: {stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "names the address: {stderr}"
+    );
+    assert!(
+        stderr.contains("BACKORDER__SERVER__PORT"),
+        "names the setting that moves it: {stderr}"
+    );
+    assert!(
+        !stderr.contains("Custom {"),
+        "a sentence, not a Debug dump: {stderr}"
+    );
+}

@@ -1,7 +1,7 @@
 //! The inventory service binary.
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+async fn main() -> Result<(), backorder_platform::service::Fatal> {
     let config = inventory::Config::load()?;
-    inventory::run(config).await
+    Ok(inventory::run(config).await?)
 }

@@ -1,7 +1,7 @@
 //! The notification service binary.
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+async fn main() -> Result<(), backorder_platform::service::Fatal> {
     let config = notification::Config::load()?;
-    notification::run(config).await
+    Ok(notification::run(config).await?)
 }

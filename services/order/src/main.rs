@@ -1,7 +1,7 @@
 //! The order service binary.
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+async fn main() -> Result<(), backorder_platform::service::Fatal> {
     let config = order::Config::load()?;
-    order::run(config).await
+    Ok(order::run(config).await?)
 }

@@ -1,7 +1,7 @@
 //! The procurement service binary.
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+async fn main() -> Result<(), backorder_platform::service::Fatal> {
     let config = procurement::Config::load()?;
-    procurement::run(config).await
+    Ok(procurement::run(config).await?)
 }

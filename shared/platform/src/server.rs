@@ -23,8 +23,28 @@ pub const LIVENESS_SERVICE: &str = "liveness";
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Binds the listener first so the real port is known (port 0 in tests).
+///
+/// A failure names the address and the setting that moves it: "address in
+/// use" alone does not tell an operator which of four services clashed.
 pub async fn bind(settings: &ServerSettings) -> std::io::Result<TcpListener> {
-    TcpListener::bind((settings.host.as_str(), settings.port)).await
+    let address = format!("{}:{}", settings.host, settings.port);
+    TcpListener::bind(address.as_str()).await.map_err(|error| {
+        let hint = match error.kind() {
+            std::io::ErrorKind::AddrInUse => {
+                "; another process holds this port: stop it, or choose another \
+                 port with server.port (BACKORDER__SERVER__PORT)"
+            }
+            std::io::ErrorKind::PermissionDenied => {
+                "; ports below 1024 need privileges: choose another with \
+                 server.port (BACKORDER__SERVER__PORT)"
+            }
+            _ => "",
+        };
+        std::io::Error::new(
+            error.kind(),
+            format!("cannot listen on {address}: {error}{hint}"),
+        )
+    })
 }
 
 /// A shutdown broadcast: true once the process is asked to stop.

@@ -114,3 +114,32 @@ where
     telemetry.shutdown();
     result
 }
+
+/// Why a service could not start, or stopped with an error. Returned from
+/// `main`, it prints as a sentence with its causes rather than as a `Debug`
+/// dump of nested structs, since operators read it in a pod's log.
+pub struct Fatal(BoxError);
+
+impl std::fmt::Debug for Fatal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
+
+impl From<BoxError> for Fatal {
+    fn from(error: BoxError) -> Self {
+        Self(error)
+    }
+}
+
+impl From<config::ConfigError> for Fatal {
+    fn from(error: config::ConfigError) -> Self {
+        Self(Box::new(error))
+    }
+}
