@@ -125,7 +125,25 @@ pub fn load_service<S: DeserializeOwned>(
     defaults: &[(&str, &str)],
 ) -> Result<(CommonSettings, S), ConfigError> {
     let config = sources(service, default_port, defaults)?;
-    Ok((config.clone().try_deserialize()?, config.try_deserialize()?))
+    let common: CommonSettings = config.clone().try_deserialize()?;
+    common.outbox.check()?;
+    Ok((common, config.try_deserialize()?))
+}
+
+impl OutboxSettings {
+    /// Refuses settings under which the relay could never deliver: a message
+    /// is only sent while the claim surely outlasts the call.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let call = i64::try_from(self.call_timeout_ms).unwrap_or(i64::MAX);
+        if self.lease_ms < call.saturating_mul(2) {
+            return Err(ConfigError::Message(format!(
+                "outbox.lease_ms ({}) must be at least twice outbox.call_timeout_ms ({}): \
+                 a relay stops sending when its claim could lapse during a call",
+                self.lease_ms, self.call_timeout_ms
+            )));
+        }
+        Ok(())
+    }
 }
 
 fn sources(
@@ -200,6 +218,23 @@ mod tests {
         );
         assert_eq!(probe.peers.order, "http://127.0.0.1:50052");
         assert!(!format!("{:?}", probe.database).contains("data/"));
+    }
+
+    #[test]
+    fn a_lease_shorter_than_two_calls_is_refused_with_both_settings_named() {
+        let mut outbox = OutboxSettings {
+            poll_interval_ms: 1000,
+            batch_size: 100,
+            initial_backoff_ms: 100,
+            max_backoff_ms: 30_000,
+            lease_ms: 30_000,
+            call_timeout_ms: 5_000,
+        };
+        assert!(outbox.check().is_ok());
+        outbox.lease_ms = 9_999;
+        let error = outbox.check().expect_err("lease too short").to_string();
+        assert!(error.contains("outbox.lease_ms (9999)"), "{error}");
+        assert!(error.contains("outbox.call_timeout_ms (5000)"), "{error}");
     }
 
     #[test]

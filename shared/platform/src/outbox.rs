@@ -291,6 +291,22 @@ async fn deliver_in_order(
     use outbox_message::Column;
     let mut remaining = messages.into_iter();
     while let Some(message) = remaining.next() {
+        if !lease_outlasts_call(&message, settings, now_ms()) {
+            // Past this point another replica may claim these messages; sending
+            // on could let them overtake each other, so hand them all back.
+            let unsent: Vec<String> = std::iter::once(message.id)
+                .chain(remaining.map(|m| m.id))
+                .collect();
+            tracing::debug!(count = unsent.len(), %destination, "claim running out; released");
+            outbox_message::Entity::update_many()
+                .col_expr(Column::LeaseUntil, Expr::value(Option::<i64>::None))
+                .filter(Column::Id.is_in(unsent))
+                .filter(Column::LeaseOwner.eq(owner))
+                .filter(Column::DeliveredAt.is_null())
+                .exec(db)
+                .await?;
+            return Ok(());
+        }
         let outcome = match peers.get(destination) {
             Some(channel) => deliver(channel.clone(), settings, &message).await,
             None => Err(Status::failed_precondition(format!(
@@ -373,6 +389,19 @@ async fn deliver_in_order(
         }
     }
     Ok(())
+}
+
+/// Whether a call started `now` would end before this relay's claim on the
+/// message lapses.
+fn lease_outlasts_call(
+    message: &outbox_message::Model,
+    settings: &OutboxSettings,
+    now: i64,
+) -> bool {
+    let call = i64::try_from(settings.call_timeout_ms).unwrap_or(i64::MAX);
+    message
+        .lease_until
+        .is_some_and(|until| now.saturating_add(call) <= until)
 }
 
 /// `next_attempt_at` of a parked message: never again, until an operator

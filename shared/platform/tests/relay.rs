@@ -69,6 +69,9 @@ impl NotificationService for CountingReceiver {
         if request.detail == "flaky" && attempt == 1 {
             return Err(Status::unavailable("down for a moment"));
         }
+        if request.detail == "slow" {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
         if request.detail == "poison" {
             return Err(Status::invalid_argument("this message can never succeed"));
         }
@@ -361,5 +364,81 @@ async fn a_later_message_never_overtakes_one_waiting_for_its_retry() {
         vec![first.clone(), first, second, third],
         "per-destination order kept"
     );
+    drop_database(db, created).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_relay_whose_claim_runs_out_hands_messages_back_instead_of_racing_a_replica() {
+    let receiver = CountingReceiver::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(NotificationServiceServer::new(receiver.clone()))
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+    );
+    let (db, created) = database().await;
+    let mut ids = Vec::new();
+    for _ in 0..6 {
+        let id = uuid::Uuid::now_v7().to_string();
+        let message = pb::NotifyRequest {
+            request_id: id.clone(),
+            detail: "slow".into(),
+            ..Default::default()
+        };
+        enqueue(
+            &db,
+            Envelope::new(
+                id.clone(),
+                "notification",
+                "/backorder.notification.v1.NotificationService/Notify",
+                &message,
+            ),
+        )
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+    // Six 300 ms deliveries take longer than one 1 s claim: the claim lapses
+    // while its holder is still working through the batch.
+    let settings = OutboxSettings {
+        poll_interval_ms: 50,
+        batch_size: 10,
+        initial_backoff_ms: 20,
+        max_backoff_ms: 200,
+        lease_ms: 1_000,
+        call_timeout_ms: 500,
+    };
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let peers = BTreeMap::from([(
+            "notification",
+            peer_channel(&format!("http://{addr}")).unwrap(),
+        )]);
+        let relay = Relay::new(db.clone(), peers, settings.clone(), OutboxSignal::new());
+        let db = db.clone();
+        replicas.push(tokio::spawn(async move {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            while std::time::Instant::now() < deadline {
+                if relay.run_once().await.unwrap() == 0 {
+                    let pending = outbox_message::Entity::find()
+                        .filter(outbox_message::Column::DeliveredAt.is_null())
+                        .count(&db)
+                        .await
+                        .unwrap();
+                    if pending == 0 {
+                        return;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+            }
+        }));
+    }
+    for replica in replicas {
+        replica.await.unwrap();
+    }
+
+    let arrivals = receiver.arrivals.lock().unwrap().clone();
+    assert_eq!(arrivals, ids, "each once, in order, across both replicas");
     drop_database(db, created).await;
 }
