@@ -86,6 +86,41 @@ impl NotificationService for CountingReceiver {
     }
 }
 
+/// A receiver on a free loopback port.
+async fn start_receiver() -> (CountingReceiver, std::net::SocketAddr) {
+    let receiver = CountingReceiver::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(NotificationServiceServer::new(receiver.clone()))
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+    );
+    (receiver, addr)
+}
+
+/// Writes one Notify message for the receiver; `detail` steers its answer.
+async fn enqueue_notify<C: ConnectionTrait>(db: &C, detail: &str) -> String {
+    let id = uuid::Uuid::now_v7().to_string();
+    let message = pb::NotifyRequest {
+        request_id: id.clone(),
+        detail: detail.into(),
+        ..Default::default()
+    };
+    enqueue(
+        db,
+        Envelope::new(
+            id.clone(),
+            "notification",
+            "/backorder.notification.v1.NotificationService/Notify",
+            &message,
+        ),
+    )
+    .await
+    .unwrap();
+    id
+}
+
 /// A fresh database; the PostgreSQL one is dropped by [`drop_database`].
 async fn database() -> (DatabaseConnection, Option<(String, String)>) {
     let name = format!("relay_{}", uuid::Uuid::now_v7().simple());
@@ -137,36 +172,12 @@ async fn drop_database(db: DatabaseConnection, created: Option<(String, String)>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_relays_on_one_database_deliver_each_message_once() {
-    let receiver = CountingReceiver::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = NotificationServiceServer::new(receiver.clone());
-    tokio::spawn(
-        tonic::transport::Server::builder()
-            .add_service(server)
-            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
-    );
+    let (receiver, addr) = start_receiver().await;
     let (db, created) = database().await;
     let txn = db.begin().await.unwrap();
     let mut ids = Vec::new();
     for _ in 0..300 {
-        let id = uuid::Uuid::now_v7().to_string();
-        let message = pb::NotifyRequest {
-            request_id: id.clone(),
-            ..Default::default()
-        };
-        enqueue(
-            &txn,
-            Envelope::new(
-                id.clone(),
-                "notification",
-                "/backorder.notification.v1.NotificationService/Notify",
-                &message,
-            ),
-        )
-        .await
-        .unwrap();
-        ids.push(id);
+        ids.push(enqueue_notify(&txn, "").await);
     }
     txn.commit().await.unwrap();
 
@@ -220,35 +231,11 @@ async fn two_relays_on_one_database_deliver_each_message_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_message_refused_for_good_is_parked_and_does_not_hold_back_the_rest() {
-    let receiver = CountingReceiver::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(
-        tonic::transport::Server::builder()
-            .add_service(NotificationServiceServer::new(receiver.clone()))
-            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
-    );
+    let (receiver, addr) = start_receiver().await;
     let (db, created) = database().await;
     let mut ids = Vec::new();
     for detail in ["poison", "fine", "fine", "fine"] {
-        let id = uuid::Uuid::now_v7().to_string();
-        let message = pb::NotifyRequest {
-            request_id: id.clone(),
-            detail: detail.into(),
-            ..Default::default()
-        };
-        enqueue(
-            &db,
-            Envelope::new(
-                id.clone(),
-                "notification",
-                "/backorder.notification.v1.NotificationService/Notify",
-                &message,
-            ),
-        )
-        .await
-        .unwrap();
-        ids.push(id);
+        ids.push(enqueue_notify(&db, detail).await);
     }
     let settings = OutboxSettings {
         poll_interval_ms: 50,
@@ -300,38 +287,8 @@ async fn a_message_refused_for_good_is_parked_and_does_not_hold_back_the_rest() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_later_message_never_overtakes_one_waiting_for_its_retry() {
-    let receiver = CountingReceiver::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(
-        tonic::transport::Server::builder()
-            .add_service(NotificationServiceServer::new(receiver.clone()))
-            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
-    );
+    let (receiver, addr) = start_receiver().await;
     let (db, created) = database().await;
-    let send = |detail: &'static str| {
-        let db = db.clone();
-        async move {
-            let id = uuid::Uuid::now_v7().to_string();
-            let message = pb::NotifyRequest {
-                request_id: id.clone(),
-                detail: detail.into(),
-                ..Default::default()
-            };
-            enqueue(
-                &db,
-                Envelope::new(
-                    id.clone(),
-                    "notification",
-                    "/backorder.notification.v1.NotificationService/Notify",
-                    &message,
-                ),
-            )
-            .await
-            .unwrap();
-            id
-        }
-    };
     let settings = OutboxSettings {
         poll_interval_ms: 50,
         batch_size: 10,
@@ -345,11 +302,11 @@ async fn a_later_message_never_overtakes_one_waiting_for_its_retry() {
         peer_channel(&format!("http://{addr}")).unwrap(),
     )]);
     let relay = Relay::new(db.clone(), peers, settings, OutboxSignal::new());
-    let first = send("flaky").await;
-    let second = send("fine").await;
+    let first = enqueue_notify(&db, "flaky").await;
+    let second = enqueue_notify(&db, "fine").await;
 
     relay.run_once().await.unwrap(); // the first fails; the second waits behind it
-    let third = send("fine").await; // due at once, but must not overtake
+    let third = enqueue_notify(&db, "fine").await; // due at once, but must not overtake
     assert_eq!(
         relay.run_once().await.unwrap(),
         0,
@@ -369,35 +326,11 @@ async fn a_later_message_never_overtakes_one_waiting_for_its_retry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_relay_whose_claim_runs_out_hands_messages_back_instead_of_racing_a_replica() {
-    let receiver = CountingReceiver::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(
-        tonic::transport::Server::builder()
-            .add_service(NotificationServiceServer::new(receiver.clone()))
-            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
-    );
+    let (receiver, addr) = start_receiver().await;
     let (db, created) = database().await;
     let mut ids = Vec::new();
     for _ in 0..6 {
-        let id = uuid::Uuid::now_v7().to_string();
-        let message = pb::NotifyRequest {
-            request_id: id.clone(),
-            detail: "slow".into(),
-            ..Default::default()
-        };
-        enqueue(
-            &db,
-            Envelope::new(
-                id.clone(),
-                "notification",
-                "/backorder.notification.v1.NotificationService/Notify",
-                &message,
-            ),
-        )
-        .await
-        .unwrap();
-        ids.push(id);
+        ids.push(enqueue_notify(&db, "slow").await);
     }
     // Six 300 ms deliveries take longer than one 1 s claim: the claim lapses
     // while its holder is still working through the batch.
