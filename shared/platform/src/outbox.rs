@@ -206,7 +206,9 @@ impl Relay {
             match result {
                 Ok(Err(error)) => tracing::warn!(%error, "recording a delivery failed"),
                 Err(error) => tracing::warn!(%error, "delivery task failed"),
-                Ok(Ok(())) => {}
+                Ok(Ok(Batch::Done)) => {}
+                // Due again at once: the next round must not wait for a poll.
+                Ok(Ok(Batch::HandedBack)) => self.signal.wake(),
             }
         }
         Ok(count)
@@ -278,6 +280,14 @@ impl Relay {
     }
 }
 
+/// How one destination's share of a round ended.
+enum Batch {
+    /// Every message was delivered, parked or rescheduled.
+    Done,
+    /// The claim was running out; the unsent rest is due again now.
+    HandedBack,
+}
+
 /// Delivers one destination's messages oldest first; stops at the first
 /// failure so later messages never overtake it, releasing their claims.
 async fn deliver_in_order(
@@ -287,7 +297,7 @@ async fn deliver_in_order(
     owner: &str,
     destination: &str,
     messages: Vec<outbox_message::Model>,
-) -> Result<(), DbErr> {
+) -> Result<Batch, DbErr> {
     use outbox_message::Column;
     let mut remaining = messages.into_iter();
     while let Some(message) = remaining.next() {
@@ -305,7 +315,7 @@ async fn deliver_in_order(
                 .filter(Column::DeliveredAt.is_null())
                 .exec(db)
                 .await?;
-            return Ok(());
+            return Ok(Batch::HandedBack);
         }
         let outcome = match peers.get(destination) {
             Some(channel) => deliver(channel.clone(), settings, &message).await,
@@ -384,11 +394,11 @@ async fn deliver_in_order(
                         .exec(db)
                         .await?;
                 }
-                return Ok(());
+                return Ok(Batch::Done);
             }
         }
     }
-    Ok(())
+    Ok(Batch::Done)
 }
 
 /// Whether a call started `now` would end before this relay's claim on the

@@ -375,3 +375,54 @@ async fn a_relay_whose_claim_runs_out_hands_messages_back_instead_of_racing_a_re
     assert_eq!(arrivals, ids, "each once, in order, across both replicas");
     drop_database(db, created).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_handed_back_go_out_at_once_not_at_the_next_poll() {
+    let (receiver, addr) = start_receiver().await;
+    let (db, created) = database().await;
+    let mut ids = Vec::new();
+    for _ in 0..6 {
+        ids.push(enqueue_notify(&db, "slow").await);
+    }
+    // The claim covers about two deliveries; the poll would come only after
+    // the test's deadline, so only an immediate re-claim can finish in time.
+    let settings = OutboxSettings {
+        poll_interval_ms: 60_000,
+        batch_size: 10,
+        initial_backoff_ms: 20,
+        max_backoff_ms: 200,
+        lease_ms: 1_000,
+        call_timeout_ms: 500,
+    };
+    let peers = BTreeMap::from([(
+        "notification",
+        peer_channel(&format!("http://{addr}")).unwrap(),
+    )]);
+    let signal = OutboxSignal::new();
+    let relay = Relay::new(db.clone(), peers, settings, signal.clone());
+    let (stop, shutdown) = backorder_platform::server::shutdown_on_signals();
+    let running = relay.spawn(shutdown);
+    signal.wake();
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let pending = outbox_message::Entity::find()
+            .filter(outbox_message::Column::DeliveredAt.is_null())
+            .count(&db)
+            .await
+            .unwrap();
+        if pending == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{pending} messages still waiting"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    stop.send(true).unwrap();
+    running.await.unwrap();
+    let arrivals = receiver.arrivals.lock().unwrap().clone();
+    assert_eq!(arrivals, ids, "each once, in order");
+    drop_database(db, created).await;
+}
