@@ -483,3 +483,76 @@ async fn cancelling_a_backordered_line_releases_its_reservation_and_demand_and_t
         inv::ReservationState::Released as i32
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_backlog_sums_waiting_lines_per_sku_and_shrinks_as_stock_arrives() {
+    let suite = Suite::start().await;
+    product(&suite, "BL-A", inv::BackorderPolicy::Allow, 1).await;
+    product(&suite, "BL-B", inv::BackorderPolicy::Allow, 0).await;
+    product(&suite, "BL-C", inv::BackorderPolicy::Allow, 10).await;
+    let customer_id = customer(&suite, "Backlog").await;
+    place(&suite, &customer_id, &[("BL-A", 3), ("BL-B", 2)]).await;
+    place(&suite, &customer_id, &[("BL-B", 4), ("BL-C", 1)]).await;
+    let inventory = suite.inventory().await;
+    let backlog = |page_token: String| {
+        let mut inventory = inventory.clone();
+        async move {
+            inventory
+                .list_backlog(inv::ListBacklogRequest {
+                    page_size: 1,
+                    page_token,
+                })
+                .await
+                .expect("list backlog")
+                .into_inner()
+        }
+    };
+
+    let first = backlog(String::new()).await;
+    let second = backlog(first.next_page_token.clone()).await;
+    let summary = |page: &inv::ListBacklogResponse| {
+        page.entries
+            .iter()
+            .map(|e| (e.sku.clone(), e.waiting_lines, e.waiting_units))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(summary(&first), [("BL-A".to_owned(), 1, 2)]);
+    assert!(!first.next_page_token.is_empty());
+    assert_eq!(summary(&second), [("BL-B".to_owned(), 2, 6)]);
+    assert!(
+        second.next_page_token.is_empty(),
+        "BL-C has nothing waiting"
+    );
+    assert_eq!(
+        (first.total_waiting_lines, first.total_waiting_units),
+        (3, 8)
+    );
+    let oldest = first
+        .entries
+        .iter()
+        .chain(&second.entries)
+        .filter_map(|e| e.oldest_waiting_since.map(|t| (t.seconds, t.nanos)))
+        .min();
+    assert_eq!(
+        first.oldest_waiting_since.map(|t| (t.seconds, t.nanos)),
+        oldest,
+        "the whole backlog is as old as its oldest SKU"
+    );
+
+    inventory
+        .clone()
+        .receive_stock(inv::ReceiveStockRequest {
+            request_id: rid(),
+            sku: "BL-A".into(),
+            quantity: 2,
+            purchase_order_id: String::new(),
+        })
+        .await
+        .expect("receive");
+    let after = backlog(String::new()).await;
+    assert_eq!(summary(&after), [("BL-B".to_owned(), 2, 6)]);
+    assert_eq!(
+        (after.total_waiting_lines, after.total_waiting_units),
+        (2, 6)
+    );
+}

@@ -805,6 +805,33 @@ impl InventoryApi {
             next_page_token,
         })
     }
+
+    /// The `ListBacklog` RPC.
+    pub async fn list_backlog(
+        &self,
+        req: pb::ListBacklogRequest,
+    ) -> ServiceResult<pb::ListBacklogResponse> {
+        let page = PageRequest::parse(req.page_size, &req.page_token)?;
+        let db = &self.context.db;
+        let rows = queries::backlog(db, page.after.as_deref(), page.fetch_limit()).await?;
+        let (rows, next_page_token) = page.finish(rows, |r| r.sku.clone());
+        let totals = queries::backlog_totals(db).await?;
+        Ok(pb::ListBacklogResponse {
+            entries: rows
+                .into_iter()
+                .map(|r| pb::BacklogEntry {
+                    sku: r.sku,
+                    waiting_lines: r.waiting_lines,
+                    waiting_units: r.waiting_units,
+                    oldest_waiting_since: Some(to_timestamp(r.oldest_waiting_since)),
+                })
+                .collect(),
+            next_page_token,
+            total_waiting_lines: totals.waiting_lines,
+            total_waiting_units: totals.waiting_units.unwrap_or(0),
+            oldest_waiting_since: totals.oldest_waiting_since.map(to_timestamp),
+        })
+    }
 }
 
 backorder_platform::grpc_service! {
@@ -818,5 +845,6 @@ backorder_platform::grpc_service! {
         fn issue_stock(pb::IssueStockRequest) -> pb::IssueStockResponse;
         fn release_reservation(pb::ReleaseReservationRequest) -> pb::ReleaseReservationResponse;
         fn list_reservations(pb::ListReservationsRequest) -> pb::ListReservationsResponse;
+        fn list_backlog(pb::ListBacklogRequest) -> pb::ListBacklogResponse;
     }
 }

@@ -274,3 +274,73 @@ pub async fn record_movement<C: ConnectionTrait>(
     .await?;
     Ok(())
 }
+
+/// Order lines waiting for one SKU's stock, summed.
+#[derive(Debug, Clone, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct BacklogRow {
+    /// SKU.
+    pub sku: String,
+    /// Waiting lines.
+    pub waiting_lines: i64,
+    /// Units they wait for.
+    pub waiting_units: i64,
+    /// When the oldest of them joined the queue (Unix ms).
+    pub oldest_waiting_since: i64,
+}
+
+/// The whole backlog, summed over every SKU.
+#[derive(Debug, Clone, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct BacklogTotals {
+    /// Waiting lines.
+    pub waiting_lines: i64,
+    /// Units they wait for; `None` when nothing waits.
+    pub waiting_units: Option<i64>,
+    /// When the oldest of them joined its queue; `None` when nothing waits.
+    pub oldest_waiting_since: Option<i64>,
+}
+
+// PostgreSQL sums BIGINT into NUMERIC; the cast keeps one integer type on
+// both databases.
+const SUM_WAITING_UNITS: &str = "CAST(SUM(waiting_quantity) AS BIGINT)";
+
+/// SKUs with waiting lines after `after`, by SKU.
+pub async fn backlog<C: ConnectionTrait>(
+    conn: &C,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<BacklogRow>, DbErr> {
+    use reservation::Column;
+    let mut query = reservation::Entity::find()
+        .select_only()
+        .column(Column::Sku)
+        .column_as(Column::Id.count(), "waiting_lines")
+        .column_as(Expr::cust(SUM_WAITING_UNITS), "waiting_units")
+        .column_as(Column::CreatedAt.min(), "oldest_waiting_since")
+        .filter(Column::State.eq(ReservationState::Waiting.code()))
+        .group_by(Column::Sku)
+        .order_by_asc(Column::Sku)
+        .limit(limit);
+    if let Some(after) = after {
+        query = query.filter(Column::Sku.gt(after));
+    }
+    query.into_model::<BacklogRow>().all(conn).await
+}
+
+/// The backlog's totals over every SKU.
+pub async fn backlog_totals<C: ConnectionTrait>(conn: &C) -> Result<BacklogTotals, DbErr> {
+    use reservation::Column;
+    let totals = reservation::Entity::find()
+        .select_only()
+        .column_as(Column::Id.count(), "waiting_lines")
+        .column_as(Expr::cust(SUM_WAITING_UNITS), "waiting_units")
+        .column_as(Column::CreatedAt.min(), "oldest_waiting_since")
+        .filter(Column::State.eq(ReservationState::Waiting.code()))
+        .into_model::<BacklogTotals>()
+        .one(conn)
+        .await?;
+    Ok(totals.unwrap_or(BacklogTotals {
+        waiting_lines: 0,
+        waiting_units: None,
+        oldest_waiting_since: None,
+    }))
+}
