@@ -445,3 +445,40 @@ def test_get_order_timeline(suite):
 
     o.GetOrderTimeline.error(INVALID, order_id="nope", field="order_id", why="malformed id")
     o.GetOrderTimeline.error(NOT_FOUND, order_id=str(uuid.uuid4()), why="unknown order")
+
+
+@contract_case("order", "GetBackorderStats")
+def test_get_backorder_stats(suite):
+    o = suite.order
+    stocked = suite.product("KPI", "ALLOW", on_hand=10)
+    short = suite.product("KPI-S", "ALLOW", on_hand=1)
+    customer = suite.customer()
+    before = o.GetBackorderStats()
+    check_shape(before)
+    suite.place(customer, [(stocked, 2)])
+    suite.place(customer, [(stocked, 1), (short, 3)])
+    after = o.GetBackorderStats()
+
+    def delta(field):
+        return getattr(after, field) - getattr(before, field)
+
+    assert (delta("orders_placed"), delta("orders_backordered")) == (2, 1)
+    assert (delta("lines_placed"), delta("lines_filled_from_stock")) == (3, 2)
+    assert (delta("units_ordered"), delta("units_from_stock")) == (6, 4)
+    for part, whole, rate in (
+        ("orders_backordered", "orders_placed", "backorder_rate_percent"),
+        ("lines_filled_from_stock", "lines_placed", "line_fill_rate_percent"),
+        ("units_from_stock", "units_ordered", "unit_fill_rate_percent"),
+    ):
+        expected = 100.0 * getattr(after, part) / getattr(after, whole)
+        assert abs(getattr(after, rate) - expected) < 1e-9, (rate, getattr(after, rate), expected)
+
+    future = o.GetBackorderStats(start_time=timestamp(3600))
+    assert (future.orders_placed, future.lines_placed, future.backorder_rate_percent) == (0, 0, 0.0)
+    o.GetBackorderStats.error(
+        INVALID,
+        start_time=timestamp(3600),
+        end_time=timestamp(60),
+        field="end_time",
+        why="end before start",
+    )

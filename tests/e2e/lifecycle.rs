@@ -556,3 +556,76 @@ async fn the_backlog_sums_waiting_lines_per_sku_and_shrinks_as_stock_arrives() {
         (2, 6)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn backorder_and_fill_rates_count_what_was_served_from_stock_at_placement() {
+    let suite = Suite::start().await;
+    product(&suite, "KPI-A", inv::BackorderPolicy::Allow, 5).await;
+    product(&suite, "KPI-B", inv::BackorderPolicy::Allow, 1).await;
+    product(&suite, "KPI-D", inv::BackorderPolicy::Deny, 0).await;
+    let customer_id = customer(&suite, "Measures").await;
+    let mut orders = suite.order().await;
+    let before = orders
+        .get_backorder_stats(ord::GetBackorderStatsRequest::default())
+        .await
+        .expect("stats")
+        .into_inner();
+    assert_eq!(before, ord::GetBackorderStatsResponse::default());
+
+    place(&suite, &customer_id, &[("KPI-A", 2)]).await;
+    place(&suite, &customer_id, &[("KPI-A", 2), ("KPI-B", 3)]).await;
+    place(&suite, &customer_id, &[("KPI-A", 1)]).await;
+    let refused = orders
+        .place_order(order_request(&customer_id, &[("KPI-D", 1)]))
+        .await
+        .expect_err("a stockout is refused");
+    assert_eq!(refused.code(), tonic::Code::FailedPrecondition);
+
+    let stats = orders
+        .get_backorder_stats(ord::GetBackorderStatsRequest::default())
+        .await
+        .expect("stats")
+        .into_inner();
+    assert_eq!(
+        (stats.orders_placed, stats.orders_backordered),
+        (3, 1),
+        "the refused order is no order"
+    );
+    assert_eq!((stats.lines_placed, stats.lines_filled_from_stock), (4, 3));
+    assert_eq!((stats.units_ordered, stats.units_from_stock), (8, 6));
+    assert!((stats.backorder_rate_percent - 100.0 / 3.0).abs() < 1e-9);
+    assert!((stats.line_fill_rate_percent - 75.0).abs() < 1e-9);
+    assert!((stats.unit_fill_rate_percent - 75.0).abs() < 1e-9);
+
+    let later = prost_types::Timestamp {
+        seconds: i64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("clock")
+                .as_secs(),
+        )
+        .expect("seconds")
+            + 3600,
+        nanos: 0,
+    };
+    let empty_window = orders
+        .get_backorder_stats(ord::GetBackorderStatsRequest {
+            start_time: Some(later),
+            end_time: None,
+        })
+        .await
+        .expect("stats")
+        .into_inner();
+    assert_eq!(empty_window.orders_placed, 0);
+    let backwards = orders
+        .get_backorder_stats(ord::GetBackorderStatsRequest {
+            start_time: Some(later),
+            end_time: Some(prost_types::Timestamp {
+                seconds: later.seconds - 60,
+                nanos: 0,
+            }),
+        })
+        .await
+        .expect_err("an empty window is refused");
+    assert_eq!(backwards.code(), tonic::Code::InvalidArgument);
+}

@@ -1053,6 +1053,38 @@ impl OrderApi {
         Ok(response)
     }
 
+    /// The `GetBackorderStats` RPC.
+    pub async fn get_backorder_stats(
+        &self,
+        req: pb::GetBackorderStatsRequest,
+    ) -> ServiceResult<pb::GetBackorderStatsResponse> {
+        let start = req.start_time.as_ref().map(from_timestamp);
+        let end = req.end_time.as_ref().map(from_timestamp);
+        if let (Some(start), Some(end)) = (start, end)
+            && end <= start
+        {
+            return Err(ServiceError::invalid(
+                "end_time",
+                "must be after start_time (the window is [start_time, end_time))",
+            ));
+        }
+        let counts = queries::backorder_counts(&self.context.db, start, end).await?;
+        Ok(pb::GetBackorderStatsResponse {
+            orders_placed: counts.orders_placed,
+            orders_backordered: counts.orders_backordered,
+            backorder_rate_percent: domain::percent(
+                counts.orders_backordered,
+                counts.orders_placed,
+            ),
+            lines_placed: counts.lines_placed,
+            lines_filled_from_stock: counts.lines_from_stock,
+            line_fill_rate_percent: domain::percent(counts.lines_from_stock, counts.lines_placed),
+            units_ordered: counts.units_ordered,
+            units_from_stock: counts.units_from_stock,
+            unit_fill_rate_percent: domain::percent(counts.units_from_stock, counts.units_ordered),
+        })
+    }
+
     /// The `GetOrderTimeline` RPC.
     pub async fn get_order_timeline(
         &self,
@@ -1309,6 +1341,7 @@ backorder_platform::grpc_service! {
         fn mark_line_allocated(pb::MarkLineAllocatedRequest) -> pb::MarkLineAllocatedResponse;
         fn update_line_eta(pb::UpdateLineEtaRequest) -> pb::UpdateLineEtaResponse;
         fn get_order_timeline(pb::GetOrderTimelineRequest) -> pb::GetOrderTimelineResponse;
+        fn get_backorder_stats(pb::GetBackorderStatsRequest) -> pb::GetBackorderStatsResponse;
     }
 }
 

@@ -262,3 +262,96 @@ pub async fn events_of<C: ConnectionTrait>(
         .all(conn)
         .await
 }
+
+/// Counts behind the backorder measures of orders placed in a window.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BackorderCounts {
+    /// Orders placed (answered by inventory).
+    pub orders_placed: i64,
+    /// Orders with a line backordered at placement.
+    pub orders_backordered: i64,
+    /// Lines placed.
+    pub lines_placed: i64,
+    /// Lines wholly reserved at placement.
+    pub lines_from_stock: i64,
+    /// Units ordered.
+    pub units_ordered: i64,
+    /// Units reserved at placement.
+    pub units_from_stock: i64,
+}
+
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct LineCounts {
+    orders_backordered: i64,
+    lines_placed: i64,
+    lines_from_stock: Option<i64>,
+    units_ordered: Option<i64>,
+    units_from_stock: Option<i64>,
+}
+
+/// Counts over orders placed in `[start_ms, end_ms)`; pending orders (still
+/// being placed) are left out.
+pub async fn backorder_counts<C: ConnectionTrait>(
+    conn: &C,
+    start_ms: Option<i64>,
+    end_ms: Option<i64>,
+) -> Result<BackorderCounts, DbErr> {
+    use sea_orm::PaginatorTrait;
+    use sea_orm::sea_query::Query;
+    let placed = || {
+        let mut condition = sea_orm::Condition::all()
+            .add(customer_order::Column::Status.ne(crate::domain::OrderStatus::Pending.code()));
+        if let Some(start) = start_ms {
+            condition = condition.add(customer_order::Column::CreatedAt.gte(start));
+        }
+        if let Some(end) = end_ms {
+            condition = condition.add(customer_order::Column::CreatedAt.lt(end));
+        }
+        condition
+    };
+    let orders_placed = customer_order::Entity::find()
+        .filter(placed())
+        .count(conn)
+        .await?;
+    let placed_ids = Query::select()
+        .column(customer_order::Column::Id)
+        .from(customer_order::Entity)
+        .cond_where(placed())
+        .to_owned();
+    // Sums are cast because PostgreSQL sums BIGINT into NUMERIC.
+    let lines = order_line::Entity::find()
+        .select_only()
+        .column_as(
+            Expr::cust("COUNT(DISTINCT CASE WHEN backordered_quantity > 0 THEN order_id END)"),
+            "orders_backordered",
+        )
+        .column_as(order_line::Column::Id.count(), "lines_placed")
+        .column_as(
+            Expr::cust("CAST(SUM(CASE WHEN backordered_quantity = 0 THEN 1 ELSE 0 END) AS BIGINT)"),
+            "lines_from_stock",
+        )
+        .column_as(Expr::cust("CAST(SUM(quantity) AS BIGINT)"), "units_ordered")
+        .column_as(
+            Expr::cust("CAST(SUM(reserved_quantity) AS BIGINT)"),
+            "units_from_stock",
+        )
+        .filter(order_line::Column::OrderId.in_subquery(placed_ids))
+        .into_model::<LineCounts>()
+        .one(conn)
+        .await?;
+    let lines = lines.unwrap_or(LineCounts {
+        orders_backordered: 0,
+        lines_placed: 0,
+        lines_from_stock: None,
+        units_ordered: None,
+        units_from_stock: None,
+    });
+    Ok(BackorderCounts {
+        orders_placed: i64::try_from(orders_placed).unwrap_or(i64::MAX),
+        orders_backordered: lines.orders_backordered,
+        lines_placed: lines.lines_placed,
+        lines_from_stock: lines.lines_from_stock.unwrap_or(0),
+        units_ordered: lines.units_ordered.unwrap_or(0),
+        units_from_stock: lines.units_from_stock.unwrap_or(0),
+    })
+}
