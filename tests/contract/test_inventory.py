@@ -472,3 +472,43 @@ def test_list_backlog(suite):
 
     i.ListBacklog.error(INVALID, page_size=-1, field="page_size", why="negative page size")
     i.ListBacklog.error(INVALID, page_token="%%%", field="page_token", why="bad page token")
+
+
+@contract_case("inventory", "SetBackorderPriority")
+def test_set_backorder_priority(suite):
+    i, pb = suite.inventory, suite.inv
+    code = suite.product("PRI", "ALLOW")
+    first, second = suite.reserve([(code, 1)]), suite.reserve([(code, 2)])
+    line = second.lines[0].line_id
+    request = pb.SetBackorderPriorityRequest(
+        request_id=rid(), order_id=second.order_id, line_id=line, priority=5, reason="customer tier: gold"
+    )
+    reservation = check_idempotent(i.SetBackorderPriority, request, priority=6).reservation
+    check_shape(reservation)
+    assert (reservation.line_id, reservation.priority, reservation.priority_reason) == (
+        line, 5, "customer tier: gold",
+    )
+    assert reservation.state == pb.RESERVATION_STATE_WAITING
+    queue = i.ListReservations(sku=code).reservations
+    assert [r.order_id for r in queue] == [second.order_id, first.order_id], "priority goes first"
+    assert [r.priority for r in queue] == [5, 0]
+
+    def req(**over):
+        fields = dict(request_id=rid(), order_id=second.order_id, line_id=line, priority=1, reason="why")
+        fields.update(over)
+        return pb.SetBackorderPriorityRequest(**fields)
+
+    i.SetBackorderPriority.error(INVALID, req(priority=-1), field="priority", why="below 0")
+    i.SetBackorderPriority.error(INVALID, req(priority=1001), field="priority", why="above 1000")
+    i.SetBackorderPriority.error(INVALID, req(reason=" "), field="reason", why="no reason")
+    i.SetBackorderPriority.error(INVALID, req(reason="x" * 201), field="reason", why="reason too long")
+    i.SetBackorderPriority.error(INVALID, req(order_id="nope"), field="order_id", why="malformed order id")
+    i.SetBackorderPriority.error(INVALID, req(line_id="nope"), field="line_id", why="malformed line id")
+    i.SetBackorderPriority.error(NOT_FOUND, req(line_id=str(uuid.uuid4())), why="no reservation for the line")
+    held = suite.reserve([(suite.product("PRI-S", "DENY", on_hand=3), 1)])
+    i.SetBackorderPriority.error(
+        PRECONDITION,
+        req(order_id=held.order_id, line_id=held.lines[0].line_id),
+        why="the line does not wait for stock",
+    )
+    malformed_request_id(i.SetBackorderPriority, request)

@@ -629,3 +629,101 @@ async fn backorder_and_fill_rates_count_what_was_served_from_stock_at_placement(
         .expect_err("an empty window is refused");
     assert_eq!(backwards.code(), tonic::Code::InvalidArgument);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_prioritised_backorder_is_filled_before_older_ones_and_the_reason_is_recorded() {
+    let suite = Suite::start().await;
+    product(&suite, "PRIO-1", inv::BackorderPolicy::Allow, 0).await;
+    let customer_id = customer(&suite, "Priority").await;
+    let mut placed = Vec::new();
+    for _ in 0..3 {
+        placed.push(place(&suite, &customer_id, &[("PRIO-1", 1)]).await);
+    }
+    let mut inventory = suite.inventory().await;
+    let (oldest, middle, newest) = (&placed[0], &placed[1], &placed[2]);
+    let request = inv::SetBackorderPriorityRequest {
+        request_id: rid(),
+        order_id: newest.id.clone(),
+        line_id: newest.lines[0].id.clone(),
+        priority: 10,
+        reason: "customer tier: gold".into(),
+    };
+    let set = inventory
+        .set_backorder_priority(request.clone())
+        .await
+        .expect("set priority")
+        .into_inner()
+        .reservation
+        .expect("reservation");
+    assert_eq!(
+        (set.priority, set.priority_reason.as_str()),
+        (10, "customer tier: gold")
+    );
+    let again = inventory
+        .set_backorder_priority(request)
+        .await
+        .expect("a retry")
+        .into_inner()
+        .reservation
+        .expect("reservation");
+    assert_eq!(again, set, "a retry gets the same answer");
+
+    let queue: Vec<String> = inventory
+        .list_reservations(inv::ListReservationsRequest {
+            sku: "PRIO-1".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("queue")
+        .into_inner()
+        .reservations
+        .into_iter()
+        .map(|r| r.order_id)
+        .collect();
+    assert_eq!(
+        queue,
+        [newest.id.clone(), oldest.id.clone(), middle.id.clone()],
+        "priority first, then arrival"
+    );
+
+    let out_of_range = inventory
+        .set_backorder_priority(inv::SetBackorderPriorityRequest {
+            request_id: rid(),
+            order_id: middle.id.clone(),
+            line_id: middle.lines[0].id.clone(),
+            priority: 1001,
+            reason: "too much".into(),
+        })
+        .await
+        .expect_err("out of range");
+    assert_eq!(out_of_range.code(), tonic::Code::InvalidArgument);
+
+    inventory
+        .receive_stock(inv::ReceiveStockRequest {
+            request_id: rid(),
+            sku: "PRIO-1".into(),
+            quantity: 2,
+            purchase_order_id: String::new(),
+        })
+        .await
+        .expect("receive");
+    wait_line_statuses(&suite, &newest.id, &[LineStatus::Ready]).await;
+    wait_line_statuses(&suite, &oldest.id, &[LineStatus::Ready]).await;
+    assert_eq!(
+        get_order(&suite, &middle.id).await.lines[0].status,
+        LineStatus::Backordered as i32,
+        "the middle order waits: the newest one jumped the queue"
+    );
+
+    let filled = inventory
+        .set_backorder_priority(inv::SetBackorderPriorityRequest {
+            request_id: rid(),
+            order_id: newest.id.clone(),
+            line_id: newest.lines[0].id.clone(),
+            priority: 0,
+            reason: "back to normal".into(),
+        })
+        .await
+        .expect_err("a filled line has no place in the queue");
+    assert_eq!(filled.code(), tonic::Code::FailedPrecondition);
+}

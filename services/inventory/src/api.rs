@@ -91,6 +91,8 @@ fn reservation_to_proto(r: &reservation::Model) -> pb::Reservation {
         state: r.state,
         create_time: Some(to_timestamp(r.created_at)),
         update_time: Some(to_timestamp(r.updated_at)),
+        priority: r.priority,
+        priority_reason: r.priority_reason.clone(),
     }
 }
 
@@ -497,6 +499,7 @@ impl InventoryApi {
                     waiting_quantity: outcome.backordered,
                     state: ReservationState::open(outcome.backordered).code(),
                     priority: 0,
+                    priority_reason: String::new(),
                     trace_context: trace_context.clone(),
                     created_at: now,
                     updated_at: now,
@@ -806,6 +809,79 @@ impl InventoryApi {
         })
     }
 
+    /// The `SetBackorderPriority` RPC.
+    pub async fn set_backorder_priority(
+        &self,
+        req: pb::SetBackorderPriorityRequest,
+    ) -> ServiceResult<pb::SetBackorderPriorityResponse> {
+        let mut v = Violations::new();
+        v.uuid("order_id", &req.order_id);
+        v.uuid("line_id", &req.line_id);
+        if !domain::valid_priority(req.priority) {
+            v.add(
+                "priority",
+                format!(
+                    "must be between 0 (first come, first served) and {}",
+                    domain::MAX_PRIORITY
+                ),
+            );
+        }
+        v.text("reason", &req.reason, 200);
+        v.finish()?;
+        let key = IdempotencyKey::new("SetBackorderPriority", &req.request_id, &req)?;
+        let txn = self.context.begin().await?;
+        if let Some(done) = key.replay(&txn).await? {
+            return Ok(done);
+        }
+        let not_found =
+            || ServiceError::not_found("reservation", format!("{}/{}", req.order_id, req.line_id));
+        let found = queries::find_reservation(&txn, &req.order_id, &req.line_id)
+            .await?
+            .ok_or_else(not_found)?;
+        // The SKU's stock lock orders this against allocations of the queue.
+        queries::lock_stock(&txn, &found.sku)
+            .await?
+            .ok_or_else(|| product_not_found(&found.sku))?;
+        let line = queries::find_reservation(&txn, &req.order_id, &req.line_id)
+            .await?
+            .ok_or_else(not_found)?;
+        if ReservationState::from_code(line.state) != Some(ReservationState::Waiting) {
+            return Err(ServiceError::precondition(
+                "LINE_NOT_WAITING",
+                format!(
+                    "line {} no longer waits for stock; only waiting lines have a place in the queue",
+                    req.line_id
+                ),
+            ));
+        }
+        queries::set_reservation_priority(&txn, &line.id, req.priority, req.reason.trim()).await?;
+        queries::record_movement(
+            &txn,
+            &line.sku,
+            "priority",
+            0,
+            0,
+            &req.order_id,
+            &format!(
+                "line {} priority {} -> {}: {}",
+                line.line_id,
+                line.priority,
+                req.priority,
+                req.reason.trim()
+            ),
+        )
+        .await?;
+        let updated = queries::find_reservation(&txn, &req.order_id, &req.line_id)
+            .await?
+            .ok_or_else(not_found)?;
+        let response = pb::SetBackorderPriorityResponse {
+            reservation: Some(reservation_to_proto(&updated)),
+        };
+        key.save(&txn, &req.order_id, &response).await?;
+        self.context.commit(txn, false).await?;
+        Ok(response)
+    }
+
     /// The `ListBacklog` RPC.
     pub async fn list_backlog(
         &self,
@@ -846,5 +922,6 @@ backorder_platform::grpc_service! {
         fn release_reservation(pb::ReleaseReservationRequest) -> pb::ReleaseReservationResponse;
         fn list_reservations(pb::ListReservationsRequest) -> pb::ListReservationsResponse;
         fn list_backlog(pb::ListBacklogRequest) -> pb::ListBacklogResponse;
+        fn set_backorder_priority(pb::SetBackorderPriorityRequest) -> pb::SetBackorderPriorityResponse;
     }
 }

@@ -258,6 +258,14 @@ impl ReservationState {
     }
 }
 
+/// Highest backorder priority; 0, the default, is first come, first served.
+pub const MAX_PRIORITY: i32 = 1000;
+
+/// Whether `priority` is one a waiting line may take.
+pub fn valid_priority(priority: i32) -> bool {
+    (0..=MAX_PRIORITY).contains(&priority)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,5 +409,13 @@ mod tests {
             assert_eq!(ReservationState::from_code(s.code()), Some(s));
         }
         assert_eq!(ReservationState::open(0), ReservationState::Allocated);
+    }
+
+    #[test]
+    fn priorities_run_from_first_come_to_the_cap() {
+        assert!(valid_priority(0));
+        assert!(valid_priority(MAX_PRIORITY));
+        assert!(!valid_priority(-1));
+        assert!(!valid_priority(MAX_PRIORITY + 1));
     }
 }

@@ -1,6 +1,7 @@
 //! Inventory's tables (sea-orm entities), migrations and queries.
 
 pub mod m20261122_000100_create_inventory_tables;
+pub mod m20261122_000101_add_priority_reason;
 pub mod product;
 pub mod queries;
 pub mod reservation;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(backorder_platform::store::m20261122_000001_create_platform_tables::Migration),
             Box::new(m20261122_000100_create_inventory_tables::Migration),
+            Box::new(m20261122_000101_add_priority_reason::Migration),
         ]
     }
 }

@@ -126,6 +126,23 @@ pub async fn insert_reservation<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Sets a reservation's place in its SKU's queue.
+pub async fn set_reservation_priority<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+    priority: i32,
+    reason: &str,
+) -> Result<(), DbErr> {
+    reservation::Entity::update_many()
+        .col_expr(reservation::Column::Priority, Expr::value(priority))
+        .col_expr(reservation::Column::PriorityReason, Expr::value(reason))
+        .col_expr(reservation::Column::UpdatedAt, Expr::value(now_ms()))
+        .filter(reservation::Column::Id.eq(id.to_owned()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// Writes a reservation's quantities and state.
 pub async fn update_reservation<C: ConnectionTrait>(
     conn: &C,

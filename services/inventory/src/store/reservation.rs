@@ -27,6 +27,8 @@ pub struct Model {
     pub state: i32,
     /// Higher is served first; equal priorities by arrival.
     pub priority: i32,
+    /// Why the line has its priority; empty for first come, first served.
+    pub priority_reason: String,
     /// `traceparent` of the sale, so later work joins its trace.
     pub trace_context: Option<String>,
     /// Unix ms; the line's place in the queue.
