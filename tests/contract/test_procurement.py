@@ -477,6 +477,8 @@ def test_receive_purchase_order(suite):
     p.ReceivePurchaseOrder.error(PRECONDITION, req(line(sku=code, quantity=7)), why="more than ordered")
     full = p.ReceivePurchaseOrder(req(line(sku=code, quantity=6))).purchase_order
     assert full.status == pb.PURCHASE_ORDER_STATUS_RECEIVED and full.lines[0].received_quantity == 10
+    assert_time_unset(po, "receive_time", "a partly received PurchaseOrder")
+    assert_time_set(full, "receive_time", "a fully received PurchaseOrder")
     eventually("all stock in inventory", lambda: suite.stock(code).on_hand == 10)
     p.ReceivePurchaseOrder.error(PRECONDITION, req(line(sku=code, quantity=1)), why="everything arrived")
     malformed_request_id(p.ReceivePurchaseOrder, request)
@@ -514,3 +516,28 @@ def test_cancel_purchase_order(suite):
     p.CancelPurchaseOrder.error(INVALID, req(purchase_order_id="x"), field="purchase_order_id", why="malformed id")
     p.CancelPurchaseOrder.error(NOT_FOUND, req(purchase_order_id=str(uuid.uuid4())), why="unknown purchase order")
     malformed_request_id(p.CancelPurchaseOrder, request)
+
+
+@contract_case("procurement", "GetSupplierPerformance")
+def test_get_supplier_performance(suite):
+    p, pb = suite.procurement, suite.proc
+    world = _supplied_world(suite, qty=2, lead=6, moq=1, case_pack=1)
+    supplier_id, code, po_id = world["supplier_id"], world["sku"], world["po"].id
+    fresh = p.GetSupplierPerformance(supplier_id=supplier_id)
+    check_shape(fresh)
+    assert (fresh.supplier_id, fresh.lead_time_days) == (supplier_id, 6)
+    assert (fresh.purchase_orders_received, fresh.purchase_orders_promised, fresh.received_on_time) == (0, 0, 0)
+    assert (fresh.on_time_rate_percent, fresh.average_days_to_receive) == (0.0, 0.0)
+
+    _acknowledged(suite, world, days=2)
+    p.ReceivePurchaseOrder(
+        request_id=rid(), purchase_order_id=po_id, lines=[pb.ReceiptLine(sku=code, quantity=2)]
+    )
+    done = p.GetSupplierPerformance(supplier_id=supplier_id)
+    assert (done.purchase_orders_received, done.purchase_orders_promised, done.received_on_time) == (1, 1, 1)
+    assert done.on_time_rate_percent == 100.0
+    assert 0.0 <= done.average_days_to_receive < 0.01, "received right after submission"
+
+    p.GetSupplierPerformance.error(INVALID, supplier_id="nope", field="supplier_id", why="malformed id")
+    p.GetSupplierPerformance.error(NOT_FOUND, supplier_id=str(uuid.uuid4()), why="unknown supplier")
+

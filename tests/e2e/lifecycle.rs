@@ -727,3 +727,116 @@ async fn a_prioritised_backorder_is_filled_before_older_ones_and_the_reason_is_r
         .expect_err("a filled line has no place in the queue");
     assert_eq!(filled.code(), tonic::Code::FailedPrecondition);
 }
+
+/// Submits, acknowledges with `promised` and receives in full the draft
+/// purchase order of `supplier_id` carrying `quantity` units of demand.
+async fn buy_through_draft(
+    suite: &Suite,
+    supplier_id: &str,
+    sku: &str,
+    quantity: i64,
+    promised: prost_types::Timestamp,
+) {
+    let po = eventually("a draft purchase order", WAIT, || async {
+        purchase_orders(suite, supplier_id)
+            .await
+            .into_iter()
+            .find(|p| {
+                p.status == proc_::PurchaseOrderStatus::Draft as i32
+                    && p.lines
+                        .first()
+                        .is_some_and(|l| l.demand_quantity == quantity)
+            })
+    })
+    .await;
+    let mut procurement = suite.procurement().await;
+    procurement
+        .submit_purchase_order(proc_::SubmitPurchaseOrderRequest {
+            request_id: rid(),
+            purchase_order_id: po.id.clone(),
+        })
+        .await
+        .expect("submit");
+    procurement
+        .acknowledge_purchase_order(proc_::AcknowledgePurchaseOrderRequest {
+            request_id: rid(),
+            purchase_order_id: po.id.clone(),
+            promised_time: Some(promised),
+        })
+        .await
+        .expect("acknowledge");
+    let received = procurement
+        .receive_purchase_order(proc_::ReceivePurchaseOrderRequest {
+            request_id: rid(),
+            purchase_order_id: po.id.clone(),
+            lines: vec![proc_::ReceiptLine {
+                sku: sku.into(),
+                quantity,
+            }],
+        })
+        .await
+        .expect("receive")
+        .into_inner()
+        .purchase_order
+        .expect("purchase order");
+    assert_eq!(received.status, proc_::PurchaseOrderStatus::Received as i32);
+    assert!(received.receive_time.is_some(), "the arrival is recorded");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn supplier_performance_counts_purchase_orders_received_by_their_promised_day() {
+    let suite = Suite::start().await;
+    product(&suite, "SUP-1", inv::BackorderPolicy::Allow, 0).await;
+    let supplier_id = supplier(&suite, "SUP-1", 5, 1, 1).await;
+    let customer_id = customer(&suite, "Perf").await;
+    let now = prost_types::Timestamp::from(std::time::SystemTime::now()).seconds;
+    let day = 86_400;
+
+    let first = place(&suite, &customer_id, &[("SUP-1", 2)]).await;
+    let in_three_days = prost_types::Timestamp {
+        seconds: now + 3 * day,
+        nanos: 0,
+    };
+    buy_through_draft(&suite, &supplier_id, "SUP-1", 2, in_three_days).await;
+    wait_line_statuses(&suite, &first.id, &[LineStatus::Ready]).await;
+
+    let second = place(&suite, &customer_id, &[("SUP-1", 1)]).await;
+    let three_days_ago = prost_types::Timestamp {
+        seconds: now - 3 * day,
+        nanos: 0,
+    };
+    buy_through_draft(&suite, &supplier_id, "SUP-1", 1, three_days_ago).await;
+    wait_line_statuses(&suite, &second.id, &[LineStatus::Ready]).await;
+
+    let mut procurement = suite.procurement().await;
+    let performance = procurement
+        .get_supplier_performance(proc_::GetSupplierPerformanceRequest {
+            supplier_id: supplier_id.clone(),
+        })
+        .await
+        .expect("performance")
+        .into_inner();
+    assert_eq!(performance.lead_time_days, 5);
+    assert_eq!(
+        (
+            performance.purchase_orders_received,
+            performance.purchase_orders_promised,
+            performance.received_on_time
+        ),
+        (2, 2, 1),
+        "the second arrived three days after its promised date"
+    );
+    assert!((performance.on_time_rate_percent - 50.0).abs() < 1e-9);
+    assert!(
+        (0.0..0.01).contains(&performance.average_days_to_receive),
+        "received straight after submission: {}",
+        performance.average_days_to_receive
+    );
+    let unknown = procurement
+        .get_supplier_performance(proc_::GetSupplierPerformanceRequest {
+            supplier_id: backorder_tests::rid(),
+        })
+        .await
+        .expect_err("unknown supplier");
+    assert_eq!(unknown.code(), tonic::Code::NotFound);
+}

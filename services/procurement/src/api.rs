@@ -88,6 +88,7 @@ fn purchase_order_to_proto(
         promised_time: to_timestamp_opt(po.promised_at),
         create_time: Some(to_timestamp(po.created_at)),
         submit_time: to_timestamp_opt(po.submitted_at),
+        receive_time: to_timestamp_opt(po.received_at),
         update_time: Some(to_timestamp(po.updated_at)),
     }
 }
@@ -233,6 +234,7 @@ async fn consolidate<C: ConnectionTrait>(
                 status: PoStatus::Draft.code(),
                 promised_at: None,
                 submitted_at: None,
+                received_at: None,
                 created_at: now,
                 updated_at: now,
             };
@@ -379,6 +381,39 @@ impl ProcurementApi {
         let items = queries::items_of_suppliers(db, vec![supplier.id.clone()]).await?;
         Ok(pb::GetSupplierResponse {
             supplier: Some(supplier_to_proto(&supplier, &items)),
+        })
+    }
+
+    /// The `GetSupplierPerformance` RPC.
+    pub async fn get_supplier_performance(
+        &self,
+        req: pb::GetSupplierPerformanceRequest,
+    ) -> ServiceResult<pb::GetSupplierPerformanceResponse> {
+        parse_uuid("supplier_id", &req.supplier_id)?;
+        let db = &self.context.db;
+        let supplier = queries::find_supplier(db, &req.supplier_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("supplier", &req.supplier_id))?;
+        let received: Vec<domain::ReceivedPo> = queries::received_purchase_orders(db, &supplier.id)
+            .await?
+            .into_iter()
+            .filter_map(|po| {
+                Some(domain::ReceivedPo {
+                    submitted_at: po.submitted_at?,
+                    promised_at: po.promised_at,
+                    received_at: po.received_at?,
+                })
+            })
+            .collect();
+        let performance = domain::supplier_performance(&received);
+        Ok(pb::GetSupplierPerformanceResponse {
+            supplier_id: supplier.id,
+            lead_time_days: supplier.lead_time_days,
+            purchase_orders_received: performance.received,
+            purchase_orders_promised: performance.promised,
+            received_on_time: performance.on_time,
+            on_time_rate_percent: performance.on_time_rate_percent,
+            average_days_to_receive: performance.average_days_to_receive,
         })
     }
 
@@ -863,8 +898,12 @@ impl ProcurementApi {
                 received: l.received_quantity,
             })
             .collect();
-        po.status = domain::status_after_receipt(&progress).code();
+        let status = domain::status_after_receipt(&progress);
+        po.status = status.code();
         po.updated_at = now_ms();
+        if status == PoStatus::Received {
+            po.received_at = Some(po.updated_at);
+        }
         queries::update_purchase_order(&txn, &po).await?;
         for receipt in &req.lines {
             let id = new_id_string();
@@ -953,6 +992,7 @@ backorder_platform::grpc_service! {
         fn create_supplier(pb::CreateSupplierRequest) -> pb::CreateSupplierResponse;
         fn get_supplier(pb::GetSupplierRequest) -> pb::GetSupplierResponse;
         fn list_suppliers(pb::ListSuppliersRequest) -> pb::ListSuppliersResponse;
+        fn get_supplier_performance(pb::GetSupplierPerformanceRequest) -> pb::GetSupplierPerformanceResponse;
         fn set_supplier_item(pb::SetSupplierItemRequest) -> pb::SetSupplierItemResponse;
         fn add_demand(pb::AddDemandRequest) -> pb::AddDemandResponse;
         fn release_demand(pb::ReleaseDemandRequest) -> pb::ReleaseDemandResponse;

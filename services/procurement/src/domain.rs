@@ -260,6 +260,71 @@ pub fn cancel(status: PoStatus, received_any: bool) -> Result<PoStatus, PoRefusa
     }
 }
 
+/// A fully received purchase order, for supplier performance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReceivedPo {
+    /// When it was submitted (Unix ms).
+    pub submitted_at: i64,
+    /// The date the supplier promised (Unix ms), if it did.
+    pub promised_at: Option<i64>,
+    /// When the last units arrived (Unix ms).
+    pub received_at: i64,
+}
+
+/// How a supplier has delivered.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Performance {
+    /// Purchase orders fully received.
+    pub received: i64,
+    /// Of those, how many had a promised date.
+    pub promised: i64,
+    /// Of those, how many arrived on or before the promised day (UTC).
+    pub on_time: i64,
+    /// `on_time` per 100 `promised`; 0 when nothing was promised.
+    pub on_time_rate_percent: f64,
+    /// Mean days from submission to the last units; 0 when none arrived.
+    pub average_days_to_receive: f64,
+}
+
+/// On time means by the end of the promised day: a promise is a date, not
+/// an instant.
+pub fn supplier_performance(pos: &[ReceivedPo]) -> Performance {
+    let received = i64::try_from(pos.len()).unwrap_or(i64::MAX);
+    let promised: Vec<(i64, i64)> = pos
+        .iter()
+        .filter_map(|po| po.promised_at.map(|p| (p, po.received_at)))
+        .collect();
+    let on_time = promised
+        .iter()
+        .filter(|(promise, arrival)| arrival.div_euclid(DAY_MS) <= promise.div_euclid(DAY_MS))
+        .count();
+    let total_ms: i64 = pos
+        .iter()
+        .map(|po| (po.received_at - po.submitted_at).max(0))
+        .sum();
+    // Counts and durations stay far below 2^53, where f64 is exact.
+    #[allow(clippy::cast_precision_loss)]
+    let (on_time_rate_percent, average_days_to_receive) = (
+        if promised.is_empty() {
+            0.0
+        } else {
+            on_time as f64 * 100.0 / promised.len() as f64
+        },
+        if pos.is_empty() {
+            0.0
+        } else {
+            total_ms as f64 / DAY_MS as f64 / pos.len() as f64
+        },
+    );
+    Performance {
+        received,
+        promised: i64::try_from(promised.len()).unwrap_or(i64::MAX),
+        on_time: i64::try_from(on_time).unwrap_or(i64::MAX),
+        on_time_rate_percent,
+        average_days_to_receive,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,5 +518,40 @@ mod tests {
         assert_eq!(PoStatus::Cancelled.code(), 6);
         assert_eq!(PoStatus::from_code(0), None);
         assert_eq!(PoStatus::from_code(7), None);
+    }
+
+    #[test]
+    fn on_time_is_by_the_end_of_the_promised_day_and_days_are_averaged() {
+        let day = 86_400_000;
+        let promised_noon = 20_000 * day + day / 2;
+        let pos = [
+            // Later on the promised day: on time. Took 2 days.
+            ReceivedPo {
+                submitted_at: promised_noon - 2 * day + day / 4,
+                promised_at: Some(promised_noon),
+                received_at: promised_noon + day / 4,
+            },
+            // The next day: late. Took 4 days.
+            ReceivedPo {
+                submitted_at: promised_noon - 3 * day,
+                promised_at: Some(promised_noon),
+                received_at: promised_noon + day,
+            },
+            // Never promised: counts for time to receive only. Took 3 days.
+            ReceivedPo {
+                submitted_at: 0,
+                promised_at: None,
+                received_at: 3 * day,
+            },
+        ];
+        let p = supplier_performance(&pos);
+        assert_eq!((p.received, p.promised, p.on_time), (3, 2, 1));
+        assert!((p.on_time_rate_percent - 50.0).abs() < 1e-9);
+        assert!((p.average_days_to_receive - 3.0).abs() < 1e-9);
+
+        let none = supplier_performance(&[]);
+        assert_eq!((none.received, none.promised, none.on_time), (0, 0, 0));
+        assert!(none.on_time_rate_percent.abs() < f64::EPSILON);
+        assert!(none.average_days_to_receive.abs() < f64::EPSILON);
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod demand;
 pub mod m20261122_000200_create_procurement_tables;
+pub mod m20261122_000201_add_received_at;
 pub mod purchase_order;
 pub mod purchase_order_line;
 pub mod queries;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(backorder_platform::store::m20261122_000001_create_platform_tables::Migration),
             Box::new(m20261122_000200_create_procurement_tables::Migration),
+            Box::new(m20261122_000201_add_received_at::Migration),
         ]
     }
 }

@@ -18,6 +18,8 @@ pub struct Model {
     pub promised_at: Option<i64>,
     /// When it was submitted (Unix ms); unset for drafts.
     pub submitted_at: Option<i64>,
+    /// When the last units arrived (Unix ms); unset until fully received.
+    pub received_at: Option<i64>,
     /// Unix ms.
     pub created_at: i64,
     /// Unix ms.

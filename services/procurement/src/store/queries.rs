@@ -180,6 +180,7 @@ pub async fn update_purchase_order<C: ConnectionTrait>(
         .col_expr(Column::Status, Expr::value(model.status))
         .col_expr(Column::PromisedAt, Expr::value(model.promised_at))
         .col_expr(Column::SubmittedAt, Expr::value(model.submitted_at))
+        .col_expr(Column::ReceivedAt, Expr::value(model.received_at))
         .col_expr(Column::UpdatedAt, Expr::value(model.updated_at))
         .filter(Column::Id.eq(model.id.clone()))
         .exec(conn)
@@ -372,6 +373,19 @@ pub async fn open_unsourced_demands<C: ConnectionTrait>(
         .filter(demand::Column::Released.eq(false))
         .order_by_asc(demand::Column::CreatedAt)
         .order_by_asc(demand::Column::Id)
+        .all(conn)
+        .await
+}
+
+/// Purchase orders of a supplier that were fully received.
+pub async fn received_purchase_orders<C: ConnectionTrait>(
+    conn: &C,
+    supplier_id: &str,
+) -> Result<Vec<purchase_order::Model>, DbErr> {
+    use purchase_order::Column;
+    purchase_order::Entity::find()
+        .filter(Column::SupplierId.eq(supplier_id))
+        .filter(Column::ReceivedAt.is_not_null())
         .all(conn)
         .await
 }
