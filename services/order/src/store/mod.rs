@@ -2,6 +2,7 @@
 
 pub mod customer_order;
 pub mod m20261122_000300_create_order_tables;
+pub mod m20261122_000301_index_orders_by_time;
 pub mod order_event;
 pub mod order_line;
 pub mod queries;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(backorder_platform::store::m20261122_000001_create_platform_tables::Migration),
             Box::new(m20261122_000300_create_order_tables::Migration),
+            Box::new(m20261122_000301_index_orders_by_time::Migration),
         ]
     }
 }
