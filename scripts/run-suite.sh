@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Starts the four services on their default ports with SQLite files under
 # ./data, prefixes each line of output with the service name, and stops them
-# all on Ctrl-C. Set BACKORDER_PROFILE=release for optimised binaries.
+# all on Ctrl-C, or as soon as one of them exits. Set BACKORDER_PROFILE=release
+# for optimised binaries, BACKORDER_BIN_DIR to take them from elsewhere,
+# BACKORDER_DATA_DIR for another data directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 profile="${BACKORDER_PROFILE:-debug}"
-bin="target/${profile}"
-mkdir -p data
+bin="${BACKORDER_BIN_DIR:-target/${profile}}"
+data="${BACKORDER_DATA_DIR:-data}"
+mkdir -p "$data"
 
 pids=()
 stop() {
@@ -21,7 +24,14 @@ trap stop EXIT
 for service in notification inventory procurement order; do
   # Output through a process substitution so that $! is the service itself,
   # which is what must receive SIGTERM.
-  "${bin}/${service}" > >(sed -u "s/^/[${service}] /") 2>&1 &
+  # Only an explicit data directory overrides the services' own settings
+  # (defaults under ./data, or a config file).
+  overrides=()
+  if [ -n "${BACKORDER_DATA_DIR:-}" ]; then
+    overrides=("BACKORDER__DATABASE__URL=sqlite://${data}/${service}.db?mode=rwc"
+      "BACKORDER__CHANNELS__DIR=${data}/notifications")
+  fi
+  env "${overrides[@]}" "${bin}/${service}" > >(sed -u "s/^/[${service}] /") 2>&1 &
   pids+=("$!")
 done
 

@@ -482,3 +482,6 @@ def test_get_backorder_stats(suite):
         field="end_time",
         why="end before start",
     )
+    bad = timestamp(0)
+    bad.nanos = 1_000_000_000
+    o.GetBackorderStats.error(INVALID, start_time=bad, field="start_time", why="nanos out of range")

@@ -212,3 +212,58 @@ pub async fn purchase_orders(suite: &Suite, supplier_id: &str) -> Vec<proc_::Pur
         .into_inner()
         .purchase_orders
 }
+
+/// Submits, acknowledges with `promised` and receives in full the draft
+/// purchase order of `supplier_id` carrying `quantity` units of demand.
+pub async fn buy_through_draft(
+    suite: &Suite,
+    supplier_id: &str,
+    sku: &str,
+    quantity: i64,
+    promised: prost_types::Timestamp,
+) {
+    let po = eventually("a draft purchase order", WAIT, || async {
+        purchase_orders(suite, supplier_id)
+            .await
+            .into_iter()
+            .find(|p| {
+                p.status == proc_::PurchaseOrderStatus::Draft as i32
+                    && p.lines
+                        .first()
+                        .is_some_and(|l| l.demand_quantity == quantity)
+            })
+    })
+    .await;
+    let mut procurement = suite.procurement().await;
+    procurement
+        .submit_purchase_order(proc_::SubmitPurchaseOrderRequest {
+            request_id: rid(),
+            purchase_order_id: po.id.clone(),
+        })
+        .await
+        .expect("submit");
+    procurement
+        .acknowledge_purchase_order(proc_::AcknowledgePurchaseOrderRequest {
+            request_id: rid(),
+            purchase_order_id: po.id.clone(),
+            promised_time: Some(promised),
+        })
+        .await
+        .expect("acknowledge");
+    let received = procurement
+        .receive_purchase_order(proc_::ReceivePurchaseOrderRequest {
+            request_id: rid(),
+            purchase_order_id: po.id.clone(),
+            lines: vec![proc_::ReceiptLine {
+                sku: sku.into(),
+                quantity,
+            }],
+        })
+        .await
+        .expect("receive")
+        .into_inner()
+        .purchase_order
+        .expect("purchase order");
+    assert_eq!(received.status, proc_::PurchaseOrderStatus::Received as i32);
+    assert!(received.receive_time.is_some(), "the arrival is recorded");
+}

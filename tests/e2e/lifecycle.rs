@@ -641,13 +641,15 @@ async fn a_prioritised_backorder_is_filled_before_older_ones_and_the_reason_is_r
     }
     let mut inventory = suite.inventory().await;
     let (oldest, middle, newest) = (&placed[0], &placed[1], &placed[2]);
-    let request = inv::SetBackorderPriorityRequest {
-        request_id: rid(),
-        order_id: newest.id.clone(),
-        line_id: newest.lines[0].id.clone(),
-        priority: 10,
-        reason: "customer tier: gold".into(),
-    };
+    let prioritise =
+        |order: &ord::Order, priority: i32, reason: &str| inv::SetBackorderPriorityRequest {
+            request_id: rid(),
+            order_id: order.id.clone(),
+            line_id: order.lines[0].id.clone(),
+            priority,
+            reason: reason.into(),
+        };
+    let request = prioritise(newest, 10, "customer tier: gold");
     let set = inventory
         .set_backorder_priority(request.clone())
         .await
@@ -687,13 +689,7 @@ async fn a_prioritised_backorder_is_filled_before_older_ones_and_the_reason_is_r
     );
 
     let out_of_range = inventory
-        .set_backorder_priority(inv::SetBackorderPriorityRequest {
-            request_id: rid(),
-            order_id: middle.id.clone(),
-            line_id: middle.lines[0].id.clone(),
-            priority: 1001,
-            reason: "too much".into(),
-        })
+        .set_backorder_priority(prioritise(middle, 1001, "too much"))
         .await
         .expect_err("out of range");
     assert_eq!(out_of_range.code(), tonic::Code::InvalidArgument);
@@ -716,71 +712,10 @@ async fn a_prioritised_backorder_is_filled_before_older_ones_and_the_reason_is_r
     );
 
     let filled = inventory
-        .set_backorder_priority(inv::SetBackorderPriorityRequest {
-            request_id: rid(),
-            order_id: newest.id.clone(),
-            line_id: newest.lines[0].id.clone(),
-            priority: 0,
-            reason: "back to normal".into(),
-        })
+        .set_backorder_priority(prioritise(newest, 0, "back to normal"))
         .await
         .expect_err("a filled line has no place in the queue");
     assert_eq!(filled.code(), tonic::Code::FailedPrecondition);
-}
-
-/// Submits, acknowledges with `promised` and receives in full the draft
-/// purchase order of `supplier_id` carrying `quantity` units of demand.
-async fn buy_through_draft(
-    suite: &Suite,
-    supplier_id: &str,
-    sku: &str,
-    quantity: i64,
-    promised: prost_types::Timestamp,
-) {
-    let po = eventually("a draft purchase order", WAIT, || async {
-        purchase_orders(suite, supplier_id)
-            .await
-            .into_iter()
-            .find(|p| {
-                p.status == proc_::PurchaseOrderStatus::Draft as i32
-                    && p.lines
-                        .first()
-                        .is_some_and(|l| l.demand_quantity == quantity)
-            })
-    })
-    .await;
-    let mut procurement = suite.procurement().await;
-    procurement
-        .submit_purchase_order(proc_::SubmitPurchaseOrderRequest {
-            request_id: rid(),
-            purchase_order_id: po.id.clone(),
-        })
-        .await
-        .expect("submit");
-    procurement
-        .acknowledge_purchase_order(proc_::AcknowledgePurchaseOrderRequest {
-            request_id: rid(),
-            purchase_order_id: po.id.clone(),
-            promised_time: Some(promised),
-        })
-        .await
-        .expect("acknowledge");
-    let received = procurement
-        .receive_purchase_order(proc_::ReceivePurchaseOrderRequest {
-            request_id: rid(),
-            purchase_order_id: po.id.clone(),
-            lines: vec![proc_::ReceiptLine {
-                sku: sku.into(),
-                quantity,
-            }],
-        })
-        .await
-        .expect("receive")
-        .into_inner()
-        .purchase_order
-        .expect("purchase order");
-    assert_eq!(received.status, proc_::PurchaseOrderStatus::Received as i32);
-    assert!(received.receive_time.is_some(), "the arrival is recorded");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,6 +1,7 @@
 //! What operators and Kubernetes rely on: reflection for grpcurl (both
 //! protocol versions), and health that means something.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -261,4 +262,65 @@ async fn a_taken_port_stops_the_service_with_a_message_naming_port_and_setting()
         !stderr.contains("Custom {"),
         "a sentence, not a Debug dump: {stderr}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_run_script_stops_every_service_when_one_cannot_start() {
+    // Take the order service's default port, unless a suite already holds it
+    // (then every service clashes, which makes the same point).
+    let holder = std::net::TcpListener::bind("0.0.0.0:50052").ok();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repository root")
+        .to_path_buf();
+    let bin_dir = binary_path("order")
+        .parent()
+        .expect("binary directory")
+        .to_path_buf();
+    let data = std::env::temp_dir().join(format!("backorder-run-script-{}", free_port()));
+    let mut child = Command::new("bash")
+        .arg(repo.join("scripts/run-suite.sh"))
+        // Its own process group, so a failing test can stop the services too.
+        .process_group(0)
+        .env("BACKORDER_BIN_DIR", &bin_dir)
+        .env("BACKORDER_DATA_DIR", &data)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the run script");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("script status") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = Command::new("kill")
+                .args(["-TERM", "--"])
+                .arg(format!("-{}", child.id()))
+                .status();
+            panic!("the script kept running with one service down");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let output = child.wait_with_output().expect("script output");
+    let text = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    let _ = std::fs::remove_dir_all(&data);
+
+    assert!(!status.success(), "a failed start is a failed run: {text}");
+    assert!(
+        text.contains("cannot listen on 0.0.0.0:5005"),
+        "the clash is named: {text}"
+    );
+    assert!(text.contains("stopping the others"), "{text}");
+    if holder.is_some() {
+        for port in [50051, 50053, 50054] {
+            assert!(
+                std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+                "nothing is left listening on {port}: {text}"
+            );
+        }
+    }
 }

@@ -6,7 +6,6 @@ use backorder_proto::inventory::v1 as inv;
 use backorder_proto::notification::v1::NotificationEvent as Ev;
 use backorder_proto::order::v1 as ord;
 use backorder_proto::order::v1::LineStatus;
-use backorder_proto::procurement::v1 as proc_;
 use backorder_tests::otlp::{CollectedSpan, OtlpReceiver, hex};
 use backorder_tests::{SERVICES, Suite, SuiteOptions, eventually, rid};
 
@@ -41,44 +40,11 @@ async fn a_backorder_is_one_trace_from_sale_to_delivery() {
 
     let first = place(&suite, &ann, &[("TRACE-1", 3)]).await;
     let second = place(&suite, &ben, &[("TRACE-1", 2)]).await;
-    let po = eventually("draft PO", WAIT, || async {
-        purchase_orders(&suite, &supplier_id)
-            .await
-            .into_iter()
-            .find(|p| p.lines.first().is_some_and(|l| l.demand_quantity == 5))
-    })
-    .await;
-    let mut procurement = suite.procurement().await;
-    procurement
-        .submit_purchase_order(proc_::SubmitPurchaseOrderRequest {
-            request_id: rid(),
-            purchase_order_id: po.id.clone(),
-        })
-        .await
-        .expect("submit");
-    let promised = prost_types::Timestamp {
+    let in_two_days = prost_types::Timestamp {
         seconds: prost_types::Timestamp::from(std::time::SystemTime::now()).seconds + 2 * 86_400,
         nanos: 0,
     };
-    procurement
-        .acknowledge_purchase_order(proc_::AcknowledgePurchaseOrderRequest {
-            request_id: rid(),
-            purchase_order_id: po.id.clone(),
-            promised_time: Some(promised),
-        })
-        .await
-        .expect("acknowledge");
-    procurement
-        .receive_purchase_order(proc_::ReceivePurchaseOrderRequest {
-            request_id: rid(),
-            purchase_order_id: po.id.clone(),
-            lines: vec![proc_::ReceiptLine {
-                sku: "TRACE-1".into(),
-                quantity: 5,
-            }],
-        })
-        .await
-        .expect("receive");
+    buy_through_draft(&suite, &supplier_id, "TRACE-1", 5, in_two_days).await;
     wait_line_statuses(&suite, &first.id, &[LineStatus::Ready]).await;
     wait_line_statuses(&suite, &second.id, &[LineStatus::Ready]).await;
     let mut orders = suite.order().await;

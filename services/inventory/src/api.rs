@@ -842,7 +842,7 @@ impl InventoryApi {
         queries::lock_stock(&txn, &found.sku)
             .await?
             .ok_or_else(|| product_not_found(&found.sku))?;
-        let line = queries::find_reservation(&txn, &req.order_id, &req.line_id)
+        let mut line = queries::find_reservation(&txn, &req.order_id, &req.line_id)
             .await?
             .ok_or_else(not_found)?;
         if ReservationState::from_code(line.state) != Some(ReservationState::Waiting) {
@@ -854,7 +854,11 @@ impl InventoryApi {
                 ),
             ));
         }
-        queries::set_reservation_priority(&txn, &line.id, req.priority, req.reason.trim()).await?;
+        let before = line.priority;
+        line.priority = req.priority;
+        line.priority_reason = req.reason.trim().to_owned();
+        line.updated_at = now_ms();
+        queries::update_reservation_priority(&txn, &line).await?;
         queries::record_movement(
             &txn,
             &line.sku,
@@ -864,18 +868,12 @@ impl InventoryApi {
             &req.order_id,
             &format!(
                 "line {} priority {} -> {}: {}",
-                line.line_id,
-                line.priority,
-                req.priority,
-                req.reason.trim()
+                line.line_id, before, line.priority, line.priority_reason
             ),
         )
         .await?;
-        let updated = queries::find_reservation(&txn, &req.order_id, &req.line_id)
-            .await?
-            .ok_or_else(not_found)?;
         let response = pb::SetBackorderPriorityResponse {
-            reservation: Some(reservation_to_proto(&updated)),
+            reservation: Some(reservation_to_proto(&line)),
         };
         key.save(&txn, &req.order_id, &response).await?;
         self.context.commit(txn, false).await?;

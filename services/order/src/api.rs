@@ -9,6 +9,7 @@ use backorder_platform::error::PreconditionViolation;
 use backorder_platform::grpc::PeerChannel;
 use backorder_platform::idempotency::IdempotencyKey;
 use backorder_platform::ids::{Violations, new_id_string, parse_uuid};
+use backorder_platform::measure::percent;
 use backorder_platform::outbox::{Envelope, enqueue};
 use backorder_platform::paging::PageRequest;
 use backorder_platform::service::ServiceContext;
@@ -1058,6 +1059,13 @@ impl OrderApi {
         &self,
         req: pb::GetBackorderStatsRequest,
     ) -> ServiceResult<pb::GetBackorderStatsResponse> {
+        let mut v = Violations::new();
+        for (field, value) in [("start_time", &req.start_time), ("end_time", &req.end_time)] {
+            if let Some(ts) = value {
+                v.timestamp(field, ts);
+            }
+        }
+        v.finish()?;
         let start = req.start_time.as_ref().map(from_timestamp);
         let end = req.end_time.as_ref().map(from_timestamp);
         if let (Some(start), Some(end)) = (start, end)
@@ -1072,16 +1080,13 @@ impl OrderApi {
         Ok(pb::GetBackorderStatsResponse {
             orders_placed: counts.orders_placed,
             orders_backordered: counts.orders_backordered,
-            backorder_rate_percent: domain::percent(
-                counts.orders_backordered,
-                counts.orders_placed,
-            ),
+            backorder_rate_percent: percent(counts.orders_backordered, counts.orders_placed),
             lines_placed: counts.lines_placed,
             lines_filled_from_stock: counts.lines_from_stock,
-            line_fill_rate_percent: domain::percent(counts.lines_from_stock, counts.lines_placed),
+            line_fill_rate_percent: percent(counts.lines_from_stock, counts.lines_placed),
             units_ordered: counts.units_ordered,
             units_from_stock: counts.units_from_stock,
-            unit_fill_rate_percent: domain::percent(counts.units_from_stock, counts.units_ordered),
+            unit_fill_rate_percent: percent(counts.units_from_stock, counts.units_ordered),
         })
     }
 

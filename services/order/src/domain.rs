@@ -275,18 +275,6 @@ pub fn eta_news(previous: Option<i64>, new: i64) -> EtaNews {
     }
 }
 
-/// `part` per 100 of `whole`, for the backorder and fill rates; 0 when the
-/// whole is empty, since there is nothing to measure.
-pub fn percent(part: i64, whole: i64) -> f64 {
-    if whole <= 0 {
-        return 0.0;
-    }
-    // Counts stay far below 2^53, where f64 is exact.
-    #[allow(clippy::cast_precision_loss)]
-    let ratio = part as f64 / whole as f64;
-    ratio * 100.0
-}
-
 #[cfg(test)]
 mod tests {
     use super::LineStatus as S;
@@ -406,13 +394,5 @@ mod tests {
         }
         assert_eq!(ShipPolicy::from_code(0), Some(ShipPolicy::AsAvailable));
         assert_eq!(ShipPolicy::from_code(9), None);
-    }
-
-    #[test]
-    fn rates_are_per_hundred_and_zero_when_nothing_was_placed() {
-        assert!((percent(1, 4) - 25.0).abs() < 1e-9);
-        assert!((percent(3, 3) - 100.0).abs() < 1e-9);
-        assert!((percent(2, 3) - 66.666_666_666).abs() < 1e-6);
-        assert!(percent(0, 0).abs() < f64::EPSILON);
     }
 }

@@ -765,10 +765,7 @@ impl ProcurementApi {
         v.uuid("purchase_order_id", &req.purchase_order_id);
         match &req.promised_time {
             None => v.add("promised_time", "is required"),
-            Some(ts) if !(0..1_000_000_000).contains(&ts.nanos) => {
-                v.add("promised_time", "must be a valid timestamp")
-            }
-            Some(_) => {}
+            Some(ts) => v.timestamp("promised_time", ts),
         }
         v.finish()?;
         let key = IdempotencyKey::new("AcknowledgePurchaseOrder", &req.request_id, &req)?;

@@ -302,25 +302,20 @@ pub fn supplier_performance(pos: &[ReceivedPo]) -> Performance {
         .iter()
         .map(|po| (po.received_at - po.submitted_at).max(0))
         .sum();
-    // Counts and durations stay far below 2^53, where f64 is exact.
+    let promised_count = i64::try_from(promised.len()).unwrap_or(i64::MAX);
+    let on_time = i64::try_from(on_time).unwrap_or(i64::MAX);
+    // Durations stay far below 2^53 ms, where f64 is exact.
     #[allow(clippy::cast_precision_loss)]
-    let (on_time_rate_percent, average_days_to_receive) = (
-        if promised.is_empty() {
-            0.0
-        } else {
-            on_time as f64 * 100.0 / promised.len() as f64
-        },
-        if pos.is_empty() {
-            0.0
-        } else {
-            total_ms as f64 / DAY_MS as f64 / pos.len() as f64
-        },
-    );
+    let average_days_to_receive = if pos.is_empty() {
+        0.0
+    } else {
+        total_ms as f64 / DAY_MS as f64 / pos.len() as f64
+    };
     Performance {
         received,
-        promised: i64::try_from(promised.len()).unwrap_or(i64::MAX),
-        on_time: i64::try_from(on_time).unwrap_or(i64::MAX),
-        on_time_rate_percent,
+        promised: promised_count,
+        on_time,
+        on_time_rate_percent: backorder_platform::measure::percent(on_time, promised_count),
         average_days_to_receive,
     }
 }

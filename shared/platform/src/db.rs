@@ -97,3 +97,10 @@ pub async fn migrate_until_ready<M: MigratorTrait>(db: &DatabaseConnection) {
         }
     }
 }
+
+/// `SUM(expression)` as a 64-bit integer on every backend: PostgreSQL sums
+/// BIGINT into NUMERIC, which does not decode as `i64`. `expression` is SQL
+/// written by the caller (a column name), never user input.
+pub fn sum_i64(expression: &str) -> sea_orm::sea_query::Expr {
+    sea_orm::sea_query::Expr::cust(format!("CAST(SUM({expression}) AS BIGINT)"))
+}

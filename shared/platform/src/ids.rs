@@ -71,6 +71,20 @@ impl Violations {
         }
     }
 
+    /// Checks a timestamp against protobuf's own range (years 1 to 9999,
+    /// nanos below one second), which JSON clients cannot exceed but binary
+    /// ones can.
+    pub fn timestamp(&mut self, field: &str, value: &prost_types::Timestamp) {
+        const FIRST: i64 = -62_135_596_800;
+        const LAST: i64 = 253_402_300_799;
+        if !(FIRST..=LAST).contains(&value.seconds) || !(0..1_000_000_000).contains(&value.nanos) {
+            self.add(
+                field,
+                "must be a valid timestamp (years 1 to 9999, nanos 0 to 999999999)",
+            );
+        }
+    }
+
     /// `Ok(())` when nothing was recorded.
     pub fn finish(self) -> Result<(), ServiceError> {
         if self.0.is_empty() {
@@ -98,5 +112,32 @@ mod tests {
             }
             other => panic!("expected invalid argument, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn timestamps_outside_protobufs_range_are_named() {
+        let mut v = Violations::new();
+        let fine = prost_types::Timestamp {
+            seconds: 1_700_000_000,
+            nanos: 999_999_999,
+        };
+        v.timestamp("start_time", &fine);
+        assert!(v.0.is_empty());
+        v.timestamp(
+            "start_time",
+            &prost_types::Timestamp {
+                seconds: 0,
+                nanos: 1_000_000_000,
+            },
+        );
+        v.timestamp(
+            "end_time",
+            &prost_types::Timestamp {
+                seconds: 253_402_300_800,
+                nanos: 0,
+            },
+        );
+        let fields: Vec<&str> = v.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["start_time", "end_time"]);
     }
 }

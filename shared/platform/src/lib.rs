@@ -13,6 +13,7 @@ pub mod grpc;
 pub mod idempotency;
 pub mod ids;
 mod logfmt;
+pub mod measure;
 pub mod outbox;
 pub mod paging;
 pub mod server;

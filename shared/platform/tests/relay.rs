@@ -121,6 +121,37 @@ async fn enqueue_notify<C: ConnectionTrait>(db: &C, detail: &str) -> String {
     id
 }
 
+/// Relay settings for a test: fast retries, the given poll and claim.
+fn relay_settings(poll_interval_ms: u64, lease_ms: i64, call_timeout_ms: u64) -> OutboxSettings {
+    OutboxSettings {
+        poll_interval_ms,
+        batch_size: 10,
+        initial_backoff_ms: 20,
+        max_backoff_ms: 200,
+        lease_ms,
+        call_timeout_ms,
+    }
+}
+
+/// The receiver as the relay's only peer.
+fn peers_at(
+    addr: std::net::SocketAddr,
+) -> BTreeMap<&'static str, backorder_platform::grpc::PeerChannel> {
+    BTreeMap::from([(
+        "notification",
+        peer_channel(&format!("http://{addr}")).unwrap(),
+    )])
+}
+
+/// Messages not yet acknowledged.
+async fn undelivered(db: &DatabaseConnection) -> u64 {
+    outbox_message::Entity::find()
+        .filter(outbox_message::Column::DeliveredAt.is_null())
+        .count(db)
+        .await
+        .unwrap()
+}
+
 /// A fresh database; the PostgreSQL one is dropped by [`drop_database`].
 async fn database() -> (DatabaseConnection, Option<(String, String)>) {
     let name = format!("relay_{}", uuid::Uuid::now_v7().simple());
@@ -191,10 +222,7 @@ async fn two_relays_on_one_database_deliver_each_message_once() {
     };
     let mut replicas = Vec::new();
     for _ in 0..2 {
-        let peers = BTreeMap::from([(
-            "notification",
-            peer_channel(&format!("http://{addr}")).unwrap(),
-        )]);
+        let peers = peers_at(addr);
         let relay = Relay::new(db.clone(), peers, settings.clone(), OutboxSignal::new());
         replicas.push(tokio::spawn(async move {
             let mut claimed = 0;
@@ -220,12 +248,7 @@ async fn two_relays_on_one_database_deliver_each_message_once() {
         300,
         "each message claimed once: {per_replica:?}"
     );
-    let pending = outbox_message::Entity::find()
-        .filter(outbox_message::Column::DeliveredAt.is_null())
-        .count(&db)
-        .await
-        .unwrap();
-    assert_eq!(pending, 0);
+    assert_eq!(undelivered(&db).await, 0);
     drop_database(db, created).await;
 }
 
@@ -245,10 +268,7 @@ async fn a_message_refused_for_good_is_parked_and_does_not_hold_back_the_rest() 
         lease_ms: 30_000,
         call_timeout_ms: 5_000,
     };
-    let peers = BTreeMap::from([(
-        "notification",
-        peer_channel(&format!("http://{addr}")).unwrap(),
-    )]);
+    let peers = peers_at(addr);
     let relay = Relay::new(db.clone(), peers, settings, OutboxSignal::new());
 
     relay.run_once().await.unwrap();
@@ -297,10 +317,7 @@ async fn a_later_message_never_overtakes_one_waiting_for_its_retry() {
         lease_ms: 30_000,
         call_timeout_ms: 5_000,
     };
-    let peers = BTreeMap::from([(
-        "notification",
-        peer_channel(&format!("http://{addr}")).unwrap(),
-    )]);
+    let peers = peers_at(addr);
     let relay = Relay::new(db.clone(), peers, settings, OutboxSignal::new());
     let first = enqueue_notify(&db, "flaky").await;
     let second = enqueue_notify(&db, "fine").await;
@@ -334,32 +351,21 @@ async fn a_relay_whose_claim_runs_out_hands_messages_back_instead_of_racing_a_re
     }
     // Six 300 ms deliveries take longer than one 1 s claim: the claim lapses
     // while its holder is still working through the batch.
-    let settings = OutboxSettings {
-        poll_interval_ms: 50,
-        batch_size: 10,
-        initial_backoff_ms: 20,
-        max_backoff_ms: 200,
-        lease_ms: 1_000,
-        call_timeout_ms: 500,
-    };
+    let settings = relay_settings(50, 1_000, 500);
     let mut replicas = Vec::new();
     for _ in 0..2 {
-        let peers = BTreeMap::from([(
-            "notification",
-            peer_channel(&format!("http://{addr}")).unwrap(),
-        )]);
-        let relay = Relay::new(db.clone(), peers, settings.clone(), OutboxSignal::new());
+        let relay = Relay::new(
+            db.clone(),
+            peers_at(addr),
+            settings.clone(),
+            OutboxSignal::new(),
+        );
         let db = db.clone();
         replicas.push(tokio::spawn(async move {
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
             while std::time::Instant::now() < deadline {
                 if relay.run_once().await.unwrap() == 0 {
-                    let pending = outbox_message::Entity::find()
-                        .filter(outbox_message::Column::DeliveredAt.is_null())
-                        .count(&db)
-                        .await
-                        .unwrap();
-                    if pending == 0 {
+                    if undelivered(&db).await == 0 {
                         return;
                     }
                     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -386,31 +392,16 @@ async fn messages_handed_back_go_out_at_once_not_at_the_next_poll() {
     }
     // The claim covers about two deliveries; the poll would come only after
     // the test's deadline, so only an immediate re-claim can finish in time.
-    let settings = OutboxSettings {
-        poll_interval_ms: 60_000,
-        batch_size: 10,
-        initial_backoff_ms: 20,
-        max_backoff_ms: 200,
-        lease_ms: 1_000,
-        call_timeout_ms: 500,
-    };
-    let peers = BTreeMap::from([(
-        "notification",
-        peer_channel(&format!("http://{addr}")).unwrap(),
-    )]);
+    let settings = relay_settings(60_000, 1_000, 500);
     let signal = OutboxSignal::new();
-    let relay = Relay::new(db.clone(), peers, settings, signal.clone());
+    let relay = Relay::new(db.clone(), peers_at(addr), settings, signal.clone());
     let (stop, shutdown) = backorder_platform::server::shutdown_on_signals();
     let running = relay.spawn(shutdown);
     signal.wake();
 
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
-        let pending = outbox_message::Entity::find()
-            .filter(outbox_message::Column::DeliveredAt.is_null())
-            .count(&db)
-            .await
-            .unwrap();
+        let pending = undelivered(&db).await;
         if pending == 0 {
             break;
         }

@@ -1,6 +1,7 @@
 //! Queries over inventory's tables. Each takes a connection or transaction;
 //! callers own transaction boundaries.
 
+use backorder_platform::db::sum_i64;
 use backorder_platform::ids::new_id_string;
 use backorder_platform::time::now_ms;
 use sea_orm::sea_query::{Expr, LockType};
@@ -126,18 +127,22 @@ pub async fn insert_reservation<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Sets a reservation's place in its SKU's queue.
-pub async fn set_reservation_priority<C: ConnectionTrait>(
+/// Writes a reservation's place in its SKU's queue (priority, reason, time).
+pub async fn update_reservation_priority<C: ConnectionTrait>(
     conn: &C,
-    id: &str,
-    priority: i32,
-    reason: &str,
+    model: &reservation::Model,
 ) -> Result<(), DbErr> {
     reservation::Entity::update_many()
-        .col_expr(reservation::Column::Priority, Expr::value(priority))
-        .col_expr(reservation::Column::PriorityReason, Expr::value(reason))
-        .col_expr(reservation::Column::UpdatedAt, Expr::value(now_ms()))
-        .filter(reservation::Column::Id.eq(id.to_owned()))
+        .col_expr(reservation::Column::Priority, Expr::value(model.priority))
+        .col_expr(
+            reservation::Column::PriorityReason,
+            Expr::value(model.priority_reason.clone()),
+        )
+        .col_expr(
+            reservation::Column::UpdatedAt,
+            Expr::value(model.updated_at),
+        )
+        .filter(reservation::Column::Id.eq(model.id.clone()))
         .exec(conn)
         .await?;
     Ok(())
@@ -316,10 +321,6 @@ pub struct BacklogTotals {
     pub oldest_waiting_since: Option<i64>,
 }
 
-// PostgreSQL sums BIGINT into NUMERIC; the cast keeps one integer type on
-// both databases.
-const SUM_WAITING_UNITS: &str = "CAST(SUM(waiting_quantity) AS BIGINT)";
-
 /// SKUs with waiting lines after `after`, by SKU.
 pub async fn backlog<C: ConnectionTrait>(
     conn: &C,
@@ -331,7 +332,7 @@ pub async fn backlog<C: ConnectionTrait>(
         .select_only()
         .column(Column::Sku)
         .column_as(Column::Id.count(), "waiting_lines")
-        .column_as(Expr::cust(SUM_WAITING_UNITS), "waiting_units")
+        .column_as(sum_i64("waiting_quantity"), "waiting_units")
         .column_as(Column::CreatedAt.min(), "oldest_waiting_since")
         .filter(Column::State.eq(ReservationState::Waiting.code()))
         .group_by(Column::Sku)
@@ -349,7 +350,7 @@ pub async fn backlog_totals<C: ConnectionTrait>(conn: &C) -> Result<BacklogTotal
     let totals = reservation::Entity::find()
         .select_only()
         .column_as(Column::Id.count(), "waiting_lines")
-        .column_as(Expr::cust(SUM_WAITING_UNITS), "waiting_units")
+        .column_as(sum_i64("waiting_quantity"), "waiting_units")
         .column_as(Column::CreatedAt.min(), "oldest_waiting_since")
         .filter(Column::State.eq(ReservationState::Waiting.code()))
         .into_model::<BacklogTotals>()

@@ -1,5 +1,6 @@
 //! Queries over order's tables; callers own transaction boundaries.
 
+use backorder_platform::db::sum_i64;
 use backorder_platform::ids::new_id_string;
 use backorder_platform::time::now_ms;
 use sea_orm::sea_query::{Expr, LockType};
@@ -318,7 +319,6 @@ pub async fn backorder_counts<C: ConnectionTrait>(
         .from(customer_order::Entity)
         .cond_where(placed())
         .to_owned();
-    // Sums are cast because PostgreSQL sums BIGINT into NUMERIC.
     let lines = order_line::Entity::find()
         .select_only()
         .column_as(
@@ -327,14 +327,11 @@ pub async fn backorder_counts<C: ConnectionTrait>(
         )
         .column_as(order_line::Column::Id.count(), "lines_placed")
         .column_as(
-            Expr::cust("CAST(SUM(CASE WHEN backordered_quantity = 0 THEN 1 ELSE 0 END) AS BIGINT)"),
+            sum_i64("CASE WHEN backordered_quantity = 0 THEN 1 ELSE 0 END"),
             "lines_from_stock",
         )
-        .column_as(Expr::cust("CAST(SUM(quantity) AS BIGINT)"), "units_ordered")
-        .column_as(
-            Expr::cust("CAST(SUM(reserved_quantity) AS BIGINT)"),
-            "units_from_stock",
-        )
+        .column_as(sum_i64("quantity"), "units_ordered")
+        .column_as(sum_i64("reserved_quantity"), "units_from_stock")
         .filter(order_line::Column::OrderId.in_subquery(placed_ids))
         .into_model::<LineCounts>()
         .one(conn)
