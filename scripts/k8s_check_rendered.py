@@ -124,16 +124,18 @@ def main() -> int:
                          "add one (see scripts/k8s-check.sh) or avoid the kind")
     args.core_out.write_text(yaml.safe_dump_all(core, sort_keys=False))
 
+    # Without the schema only this validation is skipped: the Clusters stay
+    # in `clusters`, which the wiring checks below need (databases exist,
+    # instances, network policies).
     if args.cluster_schema is None:
         print(f"  skipped: CRD schema check of {len(clusters)} Cluster document(s) (no schema)")
-        clusters = []
     else:
         schema = strict_schema(json.loads(args.cluster_schema.read_text()))
         validator = jsonschema.Draft7Validator(schema)
-    for doc in clusters:
-        for error in sorted(validator.iter_errors(doc), key=lambda e: list(e.path)):
-            path = ".".join(str(p) for p in error.path) or "(root)"
-            problems.add(ident(doc), f"CRD schema: {path}: {error.message}")
+        for doc in clusters:
+            for error in sorted(validator.iter_errors(doc), key=lambda e: list(e.path)):
+                path = ".".join(str(p) for p in error.path) or "(root)"
+                problems.add(ident(doc), f"CRD schema: {path}: {error.message}")
 
     # --- 2. wiring --------------------------------------------------------
     for doc in docs:
@@ -333,8 +335,9 @@ def main() -> int:
 
     for problem in problems.items:
         print(f"  FAIL {problem}", file=sys.stderr)
+    checked = "valid against the CRD schema" if args.cluster_schema else "wired (schema not checked)"
     print(f"  {len(core)} core documents for kubernetes-validate, {len(clusters)} Cluster "
-          f"documents valid against the CRD schema" if not problems.items else
+          f"documents {checked}" if not problems.items else
           f"  {len(problems.items)} problem(s)")
     return 1 if problems.items else 0
 

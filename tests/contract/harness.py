@@ -9,6 +9,11 @@ unary-unary callable named after the method's descriptor.
 Addresses come from the environment: CONTRACT_<SERVICE>_ADDR (host:port),
 where <SERVICE> is the package's service segment, e.g.
 CONTRACT_INVENTORY_ADDR for backorder.inventory.v1.
+
+A shared administration package (SHARED_PACKAGES, e.g. backorder.outbox.v1)
+is served by every service about itself: it has no address of its own, and
+its errors carry the ErrorInfo domain of the service that answered. Its
+clients are made per serving service (`Client(info, address, serving=...)`).
 """
 
 from __future__ import annotations
@@ -37,6 +42,11 @@ PROTO_ROOT = Path(os.environ.get("CONTRACT_PROTO_ROOT", HERE.parent.parent / "pr
 CALL_TIMEOUT = float(os.environ.get("CONTRACT_CALL_TIMEOUT", "15"))
 WAIT = float(os.environ.get("CONTRACT_WAIT_SECONDS", "30"))
 
+# Packages every service serves about its own state; their service comment
+# documents SERVING_DOMAIN instead of a domain of their own.
+SHARED_PACKAGES = frozenset({"backorder.outbox.v1"})
+SERVING_DOMAIN = "the serving service's domain"
+
 UPPER_SNAKE = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$")
 LOWER_SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 DETAILS_KEY = "grpc-status-details-bin"
@@ -56,9 +66,18 @@ class ServiceInfo:
     descriptor: Any  # google.protobuf.descriptor.ServiceDescriptor
     domain: str | None  # ErrorInfo domain named in the service comment
     rpc_comments: dict[str, str] = field(default_factory=dict)
+    comment: str = ""  # the service comment
+    package: str = ""  # backorder.inventory.v1
+
+    @property
+    def shared(self) -> bool:
+        """Served by every service about itself (no address of its own)."""
+        return self.package in SHARED_PACKAGES
 
     @property
     def env_var(self) -> str:
+        if self.shared:
+            raise LookupError(f"{self.full_name} is served by every service; it has no address")
         return f"CONTRACT_{self.short.upper()}_ADDR"
 
     def method_names(self) -> list[str]:
@@ -76,6 +95,14 @@ class Contract:
         return {
             f"{s.full_name}/{m}" for s in self.services.values() for m in s.method_names()
         }
+
+    def servers(self) -> dict[str, ServiceInfo]:
+        """The services that run (each with an address), by short name."""
+        return {k: s for k, s in self.services.items() if not s.shared}
+
+    def shared(self) -> dict[str, ServiceInfo]:
+        """The shared administration services every server serves too."""
+        return {k: s for k, s in self.services.items() if s.shared}
 
 
 def _proto_files() -> list[Path]:
@@ -144,6 +171,8 @@ def contract() -> Contract:
                 descriptor=svc,
                 domain=m.group(1) if m else None,
                 rpc_comments=rpc_comments,
+                comment=svc_comment,
+                package=package,
             )
     return Contract(services=services, out_dir=out)
 
@@ -187,6 +216,8 @@ class Method:
         self.descriptor = descriptor
         self.name = descriptor.name
         self.full_name = f"{client.info.full_name}/{descriptor.name}"
+        # Names the serving service too where several serve this RPC.
+        self.label = self.full_name + (f" on {client.serving}" if client.info.shared else "")
         self.request_class = message_factory.GetMessageClass(descriptor.input_type)
         self.response_class = message_factory.GetMessageClass(descriptor.output_type)
         self._call = client.channel.unary_unary(
@@ -215,7 +246,7 @@ class Method:
             return self._call(req, timeout=CALL_TIMEOUT)
         except grpc.RpcError as err:
             raise RpcFailed(
-                f"{self.full_name} failed: {err.code().name}: {err.details()}\nrequest: {req}"
+                f"{self.label} failed: {err.code().name}: {err.details()}\nrequest: {req}"
             ) from None
 
     def error(
@@ -233,7 +264,8 @@ class Method:
 
         Every error must carry grpc-status-details-bin with a google.rpc.Status
         whose code matches, holding a google.rpc.ErrorInfo with an
-        UPPER_SNAKE_CASE reason and the service's documented domain.
+        UPPER_SNAKE_CASE reason and the service's documented domain (for a
+        shared administration service, the serving service's).
         INVALID_ARGUMENT must also carry a google.rpc.BadRequest (naming
         `field` when given); `precondition=True` requires a
         google.rpc.PreconditionFailure. `domain` overrides the service's
@@ -241,7 +273,7 @@ class Method:
         relayed from a peer).
         """
         req = self.request(request, **fields)
-        label = f"{self.full_name} ({why or 'bad input'})"
+        label = f"{self.label} ({why or 'bad input'})"
         try:
             response = self._call(req, timeout=CALL_TIMEOUT)
         except grpc.RpcError as err:
@@ -270,7 +302,7 @@ class Method:
             assert UPPER_SNAKE.match(info.reason), (
                 f"{label}: ErrorInfo.reason {info.reason!r} is not UPPER_SNAKE_CASE"
             )
-            domain = domain or self.client.info.domain
+            domain = domain or self.client.domain
             if domain:
                 assert info.domain == domain, (
                     f"{label}: ErrorInfo.domain {info.domain!r}, documented {domain!r}"
@@ -298,12 +330,23 @@ class Method:
 
 
 class Client:
-    """All RPCs of one service, as attributes named like the RPCs."""
+    """All RPCs of one service, as attributes named like the RPCs.
 
-    def __init__(self, info: ServiceInfo, address: str):
+    A shared administration service needs `serving`, the service whose
+    address this is: its errors carry that service's documented domain.
+    """
+
+    def __init__(self, info: ServiceInfo, address: str, serving: ServiceInfo | None = None):
+        if info.shared and (serving is None or serving.shared):
+            raise ValueError(f"{info.full_name} is served by every service: name which (serving=)")
+        if not info.shared and serving is not None and serving is not info:
+            raise ValueError(f"{info.full_name} is served by {info.short} only")
         self.info = info
         self.pb = info.module
         self.address = address
+        self.serving = (serving or info).short
+        # The ErrorInfo domain this address answers with.
+        self.domain = (serving or info).domain
         self.channel = grpc.insecure_channel(address)
         for m in info.descriptor.methods:
             setattr(self, m.name, Method(self, m))

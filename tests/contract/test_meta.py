@@ -1,6 +1,8 @@
 """The suite covers the whole contract: every RPC of every service in the
 .proto files has exactly one contract case. A new RPC (or a new service)
-without a case fails here."""
+without a case fails here. A shared administration package (served by every
+service about itself, e.g. backorder.outbox.v1) counts once: its cases call
+one server and check that server's domain."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import grpc
 
-from harness import contract, registered_cases
+from harness import SERVING_DOMAIN, SHARED_PACKAGES, contract, registered_cases
 
 HERE = Path(__file__).resolve().parent
 
@@ -38,12 +40,31 @@ def test_every_rpc_of_every_service_has_a_contract_case():
 
 def test_the_contract_is_what_the_suite_expects():
     services = contract().services
-    assert set(services) >= {"inventory", "order", "procurement", "notification"}, services.keys()
+    assert set(contract().servers()) >= {"inventory", "order", "procurement", "notification"}, (
+        services.keys()
+    )
+    # backorder.outbox.v1 is administration every service serves about its
+    # own outbox. Every package SHARED_PACKAGES names must exist, so a renamed
+    # package cannot leave a stale exemption behind.
+    shared_packages = {info.package for info in contract().shared().values()}
+    assert shared_packages == SHARED_PACKAGES, (
+        f"shared administration packages found {sorted(shared_packages)}, "
+        f"expected {sorted(SHARED_PACKAGES)}"
+    )
     for short, info in services.items():
-        # The service comment names the ErrorInfo domain the cases check.
-        assert info.domain == f"{short}.backorder", (
-            f"{info.full_name}: documented ErrorInfo domain {info.domain!r}"
-        )
+        if info.shared:
+            # No domain of its own: each server answers with its own, which
+            # the cases check on every server's address.
+            comment = " ".join(info.comment.split())
+            assert info.domain is None and SERVING_DOMAIN in comment, (
+                f"{info.full_name} is served by every service: its comment must document "
+                f"ErrorInfo with {SERVING_DOMAIN!r} (and no fixed domain), not {comment!r}"
+            )
+        else:
+            # The service comment names the ErrorInfo domain the cases check.
+            assert info.domain == f"{short}.backorder", (
+                f"{info.full_name}: documented ErrorInfo domain {info.domain!r}"
+            )
         for method in info.method_names():
             comment = " ".join(info.rpc_comments.get(method, "").split())
             assert "Errors:" in comment, (

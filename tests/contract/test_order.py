@@ -253,7 +253,14 @@ def test_cancel_order_line(suite):
     o.CancelOrderLine.error(NOT_FOUND, req(order_id=str(uuid.uuid4())), why="unknown order")
     o.CancelOrderLine.error(NOT_FOUND, req(line_id=str(uuid.uuid4())), why="unknown line")
     malformed_request_id(o.CancelOrderLine, request)
-    assert keep.status == pb.LINE_STATUS_READY
+    # Read the order as it stands now: the refused calls changed nothing and
+    # the shipment took only its own line.
+    after = {line.id: line.status for line in o.GetOrder(order_id=placed.id).order.lines}
+    assert after == {
+        keep.id: pb.LINE_STATUS_READY,
+        cancel.id: pb.LINE_STATUS_CANCELLED,
+        ship.id: pb.LINE_STATUS_SHIPPED,
+    }, after
 
 
 @contract_case("order", "CreateShipment")

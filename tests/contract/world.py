@@ -6,10 +6,12 @@ even though they share one running suite.
 
 A rule the cases keep: internal delivery RPCs called directly with made-up
 order ids must not cause a message to another service about that order
-(the senders' outboxes retry a refused message, in order, until it is
-accepted). So made-up orders are only used where no such message follows:
-SKUs without a supplier (no ETA goes to the order service) whose waiting
-lines never get stock (no allocation goes to the order service).
+(the senders' outboxes retry a refused message, holding back later ones,
+until it is accepted or parked for an operator). So made-up orders are only
+used where no such message follows: SKUs without a supplier (no ETA goes to
+the order service) whose waiting lines never get stock (no allocation goes
+to the order service). world.Parking is the exception: its inventory
+service reaches no one, so nothing it sends ever arrives.
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from harness import Client, eventually, rid
+from harness import Client, contract, eventually, rid
+
+
+# What world.Parking's inventory sends procurement for a backordered line.
+ADD_DEMAND = f"/{contract().services['procurement'].full_name}/AddDemand"
 
 
 def sku(prefix: str) -> str:
@@ -193,3 +199,58 @@ class Suite:
             "order": order,
             "line": order.lines[0],
         }
+
+
+@dataclass
+class Parking:
+    """A second inventory service whose peers are unreachable and whose
+    outbox gives up after one attempt (scripts/contract.sh starts it), and
+    its outbox administration.
+
+    A backordered ReserveOrder there writes an AddDemand for procurement;
+    the relay's one attempt fails UNAVAILABLE, so the message is parked: a
+    real parked message, made through public RPCs only. The made-up order
+    is harmless here, since nothing this service sends ever arrives.
+    """
+
+    inventory: Client
+    outbox: Client
+
+    def parked(self, **filters: Any) -> list[Any]:
+        """Every parked message (all pages), oldest first."""
+        out: list[Any] = []
+        token = ""
+        while True:
+            page = self.outbox.ListParkedMessages(page_size=500, page_token=token, **filters)
+            out.extend(page.messages)
+            token = page.next_page_token
+            if not token:
+                return out
+
+    def park(self) -> Any:
+        """Parks one new message; returns it as ListParkedMessages shows it."""
+        before = {m.id for m in self.parked()}
+        pb = self.inventory.pb
+        code = sku("PARK")
+        self.inventory.CreateProduct(
+            request_id=rid(),
+            sku=code,
+            name=f"Product {code}",
+            backorder_policy=pb.BACKORDER_POLICY_ALLOW,
+        )
+        reserved = self.inventory.ReserveOrder(
+            request_id=rid(),
+            order_id=str(uuid.uuid4()),
+            accept_backorders=True,
+            lines=[pb.ReserveLine(line_id=str(uuid.uuid4()), sku=code, quantity=1)],
+        )
+        assert reserved.lines[0].backordered_quantity == 1, reserved
+        new = eventually(
+            f"the AddDemand of {code} parked",
+            lambda: [
+                m for m in self.parked(destination="procurement")
+                if m.id not in before and m.method == ADD_DEMAND
+            ],
+        )
+        assert len(new) == 1, f"one backordered line parked {len(new)} AddDemands: {new}"
+        return new[0]

@@ -1,8 +1,9 @@
 //! Bad input gets the right status code and writes nothing.
 
 use backorder_proto::inventory::v1 as inv;
+use backorder_proto::notification::v1::NotificationEvent as Ev;
 use backorder_proto::order::v1 as ord;
-use backorder_tests::{Suite, rid};
+use backorder_tests::{Suite, eventually, rid};
 use tonic::Code;
 
 use crate::fixtures::*;
@@ -156,4 +157,75 @@ async fn a_retry_gets_the_same_answer_and_a_reused_request_id_is_refused() {
         .await
         .expect_err("zero delta");
     assert_eq!(zero.code(), Code::InvalidArgument);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stockout_of_a_deny_product_is_refused_and_writes_nothing() {
+    let suite = Suite::start().await;
+    product(&suite, "RARE-1", inv::BackorderPolicy::Deny, 1).await;
+    product(&suite, "PLENTY-1", inv::BackorderPolicy::Allow, 50).await;
+    let supplier_id = supplier(&suite, "RARE-1", 5, 1, 1).await;
+    let dan = customer(&suite, "Dan").await;
+
+    let refused = suite
+        .order()
+        .await
+        .place_order(order_request(&dan, &[("PLENTY-1", 2), ("RARE-1", 2)]))
+        .await
+        .expect_err("stockout refused");
+
+    assert_eq!(refused.code(), tonic::Code::FailedPrecondition);
+    assert!(
+        refused.message().contains("RARE-1"),
+        "{}",
+        refused.message()
+    );
+    let details = tonic_types::StatusExt::get_error_details(&refused);
+    assert_eq!(details.error_info().expect("error info").reason, "STOCKOUT");
+    assert_eq!(
+        details
+            .precondition_failure()
+            .expect("violations")
+            .violations
+            .len(),
+        1
+    );
+    // Nothing anywhere: no order, no reservation, no demand, no message.
+    let orders = suite
+        .order()
+        .await
+        .list_orders(ord::ListOrdersRequest {
+            customer_id: dan.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner()
+        .orders;
+    assert!(orders.is_empty(), "{orders:?}");
+    assert_eq!(stock(&suite, "PLENTY-1").await.reserved, 0);
+    assert_eq!(stock(&suite, "RARE-1").await.reserved, 0);
+
+    // A later backorder of Dan's takes the same roads to procurement and
+    // notification; once its demand and notices are there, anything the
+    // refused order had sent would be there too.
+    product(&suite, "MARK-1", inv::BackorderPolicy::Allow, 0).await;
+    let marker_supplier = supplier(&suite, "MARK-1", 5, 1, 1).await;
+    let marker = place(&suite, &dan, &[("MARK-1", 1)]).await;
+    eventually("the later order's demand", WAIT, || async {
+        let pos = purchase_orders(&suite, &marker_supplier).await;
+        pos.first()
+            .and_then(|p| p.lines.first())
+            .is_some_and(|l| l.demand_quantity == 1)
+            .then_some(())
+    })
+    .await;
+    let told = wait_notifications(
+        &suite,
+        &dan,
+        &[Ev::OrderConfirmed, Ev::Backordered, Ev::EtaKnown],
+    )
+    .await;
+    assert!(told.iter().all(|n| n.order_id == marker.id), "{told:?}");
+    assert!(purchase_orders(&suite, &supplier_id).await.is_empty());
 }

@@ -1,9 +1,14 @@
-//! End-to-end tests: the four services as real processes over real gRPC.
+//! End-to-end tests: the four services over real gRPC, in-process on ports
+//! the OS chose, or as processes where the test is about processes.
 
 mod bad_input;
 mod concurrency;
 mod fixtures;
 mod lifecycle;
+mod limits;
+mod measures;
 mod operations;
+mod paging;
+mod races;
 mod resilience;
 mod tracing;

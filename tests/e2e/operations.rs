@@ -5,7 +5,8 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use backorder_tests::{SERVICES, Suite, SuiteOptions, binary_path, eventually, free_port};
+use backorder_platform::server::Shutdown;
+use backorder_tests::{SERVICES, Signal, Suite, SuiteOptions, binary_path, eventually, rid};
 use prost::Message;
 use tokio_stream::StreamExt;
 use tonic::transport::Channel;
@@ -158,23 +159,29 @@ fn capitalize(s: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn health_is_not_serving_until_the_database_is_reachable_but_liveness_is() {
-    let port = free_port();
-    let dead_port = free_port();
-    let mut child = Command::new(binary_path("inventory"))
-        .env("BACKORDER__SERVER__HOST", "127.0.0.1")
-        .env("BACKORDER__SERVER__PORT", port.to_string())
-        .env(
-            "BACKORDER__DATABASE__URL",
+    // A port nothing listens on once released: the database is unreachable.
+    let dead_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a port")
+        .port();
+    let config = inventory::Config::load_with(&[
+        ("server.host".into(), "127.0.0.1".into()),
+        ("server.port".into(), "0".into()),
+        (
+            "database.url".into(),
             format!("postgres://postgres@127.0.0.1:{dead_port}/nowhere"),
-        )
-        .env("BACKORDER_CONFIG_FILE", "/nonexistent.toml")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start inventory");
-    let channel = Channel::from_shared(format!("http://127.0.0.1:{port}"))
+        ),
+    ])
+    .expect("config");
+    let (stop, shutdown) = Shutdown::channel();
+    let service = inventory::build(config, shutdown)
+        .await
+        .expect("the server starts without its database");
+    let port = service.port();
+    let running = tokio::spawn(service.run_until_stopped());
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://127.0.0.1:{port}"))
         .expect("url")
+        .timeout(backorder_tests::CALL_DEADLINE)
         .connect_lazy();
 
     let liveness = eventually("liveness answers", Duration::from_secs(30), || {
@@ -192,14 +199,21 @@ async fn health_is_not_serving_until_the_database_is_reachable_but_liveness_is()
         health(channel.clone(), "backorder.inventory.v1.InventoryService").await,
         Some(ServingStatus::NotServing as i32)
     );
-    let _ = child.kill();
-    let _ = child.wait();
+    stop.stop();
+    tokio::time::timeout(Duration::from_secs(30), running)
+        .await
+        .expect("stops while still waiting for its database")
+        .expect("no panic")
+        .expect("a clean stop");
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_draining_service_reports_not_serving_before_it_stops() {
+async fn a_draining_service_reports_not_serving_yet_still_answers_calls() {
+    // A drain far longer than the test needs: every step below waits for an
+    // event, never for the drain to be still going by luck.
     let mut suite = Suite::start_with(SuiteOptions {
-        env: vec![("BACKORDER__SERVER__DRAIN_SECONDS".into(), "3".into())],
+        settings: vec![("server.drain_seconds".into(), "120".into())],
+        ..SuiteOptions::processes(Vec::new())
     })
     .await;
     let channel = suite.raw_channel("inventory").await;
@@ -208,20 +222,33 @@ async fn a_draining_service_reports_not_serving_before_it_stops() {
         Some(ServingStatus::Serving as i32)
     );
 
-    suite.signal_stop("inventory");
+    suite.signal("inventory", Signal::Term);
 
-    eventually("NOT_SERVING while draining", Duration::from_secs(3), || {
-        let channel = channel.clone();
-        async move {
-            (health(channel, "").await == Some(ServingStatus::NotServing as i32)).then_some(())
-        }
-    })
+    eventually(
+        "NOT_SERVING while draining",
+        Duration::from_secs(30),
+        || {
+            let channel = channel.clone();
+            async move {
+                (health(channel, "").await == Some(ServingStatus::NotServing as i32)).then_some(())
+            }
+        },
+    )
     .await;
     assert_eq!(
         health(channel.clone(), "liveness").await,
         Some(ServingStatus::Serving as i32)
     );
-    suite.stop("inventory");
+    let listed = suite
+        .inventory()
+        .await
+        .list_products(backorder_proto::inventory::v1::ListProductsRequest::default())
+        .await;
+    assert!(listed.is_ok(), "calls are still answered: {listed:?}");
+    assert!(suite.is_running("inventory"), "draining, not stopped");
+    for service in SERVICES {
+        suite.signal(service, Signal::Kill);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -277,7 +304,7 @@ async fn the_run_script_stops_every_service_when_one_cannot_start() {
         .parent()
         .expect("binary directory")
         .to_path_buf();
-    let data = std::env::temp_dir().join(format!("backorder-run-script-{}", free_port()));
+    let data = std::env::temp_dir().join(format!("backorder-run-script-{}", rid()));
     let mut child = Command::new("bash")
         .arg(repo.join("scripts/run-suite.sh"))
         // Its own process group, so a failing test can stop the services too.

@@ -24,14 +24,13 @@ fn named<'a>(spans: &'a [CollectedSpan], service: &str, name: &str) -> Vec<&'a C
 #[tokio::test(flavor = "multi_thread")]
 async fn a_backorder_is_one_trace_from_sale_to_delivery() {
     let receiver = OtlpReceiver::start().await;
-    let mut suite = Suite::start_with(SuiteOptions {
-        env: vec![
-            ("OTEL_EXPORTER_OTLP_ENDPOINT".into(), receiver.endpoint()),
-            ("OTEL_BSP_SCHEDULE_DELAY".into(), "100".into()),
-            // Quiet logs must not silence traces.
-            ("RUST_LOG".into(), "warn".into()),
-        ],
-    })
+    // Processes: each binary sets up its own telemetry, as in production.
+    let mut suite = Suite::start_with(SuiteOptions::processes(vec![
+        ("OTEL_EXPORTER_OTLP_ENDPOINT".into(), receiver.endpoint()),
+        ("OTEL_BSP_SCHEDULE_DELAY".into(), "100".into()),
+        // Quiet logs must not silence traces.
+        ("RUST_LOG".into(), "warn".into()),
+    ]))
     .await;
     product(&suite, "TRACE-1", inv::BackorderPolicy::Allow, 0).await;
     let supplier_id = supplier(&suite, "TRACE-1", 5, 1, 1).await;
@@ -44,7 +43,15 @@ async fn a_backorder_is_one_trace_from_sale_to_delivery() {
         seconds: prost_types::Timestamp::from(std::time::SystemTime::now()).seconds + 2 * 86_400,
         nanos: 0,
     };
-    buy_through_draft(&suite, &supplier_id, "TRACE-1", 5, in_two_days).await;
+    buy_through_draft(
+        &suite,
+        &supplier_id,
+        "TRACE-1",
+        5,
+        in_two_days,
+        &[&first.id, &second.id],
+    )
+    .await;
     wait_line_statuses(&suite, &first.id, &[LineStatus::Ready]).await;
     wait_line_statuses(&suite, &second.id, &[LineStatus::Ready]).await;
     let mut orders = suite.order().await;
@@ -95,7 +102,7 @@ async fn a_backorder_is_one_trace_from_sale_to_delivery() {
     let other_trace = get_order(&suite, &second.id).await.trace_id;
     assert_eq!(sale_trace.len(), 32, "the order knows its trace id");
     for service in SERVICES {
-        suite.stop(service); // flushes spans
+        suite.stop(service).await; // flushes spans
     }
     let spans = eventually("spans of every service", WAIT, || async {
         let spans = receiver.spans();

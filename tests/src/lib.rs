@@ -1,237 +1,164 @@
-//! Test harness: starts the four services as real processes on ephemeral
-//! ports with fresh databases (SQLite files, or PostgreSQL databases when
-//! `BACKORDER_TEST_DATABASE_URL` names a server), and hands out clients.
+//! Test harness: starts the four services with fresh databases (SQLite
+//! files, or PostgreSQL databases when `BACKORDER_TEST_DATABASE_URL` names a
+//! server) and hands out clients whose every call has a deadline.
 //!
-//! The service binaries must be built first (`make test` does it); the
-//! harness finds them next to the test executable's target directory.
+//! By default the services run in the test's own process, each on a port
+//! the operating system chose, so nothing can take a port between picking
+//! and binding it. Tests about processes themselves (signals, draining, the
+//! binaries' telemetry, the run script) ask for [`SuiteOptions::processes`]:
+//! then the service binaries must be built first (`make test` does it).
 
-#![allow(clippy::unwrap_used, missing_docs)]
+#![allow(missing_docs)]
 
+mod databases;
+mod in_process;
 pub mod otlp;
+mod process;
 
 use std::collections::BTreeMap;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use backorder_proto::inventory::v1::inventory_service_client::InventoryServiceClient;
 use backorder_proto::notification::v1::notification_service_client::NotificationServiceClient;
 use backorder_proto::order::v1::order_service_client::OrderServiceClient;
+use backorder_proto::outbox::v1::outbox_admin_service_client::OutboxAdminServiceClient;
 use backorder_proto::procurement::v1::procurement_service_client::ProcurementServiceClient;
-use sea_orm::{ConnectionTrait, Database};
-use tonic::transport::Channel;
+use tonic::transport::{Channel, Endpoint};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-/// The four services, in start order.
+use crate::databases::Databases;
+use crate::in_process::InProcessService;
+use crate::process::ServiceProcess;
+
+pub use crate::databases::postgres_server;
+pub use crate::process::Signal;
+
+/// The four services.
 pub const SERVICES: [&str; 4] = ["notification", "inventory", "procurement", "order"];
+
+/// Deadline of every call a test client makes: generous for a loaded
+/// machine, but a hung service fails the test instead of hanging it.
+pub const CALL_DEADLINE: Duration = Duration::from_secs(30);
+
+/// How long a service may take to report SERVING, or to stop.
+const START_DEADLINE: Duration = Duration::from_secs(60);
 
 static SUITE_COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// Options for a suite.
 #[derive(Clone, Debug, Default)]
 pub struct SuiteOptions {
-    /// Extra environment for every service.
+    /// Settings for every service as dotted keys (`outbox.call_timeout_ms`),
+    /// above the suite's own.
+    pub settings: Vec<(String, String)>,
+    /// Start the service binaries as processes instead of in-process.
+    pub processes: bool,
+    /// Extra environment of every service process (`RUST_LOG`, `OTEL_*`);
+    /// only with `processes`.
     pub env: Vec<(String, String)>,
 }
 
-/// One running service process.
-pub struct ServiceProcess {
-    pub name: &'static str,
-    pub port: u16,
-    env: BTreeMap<String, String>,
-    child: Option<Child>,
-    log: PathBuf,
+impl SuiteOptions {
+    /// The binaries as processes, with `env` added to their environment.
+    pub fn processes(env: Vec<(String, String)>) -> Self {
+        Self {
+            processes: true,
+            env,
+            ..Self::default()
+        }
+    }
+
+    /// In-process services with `settings` (dotted keys) added.
+    pub fn settings(settings: &[(&str, &str)]) -> Self {
+        Self {
+            settings: settings
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..Self::default()
+        }
+    }
 }
 
-impl ServiceProcess {
-    fn spawn(&mut self) {
-        let binary = binary_path(self.name);
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .expect("service log file");
-        let child = Command::new(&binary)
-            .envs(&self.env)
-            .stdout(Stdio::from(log.try_clone().expect("log handle")))
-            .stderr(Stdio::from(log))
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
-        self.child = Some(child);
-    }
+enum Service {
+    InProcess(InProcessService),
+    Process(ServiceProcess),
+}
 
-    fn signal_stop(&mut self) {
-        if let Some(child) = &self.child {
-            let _ = Command::new("kill")
-                .arg("-TERM")
-                .arg(child.id().to_string())
-                .status();
+impl Service {
+    fn port(&self) -> u16 {
+        match self {
+            Self::InProcess(s) => s.port,
+            Self::Process(p) => p.port,
         }
-    }
-
-    fn wait_stopped(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let deadline = Instant::now() + Duration::from_secs(15);
-            loop {
-                if let Ok(Some(_)) = child.try_wait() {
-                    return;
-                }
-                if Instant::now() > deadline {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        }
-    }
-
-    /// The service's address for clients.
-    pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
     }
 }
 
 /// The four services, running.
 pub struct Suite {
+    /// The suite's own directory: SQLite files, notification sinks, logs.
     pub dir: PathBuf,
-    services: BTreeMap<&'static str, ServiceProcess>,
-    postgres: Option<(String, Vec<String>)>,
-}
-
-fn target_dir() -> PathBuf {
-    // Tests run from target/<profile>/deps/, binaries from target/<profile>/.
-    let exe = std::env::current_exe().expect("executable path");
-    let dir = exe.parent().expect("executable directory");
-    if dir.ends_with("deps") {
-        dir.parent()
-            .map(Path::to_path_buf)
-            .expect("target directory")
-    } else {
-        dir.to_path_buf()
-    }
-}
-
-/// Path of a service binary (built by `cargo build --bins`).
-pub fn binary_path(name: &str) -> PathBuf {
-    let path = target_dir().join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: build the services first (`cargo build --bins`; `make test` does it)",
-        path.display()
-    );
-    path
-}
-
-/// A port nobody listens on right now.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
-/// The PostgreSQL server to test against, if any.
-pub fn postgres_server() -> Option<String> {
-    std::env::var("BACKORDER_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| u.starts_with("postgres"))
+    services: BTreeMap<&'static str, Service>,
+    channels: BTreeMap<&'static str, Channel>,
+    databases: Databases,
 }
 
 impl Suite {
-    /// Starts the four services with fresh databases and waits until all
-    /// report SERVING.
+    /// Starts the four services in-process with fresh databases and waits
+    /// until all report SERVING.
     pub async fn start() -> Self {
         Self::start_with(SuiteOptions::default()).await
     }
 
     /// Like [`Suite::start`], with options.
     pub async fn start_with(options: SuiteOptions) -> Self {
+        assert!(
+            options.processes || options.env.is_empty(),
+            "environment is for service processes: set `processes`, or use `settings`"
+        );
         let run = format!(
             "{}_{}_{}",
             std::process::id(),
             SUITE_COUNTER.fetch_add(1, Ordering::SeqCst),
-            Instant::now().elapsed().as_nanos() % 1000
+            uuid::Uuid::now_v7()
+                .simple()
+                .to_string()
+                .get(26..)
+                .unwrap_or("0")
         );
         let dir = std::env::temp_dir().join(format!("backorder-test-{run}"));
         std::fs::create_dir_all(&dir).expect("suite directory");
-        let ports: BTreeMap<&str, u16> = SERVICES.iter().map(|s| (*s, free_port())).collect();
-        let mut postgres = None;
-        let mut urls = BTreeMap::new();
-        if let Some(server) = postgres_server() {
-            let admin = Database::connect(format!("{}/postgres", server.trim_end_matches('/')))
-                .await
-                .expect("connect to PostgreSQL");
-            let mut names = Vec::new();
-            for service in SERVICES {
-                let name = format!("bo_test_{run}_{service}");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("create test database");
-                urls.insert(service, format!("{}/{name}", server.trim_end_matches('/')));
-                names.push(name);
-            }
-            postgres = Some((server, names));
+        let databases = Databases::create(&run, &dir).await;
+        let services = if options.processes {
+            start_processes(&dir, &databases, &options).await
         } else {
-            for service in SERVICES {
-                urls.insert(
-                    service,
-                    format!("sqlite://{}/{service}.db?mode=rwc", dir.display()),
-                );
+            in_process::init_test_log();
+            // Every listener is bound before any service starts, so each
+            // knows its peers' ports: the OS picks them, nothing takes them.
+            let listeners = bind_listeners();
+            let ports = ports_of(&listeners);
+            let mut services = BTreeMap::new();
+            for (service, listener) in listeners {
+                let settings =
+                    suite_settings(service, &ports, databases.url(service), &dir, &options);
+                let started = InProcessService::start(service, listener, settings).await;
+                services.insert(service, Service::InProcess(started));
             }
-        }
-        let peer = |name: &str| format!("http://127.0.0.1:{}", ports[name]);
-        let mut services = BTreeMap::new();
-        for service in SERVICES {
-            let mut env: BTreeMap<String, String> = BTreeMap::new();
-            env.insert("BACKORDER__SERVER__HOST".into(), "127.0.0.1".into());
-            env.insert("BACKORDER__SERVER__PORT".into(), ports[service].to_string());
-            env.insert("BACKORDER__DATABASE__URL".into(), urls[service].clone());
-            // Small pools: parallel suites share one PostgreSQL (max_connections 100).
-            env.insert("BACKORDER__DATABASE__MAX_CONNECTIONS".into(), "4".into());
-            env.insert("BACKORDER__OUTBOX__POLL_INTERVAL_MS".into(), "200".into());
-            env.insert("BACKORDER__OUTBOX__INITIAL_BACKOFF_MS".into(), "50".into());
-            env.insert("BACKORDER__OUTBOX__MAX_BACKOFF_MS".into(), "400".into());
-            env.insert(
-                "BACKORDER__CHANNELS__DIR".into(),
-                dir.join("notifications").display().to_string(),
-            );
-            for other in SERVICES {
-                env.insert(
-                    format!("BACKORDER__PEERS__{}", other.to_uppercase()),
-                    peer(other),
-                );
-            }
-            env.insert(
-                "RUST_LOG".into(),
-                std::env::var("TEST_LOG").unwrap_or_else(|_| "info".into()),
-            );
-            env.insert(
-                "BACKORDER_CONFIG_FILE".into(),
-                dir.join("none.toml").display().to_string(),
-            );
-            for (k, v) in &options.env {
-                env.insert(k.clone(), v.clone());
-            }
-            let mut process = ServiceProcess {
-                name: service,
-                port: ports[service],
-                env,
-                child: None,
-                log: dir.join(format!("{service}.log")),
-            };
-            process.spawn();
-            services.insert(service, process);
-        }
+            services
+        };
+        let channels = services
+            .iter()
+            .map(|(name, service)| (*name, client_channel(service.port())))
+            .collect();
         let suite = Self {
             dir,
             services,
-            postgres,
+            channels,
+            databases,
         };
         for service in SERVICES {
             suite.wait_serving(service).await;
@@ -239,22 +166,35 @@ impl Suite {
         suite
     }
 
-    /// A service process.
-    pub fn service(&self, name: &str) -> &ServiceProcess {
-        &self.services[name]
+    /// The port `name` listens on.
+    pub fn port(&self, name: &str) -> u16 {
+        self.services[name].port()
     }
 
-    async fn channel(&self, name: &str) -> Channel {
-        Channel::from_shared(self.services[name].url())
-            .expect("url")
-            .connect_lazy()
+    /// The address of `name` for clients.
+    pub fn url(&self, name: &str) -> String {
+        format!("http://127.0.0.1:{}", self.port(name))
     }
 
-    /// Waits until `name` reports SERVING (60 s at most).
+    /// The database URL of `name` (to inspect what a service stored).
+    pub fn database_url(&self, name: &str) -> &str {
+        self.databases.url(name)
+    }
+
+    /// Whether the suite runs on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.databases.is_postgres()
+    }
+
+    fn channel(&self, name: &str) -> Channel {
+        self.channels[name].clone()
+    }
+
+    /// Waits until `name` reports SERVING.
     pub async fn wait_serving(&self, name: &str) {
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + START_DEADLINE;
         loop {
-            let mut health = HealthClient::new(self.channel(name).await);
+            let mut health = HealthClient::new(self.channel(name));
             let status = health
                 .check(HealthCheckRequest {
                     service: String::new(),
@@ -264,101 +204,234 @@ impl Suite {
             if status.is_ok_and(|s| s == ServingStatus::Serving as i32) {
                 return;
             }
+            if let Some(Service::InProcess(service)) = self.services.get(name)
+                && let Some(failure) = service.failure()
+            {
+                panic!("{name} stopped: {failure}");
+            }
             assert!(
                 Instant::now() < deadline,
-                "{name} did not become SERVING; log:\n{}",
+                "{name} did not become SERVING; {}",
                 self.log(name)
             );
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
-    /// The service's log so far.
+    /// A service process's log so far; in-process services log to the
+    /// test's output when `TEST_LOG` is set (e.g. `TEST_LOG=info`).
     pub fn log(&self, name: &str) -> String {
-        std::fs::read_to_string(&self.services[name].log).unwrap_or_default()
+        match &self.services[name] {
+            Service::Process(p) => format!("log:\n{}", p.log()),
+            Service::InProcess(_) => "run with TEST_LOG=info to see its log".into(),
+        }
     }
 
-    /// Stops a service (SIGTERM) and waits for it to exit.
-    pub fn stop(&mut self, name: &str) {
-        let process = self.services.get_mut(name).expect("known service");
-        process.signal_stop();
-        process.wait_stopped();
+    /// Stops a service (its shutdown, or SIGTERM for a process) and waits
+    /// until it has stopped.
+    pub async fn stop(&mut self, name: &str) {
+        match self.services.get_mut(name).expect("known service") {
+            Service::InProcess(s) => s.stop().await,
+            Service::Process(p) => {
+                p.signal(Signal::Term);
+                p.wait_stopped(START_DEADLINE).await;
+            }
+        }
     }
 
-    /// Sends SIGTERM without waiting.
-    pub fn signal_stop(&mut self, name: &str) {
-        self.services
-            .get_mut(name)
-            .expect("known service")
-            .signal_stop();
+    /// Sends a signal to a service process without waiting.
+    pub fn signal(&mut self, name: &str, signal: process::Signal) {
+        match self.services.get_mut(name).expect("known service") {
+            Service::Process(p) => p.signal(signal),
+            Service::InProcess(_) => panic!("signals need `SuiteOptions::processes`"),
+        }
     }
 
-    /// Starts a stopped service again on the same port and database.
+    /// Whether a service process is still running.
+    pub fn is_running(&mut self, name: &str) -> bool {
+        match self.services.get_mut(name).expect("known service") {
+            Service::Process(p) => p.is_running(),
+            Service::InProcess(s) => s.is_running(),
+        }
+    }
+
+    /// Starts a stopped service again on the same port and database, and
+    /// waits until it is SERVING.
     pub async fn restart(&mut self, name: &str) {
-        self.services.get_mut(name).expect("known service").spawn();
+        match self.services.get_mut(name).expect("known service") {
+            Service::InProcess(s) => s.restart().await,
+            Service::Process(p) => p.restart(),
+        }
         self.wait_serving(name).await;
     }
 
     pub async fn inventory(&self) -> InventoryServiceClient<Channel> {
-        InventoryServiceClient::new(self.channel("inventory").await)
+        InventoryServiceClient::new(self.channel("inventory"))
     }
 
     pub async fn order(&self) -> OrderServiceClient<Channel> {
-        OrderServiceClient::new(self.channel("order").await)
+        OrderServiceClient::new(self.channel("order"))
     }
 
     pub async fn procurement(&self) -> ProcurementServiceClient<Channel> {
-        ProcurementServiceClient::new(self.channel("procurement").await)
+        ProcurementServiceClient::new(self.channel("procurement"))
     }
 
     pub async fn notification(&self) -> NotificationServiceClient<Channel> {
-        NotificationServiceClient::new(self.channel("notification").await)
+        NotificationServiceClient::new(self.channel("notification"))
     }
 
-    /// A raw channel to a service (health, reflection).
+    /// The operator's outbox service of `name`.
+    pub async fn outbox(&self, name: &str) -> OutboxAdminServiceClient<Channel> {
+        OutboxAdminServiceClient::new(self.channel(name))
+    }
+
+    /// A raw channel to a service (health, reflection); calls on it have
+    /// the same deadline as every client's.
     pub async fn raw_channel(&self, name: &str) -> Channel {
-        self.channel(name).await
+        self.channel(name)
     }
 }
 
 impl Drop for Suite {
     fn drop(&mut self) {
-        for process in self.services.values_mut() {
-            process.signal_stop();
+        for service in self.services.values_mut() {
+            match service {
+                // The tasks end with the test's runtime; stopping first lets
+                // them finish what they are doing in an orderly way.
+                Service::InProcess(s) => s.trigger_stop(),
+                Service::Process(p) => p.signal(Signal::Term),
+            }
         }
-        for process in self.services.values_mut() {
-            process.wait_stopped();
+        // One deadline for all: they drain at the same time.
+        let deadline = Instant::now() + Duration::from_secs(15);
+        for service in self.services.values_mut() {
+            if let Service::Process(p) = service {
+                p.wait_stopped_blocking(deadline);
+            }
         }
-        if let Some((server, names)) = self.postgres.take() {
-            // Drop is synchronous: clean up on a thread with its own runtime.
-            let _ = std::thread::spawn(move || {
-                let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                else {
-                    return;
-                };
-                runtime.block_on(async move {
-                    if let Ok(admin) =
-                        Database::connect(format!("{}/postgres", server.trim_end_matches('/')))
-                            .await
-                    {
-                        for name in names {
-                            let _ = admin
-                                .execute_unprepared(&format!(
-                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                                ))
-                                .await;
-                        }
-                    }
-                });
-            })
-            .join();
-        }
+        self.databases.drop_all();
         if std::env::var("KEEP_TEST_DIR").is_err() && !std::thread::panicking() {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+fn bind_listeners() -> BTreeMap<&'static str, std::net::TcpListener> {
+    SERVICES
+        .iter()
+        .map(|s| {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port");
+            (*s, listener)
+        })
+        .collect()
+}
+
+fn ports_of(
+    listeners: &BTreeMap<&'static str, std::net::TcpListener>,
+) -> BTreeMap<&'static str, u16> {
+    listeners
+        .iter()
+        .map(|(s, l)| (*s, l.local_addr().expect("bound address").port()))
+        .collect()
+}
+
+/// Starts the binaries. A binary binds its port itself, so between the
+/// harness releasing a port and the binary binding it another process may
+/// take it: then the whole start is tried again on new ports.
+async fn start_processes(
+    dir: &Path,
+    databases: &Databases,
+    options: &SuiteOptions,
+) -> BTreeMap<&'static str, Service> {
+    const ATTEMPTS: u32 = 3;
+    let mut attempt = 1;
+    loop {
+        let ports = ports_of(&bind_listeners());
+        let mut processes: BTreeMap<&'static str, ServiceProcess> = BTreeMap::new();
+        for service in SERVICES {
+            let settings = suite_settings(service, &ports, databases.url(service), dir, options);
+            let log = dir.join(format!("{service}.log"));
+            processes.insert(
+                service,
+                ServiceProcess::start(service, ports[service], &settings, &options.env, log),
+            );
+        }
+        let lost_port = wait_until_listening(&mut processes).await;
+        if !lost_port || attempt == ATTEMPTS {
+            return processes
+                .into_iter()
+                .map(|(name, p)| (name, Service::Process(p)))
+                .collect();
+        }
+        for process in processes.values_mut() {
+            process.signal(Signal::Kill);
+            process.wait_stopped(START_DEADLINE).await;
+        }
+        attempt += 1;
+    }
+}
+
+/// Waits until every process accepts connections; true if one exited
+/// because its port was taken meanwhile.
+async fn wait_until_listening(processes: &mut BTreeMap<&'static str, ServiceProcess>) -> bool {
+    let deadline = Instant::now() + START_DEADLINE;
+    for process in processes.values_mut() {
+        let address = std::net::SocketAddr::from(([127, 0, 0, 1], process.port));
+        while tokio::net::TcpStream::connect(address).await.is_err() {
+            if process.exited() {
+                return process.log().contains("cannot listen on");
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    false
+}
+
+/// The settings every service of a suite gets, as dotted keys.
+fn suite_settings(
+    service: &str,
+    ports: &BTreeMap<&'static str, u16>,
+    database_url: &str,
+    dir: &Path,
+    options: &SuiteOptions,
+) -> Vec<(String, String)> {
+    let mut settings: Vec<(String, String)> = vec![
+        ("server.host".into(), "127.0.0.1".into()),
+        ("server.port".into(), ports[service].to_string()),
+        ("database.url".into(), database_url.to_owned()),
+        // Small pools: parallel suites share one PostgreSQL (max_connections 100).
+        ("database.max_connections".into(), "4".into()),
+        ("outbox.poll_interval_ms".into(), "200".into()),
+        ("outbox.initial_backoff_ms".into(), "50".into()),
+        ("outbox.max_backoff_ms".into(), "400".into()),
+        (
+            "channels.dir".into(),
+            dir.join("notifications").display().to_string(),
+        ),
+    ];
+    for (peer, port) in ports {
+        settings.push((format!("peers.{peer}"), format!("http://127.0.0.1:{port}")));
+    }
+    settings.extend(options.settings.iter().cloned());
+    settings
+}
+
+/// A lazy channel to a local port whose every call has [`CALL_DEADLINE`].
+fn client_channel(port: u16) -> Channel {
+    Endpoint::from_shared(format!("http://127.0.0.1:{port}"))
+        .expect("url")
+        .connect_timeout(Duration::from_secs(3))
+        .timeout(CALL_DEADLINE)
+        .connect_lazy()
+}
+
+/// Path of a service binary (built by `cargo build --bins`).
+pub fn binary_path(name: &str) -> PathBuf {
+    process::binary_path(name)
 }
 
 /// Polls `check` until it returns `Some`, or panics after `timeout`.
@@ -374,6 +447,26 @@ where
         }
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Polls `check` until it returns `Ok`, or panics after `timeout` with
+/// the last reason it gave: for states that settle as messages arrive.
+pub async fn settles<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        match check().await {
+            Ok(value) => return value,
+            Err(reason) => assert!(
+                Instant::now() < deadline,
+                "{what} did not settle within {timeout:?}: {reason}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

@@ -1,21 +1,32 @@
 //! Inventory: products and their backorder policy, stock per warehouse,
 //! reservations per order line and the queue of waiting backorders per SKU.
+//!
+//! Where things live: [`grpc`] is the tonic service, [`convert`] parses
+//! requests into commands and builds replies, [`handlers`] runs each RPC as
+//! one unit of work, [`domain`] holds the rules (no I/O), [`store`] the
+//! tables and queries, and [`wording`] everything said to callers.
 
-pub mod api;
+pub mod convert;
 pub mod domain;
+pub mod grpc;
+pub mod handlers;
 pub mod store;
+pub mod wording;
 
 use std::collections::BTreeMap;
 
+use backorder_platform::Peer;
 use backorder_platform::config::{self, CommonSettings, ConfigError};
-use backorder_platform::server::BoxError;
-use backorder_platform::service::{ServiceSpec, launch};
-use backorder_proto::inventory::v1::inventory_service_server::InventoryServiceServer;
+use backorder_platform::server::{BoxError, Shutdown};
+use backorder_platform::service::{self, RunningService, ServiceContext, ServiceSpec};
+use backorder_proto::inventory::v1::inventory_service_server::{
+    InventoryServiceServer, SERVICE_NAME,
+};
 use serde::Deserialize;
 use tonic::service::Routes;
 
-/// Short name of the service.
-pub const SERVICE: &str = "inventory";
+pub use handlers::InventoryApi;
+
 /// Default port.
 pub const DEFAULT_PORT: u16 = 50051;
 
@@ -26,6 +37,16 @@ pub struct Peers {
     pub order: String,
     /// Procurement service (demand raised or released).
     pub procurement: String,
+}
+
+impl Peers {
+    /// The addresses keyed by peer.
+    pub fn addresses(&self) -> BTreeMap<Peer, String> {
+        BTreeMap::from([
+            (Peer::Order, self.order.clone()),
+            (Peer::Procurement, self.procurement.clone()),
+        ])
+    }
 }
 
 #[derive(Deserialize)]
@@ -45,30 +66,50 @@ pub struct Config {
 impl Config {
     /// Defaults, then `config/inventory.toml`, then `BACKORDER__*` variables.
     pub fn load() -> Result<Self, ConfigError> {
+        Self::load_with(&[])
+    }
+
+    /// Like [`Config::load`], with `overrides` (dotted key and value) applied
+    /// last: how tests start the service in-process.
+    pub fn load_with(overrides: &[(String, String)]) -> Result<Self, ConfigError> {
         let defaults = [
             ("peers.order", "http://127.0.0.1:50052"),
             ("peers.procurement", "http://127.0.0.1:50053"),
         ];
         let (common, PeersSection { peers }) =
-            config::load_service(SERVICE, DEFAULT_PORT, &defaults)?;
+            config::load_service_with(Peer::Inventory.name(), DEFAULT_PORT, &defaults, overrides)?;
         Ok(Self { common, peers })
     }
 }
 
-/// Runs the service until SIGTERM or Ctrl-C.
-pub async fn run(config: Config) -> Result<(), BoxError> {
-    let peers = BTreeMap::from([
-        ("order", config.peers.order),
-        ("procurement", config.peers.procurement),
-    ]);
-    launch::<store::Migrator, _>(
-        ServiceSpec {
-            name: SERVICE,
-            grpc_service_name: "backorder.inventory.v1.InventoryService",
-        },
-        config.common,
-        peers,
-        |context| Routes::new(InventoryServiceServer::new(api::InventoryApi::new(context))),
+fn spec() -> ServiceSpec {
+    ServiceSpec {
+        peer: Peer::Inventory,
+        grpc_service_name: SERVICE_NAME,
+    }
+}
+
+fn routes(context: ServiceContext) -> Result<Routes, BoxError> {
+    Ok(Routes::new(InventoryServiceServer::new(InventoryApi::new(
+        context,
+    ))))
+}
+
+/// Binds and returns the service ready to run until `shutdown` fires (the
+/// real port is known before it runs: tests bind port 0).
+pub async fn build(config: Config, shutdown: Shutdown) -> Result<RunningService, BoxError> {
+    service::build::<store::Migrator, _>(
+        spec(),
+        &config.common,
+        config.peers.addresses(),
+        shutdown,
+        routes,
     )
     .await
+}
+
+/// Runs the service until SIGTERM or Ctrl-C.
+pub async fn run(config: Config) -> Result<(), BoxError> {
+    service::launch::<store::Migrator, _>(spec(), config.common, config.peers.addresses(), routes)
+        .await
 }

@@ -1,30 +1,44 @@
 //! Notification: customers' contact details and channel preferences, and
 //! every notification with its deliveries, exactly once per event per
 //! channel in the database and at least once at the channel (see
-//! [`api`]).
+//! [`dispatch`]).
+//!
+//! Where things live: [`handlers`] (one file per RPC family) parse with
+//! [`convert`], run one unit of work and answer; [`domain`] holds the rules
+//! and the customer-facing wording; [`dispatch`] and [`sink`] hand
+//! deliveries to the channels; [`workers`] run in the background;
+//! [`store`] holds entities, migrations and queries.
 
 #![warn(missing_docs)]
 
-pub mod api;
+pub mod convert;
+pub mod dispatch;
 pub mod domain;
+mod grpc;
+pub mod handlers;
 pub mod sink;
 pub mod store;
+#[cfg(test)]
+mod test_support;
+pub mod workers;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use backorder_platform::Peer;
 use backorder_platform::config::{self, CommonSettings, ConfigError};
-use backorder_platform::server::BoxError;
-use backorder_platform::service::{ServiceSpec, launch};
+use backorder_platform::server::{BoxError, Shutdown};
+use backorder_platform::service::{self, RunningService, ServiceContext, ServiceSpec};
 use backorder_proto::notification::v1::notification_service_server::NotificationServiceServer;
 use serde::Deserialize;
 use tonic::service::Routes;
 
+use crate::handlers::NotificationApi;
 use crate::sink::{FileSink, Sinks, SmtpSink};
 
 /// Short name of the service.
-pub const SERVICE: &str = "notification";
+pub const SERVICE: &str = Peer::Notification.name();
 /// Default port.
 pub const DEFAULT_PORT: u16 = 50054;
 /// How often deliveries left pending are looked for.
@@ -74,12 +88,18 @@ impl Config {
     /// Defaults, then `config/notification.toml`, then `BACKORDER__*`
     /// variables (`BACKORDER__CHANNELS__SMTP_ADDRESS=mail:25`).
     pub fn load() -> Result<Self, ConfigError> {
+        Self::load_with(&[])
+    }
+
+    /// Like [`Config::load`], with `overrides` (dotted key and value)
+    /// applied last: how tests start the service in-process.
+    pub fn load_with(overrides: &[(String, String)]) -> Result<Self, ConfigError> {
         let defaults = [
             ("channels.dir", "data/notifications"),
             ("channels.smtp_from", "orders@backorder.local"),
         ];
         let (common, ChannelsSection { channels }) =
-            config::load_service(SERVICE, DEFAULT_PORT, &defaults)?;
+            config::load_service_with(SERVICE, DEFAULT_PORT, &defaults, overrides)?;
         if !domain::is_valid_email(&channels.smtp_from) {
             return Err(ConfigError::Message(format!(
                 "channels.smtp_from must be an e-mail address, got {:?}",
@@ -90,26 +110,40 @@ impl Config {
     }
 }
 
-/// Runs the service until SIGTERM or Ctrl-C. Besides the gRPC server it
-/// runs the resender, which every [`RESEND_INTERVAL`] sends again the
-/// deliveries left pending by a stop between recording and sending: delivery
-/// is at least once at the channel.
+fn spec() -> ServiceSpec {
+    ServiceSpec {
+        peer: Peer::Notification,
+        grpc_service_name: "backorder.notification.v1.NotificationService",
+    }
+}
+
+/// The gRPC routes, with the resender registered on `context`.
+fn routes(context: ServiceContext, sinks: Sinks) -> Result<Routes, BoxError> {
+    let api = NotificationApi::new(context.clone(), sinks);
+    workers::register(&context, api.dispatcher().clone(), RESEND_INTERVAL);
+    Ok(Routes::new(NotificationServiceServer::new(api)))
+}
+
+/// Binds and returns the service ready to run until `shutdown`: the gRPC
+/// server and the resender, which every [`RESEND_INTERVAL`] sends again the
+/// deliveries left pending by a stop between recording and sending.
+pub async fn build(config: Config, shutdown: Shutdown) -> Result<RunningService, BoxError> {
+    let sinks = config.channels.sinks();
+    service::build::<store::Migrator, _>(
+        spec(),
+        &config.common,
+        BTreeMap::new(),
+        shutdown,
+        move |context| routes(context, sinks),
+    )
+    .await
+}
+
+/// Runs the service until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> Result<(), BoxError> {
     let sinks = config.channels.sinks();
-    launch::<store::Migrator, _>(
-        ServiceSpec {
-            name: SERVICE,
-            grpc_service_name: "backorder.notification.v1.NotificationService",
-        },
-        config.common,
-        BTreeMap::new(),
-        move |context| {
-            let api = api::NotificationApi::new(context, sinks);
-            // Lives as long as the process; a send cut short by the stop
-            // stays pending and is re-sent after a restart.
-            drop(api.clone().spawn_resender(RESEND_INTERVAL));
-            Routes::new(NotificationServiceServer::new(api))
-        },
-    )
+    service::launch::<store::Migrator, _>(spec(), config.common, BTreeMap::new(), move |context| {
+        routes(context, sinks)
+    })
     .await
 }

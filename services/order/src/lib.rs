@@ -1,27 +1,46 @@
 //! Order: customer orders, their lines and states, shipments, and the
 //! timeline of each order across the suite.
+//!
+//! Where things live: `grpc` (the tonic service), `handlers` (one file per
+//! RPC family), `convert` (requests into commands, answers and peer
+//! messages out), `domain` (the rules, no I/O), `store` (tables, migrations,
+//! queries), `peers` (typed clients of the services order calls),
+//! `workers` (the pending-order sweeper).
 
-pub mod api;
+#![warn(missing_docs)]
+
+pub mod convert;
 pub mod domain;
+pub mod grpc;
+pub mod handlers;
+pub mod peers;
 pub mod store;
+pub mod workers;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use backorder_platform::config::{self, CommonSettings, ConfigError};
-use backorder_platform::server::BoxError;
-use backorder_platform::service::{ServiceSpec, launch};
+use backorder_platform::server::{BoxError, Shutdown};
+use backorder_platform::service::{self, RunningService, ServiceContext, ServiceSpec};
+use backorder_proto::Peer;
 use backorder_proto::order::v1::order_service_server::OrderServiceServer;
 use serde::Deserialize;
 use tonic::service::Routes;
+
+use crate::domain::sweep::Backoff;
+use crate::handlers::OrderApi;
+use crate::workers::pending_sweeper::{self, Schedule};
 
 /// Short name of the service.
 pub const SERVICE: &str = "order";
 /// Default port.
 pub const DEFAULT_PORT: u16 = 50052;
 
-/// Addresses of the services order calls or tells things to.
+/// Addresses of the services order calls or tells things to (section
+/// `peers`).
 #[derive(Debug, Clone, Deserialize)]
-pub struct Peers {
+pub struct PeerAddresses {
     /// Inventory (reservations, stock issue and release, timeline).
     pub inventory: String,
     /// Procurement (timeline).
@@ -30,9 +49,50 @@ pub struct Peers {
     pub notification: String,
 }
 
+/// The pending-order sweeper's timings (section `sweeper`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SweeperSettings {
+    /// Time between sweeps.
+    pub interval_ms: u64,
+    /// A new order still pending this long after it was placed is resumed
+    /// by the sweeper (its caller normally answers it much sooner).
+    pub first_attempt_after_ms: u64,
+    /// Most pending orders tried per sweep.
+    pub batch_size: u64,
+    /// Delay after a failed attempt; doubles per attempt.
+    pub initial_backoff_ms: u64,
+    /// Longest delay between attempts of one order.
+    pub max_backoff_ms: u64,
+}
+
+impl SweeperSettings {
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.interval_ms == 0 || self.batch_size == 0 {
+            return Err(ConfigError::Message(format!(
+                "sweeper.interval_ms ({}) and sweeper.batch_size ({}) must be at least 1",
+                self.interval_ms, self.batch_size
+            )));
+        }
+        Ok(())
+    }
+
+    /// How the sweeper works.
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            interval: Duration::from_millis(self.interval_ms),
+            batch_size: self.batch_size,
+            backoff: Backoff {
+                initial: Duration::from_millis(self.initial_backoff_ms),
+                max: Duration::from_millis(self.max_backoff_ms),
+            },
+        }
+    }
+}
+
 #[derive(Deserialize)]
-struct PeersSection {
-    peers: Peers,
+struct OwnSections {
+    peers: PeerAddresses,
+    sweeper: SweeperSettings,
 }
 
 /// Everything the service reads at start.
@@ -41,42 +101,83 @@ pub struct Config {
     /// Server, database, telemetry, outbox.
     pub common: CommonSettings,
     /// Peer addresses.
-    pub peers: Peers,
+    pub peers: PeerAddresses,
+    /// Pending-order sweeper.
+    pub sweeper: SweeperSettings,
 }
 
 impl Config {
     /// Defaults, then `config/order.toml`, then `BACKORDER__*` variables.
     pub fn load() -> Result<Self, ConfigError> {
+        Self::load_with(&[])
+    }
+
+    /// Like [`Config::load`], with `overrides` (dotted key and value) applied
+    /// last: how tests start the service in-process.
+    pub fn load_with(overrides: &[(String, String)]) -> Result<Self, ConfigError> {
         let defaults = [
             ("peers.inventory", "http://127.0.0.1:50051"),
             ("peers.procurement", "http://127.0.0.1:50053"),
             ("peers.notification", "http://127.0.0.1:50054"),
+            ("sweeper.interval_ms", "10000"),
+            ("sweeper.first_attempt_after_ms", "30000"),
+            ("sweeper.batch_size", "50"),
+            ("sweeper.initial_backoff_ms", "10000"),
+            ("sweeper.max_backoff_ms", "300000"),
         ];
-        let (common, PeersSection { peers }) =
-            config::load_service(SERVICE, DEFAULT_PORT, &defaults)?;
-        Ok(Self { common, peers })
+        let (common, OwnSections { peers, sweeper }) =
+            config::load_service_with(SERVICE, DEFAULT_PORT, &defaults, overrides)?;
+        sweeper.check()?;
+        Ok(Self {
+            common,
+            peers,
+            sweeper,
+        })
     }
+
+    fn peer_addresses(&self) -> BTreeMap<Peer, String> {
+        BTreeMap::from([
+            (Peer::Inventory, self.peers.inventory.clone()),
+            (Peer::Procurement, self.peers.procurement.clone()),
+            (Peer::Notification, self.peers.notification.clone()),
+        ])
+    }
+}
+
+fn spec() -> ServiceSpec {
+    ServiceSpec {
+        peer: Peer::Order,
+        grpc_service_name: "backorder.order.v1.OrderService",
+    }
+}
+
+/// The API and its sweeper on `context`.
+fn routes(context: ServiceContext, sweeper: &SweeperSettings) -> Result<Routes, BoxError> {
+    let api = OrderApi::new(
+        context,
+        Duration::from_millis(sweeper.first_attempt_after_ms),
+    )?;
+    pending_sweeper::spawn(api.clone(), sweeper.schedule());
+    Ok(Routes::new(OrderServiceServer::new(api)))
+}
+
+/// Starts the service in-process: listening (on the real port when the
+/// setting is 0), migrating, then serving until `shutdown` fires.
+pub async fn build(config: Config, shutdown: Shutdown) -> Result<RunningService, BoxError> {
+    let peers = config.peer_addresses();
+    let sweeper = config.sweeper.clone();
+    service::build::<store::Migrator, _>(spec(), &config.common, peers, shutdown, move |context| {
+        routes(context, &sweeper)
+    })
+    .await
 }
 
 /// Runs the service until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> Result<(), BoxError> {
-    let peers = BTreeMap::from([
-        ("inventory", config.peers.inventory),
-        ("procurement", config.peers.procurement),
-        ("notification", config.peers.notification),
-    ]);
-    launch::<store::Migrator, _>(
-        ServiceSpec {
-            name: SERVICE,
-            grpc_service_name: "backorder.order.v1.OrderService",
-        },
-        config.common,
-        peers,
-        |context| {
-            let api = api::OrderApi::new(context);
-            api.spawn_pending_sweeper();
-            Routes::new(OrderServiceServer::new(api))
-        },
-    )
+    let peers = config.peer_addresses();
+    let sweeper = config.sweeper.clone();
+    service::launch::<store::Migrator, _>(spec(), config.common, peers, move |context| {
+        routes(context, &sweeper)
+    })
     .await
 }

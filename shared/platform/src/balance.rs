@@ -6,6 +6,7 @@
 //! balanced channel, re-resolved every few seconds as pods come and go.
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -15,14 +16,34 @@ use tonic::transport::channel::Change;
 const RESOLVE_EVERY: Duration = Duration::from_secs(10);
 
 pub(crate) fn dns_balanced_channel(target: &str) -> Result<Channel, tonic::transport::Error> {
-    let (channel, changes) = Channel::balance_channel::<SocketAddr>(64);
     let target = target.to_owned();
+    Ok(resolving_channel(
+        move || {
+            let target = target.clone();
+            async move {
+                tokio::net::lookup_host(target.as_str())
+                    .await
+                    .map(|addrs| addrs.collect())
+            }
+        },
+        RESOLVE_EVERY,
+    ))
+}
+
+/// A channel balanced over the addresses `resolve` returns, asked again
+/// every `every`: new addresses join, vanished ones leave. A failed lookup
+/// keeps the last known set.
+pub fn resolving_channel<R, F>(resolve: R, every: Duration) -> Channel
+where
+    R: Fn() -> F + Send + 'static,
+    F: Future<Output = std::io::Result<HashSet<SocketAddr>>> + Send,
+{
+    let (channel, changes) = Channel::balance_channel::<SocketAddr>(64);
     tokio::spawn(async move {
         let mut known: HashSet<SocketAddr> = HashSet::new();
         loop {
-            match tokio::net::lookup_host(target.as_str()).await {
-                Ok(addrs) => {
-                    let current: HashSet<SocketAddr> = addrs.collect();
+            match resolve().await {
+                Ok(current) => {
                     for gone in known.difference(&current) {
                         if changes.send(Change::Remove(*gone)).await.is_err() {
                             return;
@@ -40,10 +61,10 @@ pub(crate) fn dns_balanced_channel(target: &str) -> Result<Channel, tonic::trans
                     }
                     known = current;
                 }
-                Err(error) => tracing::warn!(%error, %target, "resolving peer failed"),
+                Err(error) => tracing::warn!(%error, "resolving peer failed"),
             }
-            tokio::time::sleep(RESOLVE_EVERY).await;
+            tokio::time::sleep(every).await;
         }
     });
-    Ok(channel)
+    channel
 }

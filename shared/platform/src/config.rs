@@ -17,6 +17,27 @@ pub struct ServerSettings {
     pub port: u16,
     /// Seconds to let in-flight calls finish after SIGTERM.
     pub drain_seconds: u64,
+    /// A listener bound beforehand, used instead of `host` and `port`: how
+    /// tests start services that must know each other's ports before any
+    /// of them runs, with no pick-then-bind race. Never read from files.
+    #[serde(skip)]
+    pub prebound: Prebound,
+}
+
+/// A listener handed over once (see [`ServerSettings::prebound`]).
+#[derive(Debug, Clone, Default)]
+pub struct Prebound(std::sync::Arc<std::sync::Mutex<Option<std::net::TcpListener>>>);
+
+impl Prebound {
+    /// Wraps a bound listener.
+    pub fn new(listener: std::net::TcpListener) -> Self {
+        Self(std::sync::Arc::new(std::sync::Mutex::new(Some(listener))))
+    }
+
+    /// Takes the listener, if one was given and not yet taken.
+    pub fn take(&self) -> Option<std::net::TcpListener> {
+        self.0.lock().ok().and_then(|mut l| l.take())
+    }
 }
 
 /// The service's own database.
@@ -87,6 +108,10 @@ pub struct OutboxSettings {
     pub lease_ms: i64,
     /// Deadline of one delivery call.
     pub call_timeout_ms: u64,
+    /// Attempts after which a message that keeps failing transiently
+    /// (receiver unavailable, overloaded, timing out) is parked for an
+    /// operator; refusals that no retry can change park sooner.
+    pub max_attempts: i32,
 }
 
 /// The sections every service has.
@@ -124,7 +149,23 @@ pub fn load_service<S: DeserializeOwned>(
     default_port: u16,
     defaults: &[(&str, &str)],
 ) -> Result<(CommonSettings, S), ConfigError> {
-    let config = sources(service, default_port, defaults)?;
+    load_service_with(service, default_port, defaults, &[])
+}
+
+/// Like [`load_service`], with `overrides` (dotted key and value) applied
+/// last, above the environment: how tests start several services in one
+/// process, each with its own port and database.
+pub fn load_service_with<S: DeserializeOwned>(
+    service: &str,
+    default_port: u16,
+    defaults: &[(&str, &str)],
+    overrides: &[(String, String)],
+) -> Result<(CommonSettings, S), ConfigError> {
+    let mut builder = Config::builder().add_source(sources(service, default_port, defaults)?);
+    for (key, value) in overrides {
+        builder = builder.set_override(key.as_str(), value.as_str())?;
+    }
+    let config = builder.build()?;
     let common: CommonSettings = config.clone().try_deserialize()?;
     common.outbox.check()?;
     Ok((common, config.try_deserialize()?))
@@ -134,6 +175,12 @@ impl OutboxSettings {
     /// Refuses settings under which the relay could never deliver: a message
     /// is only sent while the claim surely outlasts the call.
     pub fn check(&self) -> Result<(), ConfigError> {
+        if self.max_attempts < 1 {
+            return Err(ConfigError::Message(format!(
+                "outbox.max_attempts ({}) must be at least 1",
+                self.max_attempts
+            )));
+        }
         let call = i64::try_from(self.call_timeout_ms).unwrap_or(i64::MAX);
         if self.lease_ms < call.saturating_mul(2) {
             return Err(ConfigError::Message(format!(
@@ -167,7 +214,8 @@ fn sources(
         .set_default("outbox.initial_backoff_ms", 100)?
         .set_default("outbox.max_backoff_ms", 30_000)?
         .set_default("outbox.lease_ms", 30_000)?
-        .set_default("outbox.call_timeout_ms", 5_000)?;
+        .set_default("outbox.call_timeout_ms", 5_000)?
+        .set_default("outbox.max_attempts", 1_000)?;
     for (key, value) in defaults {
         builder = builder.set_default(*key, *value)?;
     }
@@ -229,6 +277,7 @@ mod tests {
             max_backoff_ms: 30_000,
             lease_ms: 30_000,
             call_timeout_ms: 5_000,
+            max_attempts: 1_000,
         };
         assert!(outbox.check().is_ok());
         outbox.lease_ms = 9_999;

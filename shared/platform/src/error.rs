@@ -7,26 +7,10 @@
 //! `google.rpc.BadRequest` and refused preconditions a `PreconditionFailure`.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use sea_orm::{DbErr, SqlErr};
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
-
-static ERROR_DOMAIN: OnceLock<String> = OnceLock::new();
-
-/// Sets the `ErrorInfo.domain` of this process (for example
-/// `inventory.backorder`). Later calls are ignored.
-pub fn set_error_domain(service: &str) {
-    let _ = ERROR_DOMAIN.set(format!("{service}.backorder"));
-}
-
-fn error_domain() -> &'static str {
-    ERROR_DOMAIN
-        .get()
-        .map(String::as_str)
-        .unwrap_or("backorder")
-}
 
 /// One invalid request field.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,8 +152,11 @@ impl ServiceError {
     }
 }
 
-impl From<ServiceError> for Status {
-    fn from(error: ServiceError) -> Self {
+impl ServiceError {
+    /// The status a caller of `service` gets (`ErrorInfo.domain` is
+    /// `<service>.backorder`).
+    pub fn into_status(self, service: &str) -> Status {
+        let error = self;
         if let ServiceError::Upstream(status) = error {
             return status;
         }
@@ -185,7 +172,8 @@ impl From<ServiceError> for Status {
             metadata.insert("resource".to_owned(), (*resource).to_owned());
             metadata.insert("id".to_owned(), id.clone());
         }
-        let mut details = ErrorDetails::with_error_info(error.reason(), error_domain(), metadata);
+        let mut details =
+            ErrorDetails::with_error_info(error.reason(), format!("{service}.backorder"), metadata);
         match &error {
             ServiceError::InvalidArgument(violations) => {
                 for v in violations {
@@ -245,10 +233,11 @@ pub type ServiceResult<T> = Result<T, ServiceError>;
 
 /// Implements a tonic service trait by delegating each RPC to the inherent
 /// method of the same name, which takes the request message and returns a
-/// [`ServiceResult`]; the error becomes a rich [`Status`].
+/// [`ServiceResult`]; the error becomes a rich [`Status`] in the domain of
+/// `$peer` (a [`backorder_proto::Peer`]).
 #[macro_export]
 macro_rules! grpc_service {
-    ($trait:path => $api:ty { $( fn $method:ident($req:ty) -> $resp:ty; )* }) => {
+    ($trait:path => $api:ty as $peer:expr; { $( fn $method:ident($req:ty) -> $resp:ty; )* }) => {
         #[tonic::async_trait]
         impl $trait for $api {
             $(
@@ -259,7 +248,7 @@ macro_rules! grpc_service {
                     <$api>::$method(self, request.into_inner())
                         .await
                         .map(tonic::Response::new)
-                        .map_err(::std::convert::Into::into)
+                        .map_err(|error| error.into_status($peer.name()))
                 }
             )*
         }
@@ -272,8 +261,8 @@ mod tests {
 
     #[test]
     fn invalid_argument_carries_field_violations_and_error_info() {
-        let status: Status =
-            ServiceError::invalid("lines[0].quantity", "must be at least 1").into();
+        let status =
+            ServiceError::invalid("lines[0].quantity", "must be at least 1").into_status("order");
         assert_eq!(status.code(), Code::InvalidArgument);
         let details = status.get_error_details();
         let bad_request = details.bad_request().expect("bad request detail");
@@ -286,7 +275,7 @@ mod tests {
 
     #[test]
     fn not_found_reason_names_the_resource() {
-        let status: Status = ServiceError::not_found("purchase order", "x").into();
+        let status = ServiceError::not_found("purchase order", "x").into_status("procurement");
         assert_eq!(status.code(), Code::NotFound);
         let info = status
             .get_error_details()
@@ -294,12 +283,13 @@ mod tests {
             .cloned()
             .expect("info");
         assert_eq!(info.reason, "PURCHASE_ORDER_NOT_FOUND");
+        assert_eq!(info.domain, "procurement.backorder");
         assert_eq!(info.metadata.get("id").map(String::as_str), Some("x"));
     }
 
     #[test]
     fn internal_errors_hide_their_detail() {
-        let status: Status = ServiceError::Internal("secret".into()).into();
+        let status = ServiceError::Internal("secret".into()).into_status("order");
         assert!(!status.message().contains("secret"));
     }
 }

@@ -1,11 +1,16 @@
-//! Safe retries: the answer to every mutating request is stored under its
-//! `request_id`, in the same transaction as the change it made. A repeat
-//! gets the stored answer; the same id with another body is refused. The
-//! outbox sends its message id as `request_id`, so this is also the inbox
-//! that makes receivers ignore repeated deliveries.
+//! Safe retries: every mutating request claims its `request_id` before it
+//! does any work, and its answer is stored under that id in the same
+//! transaction as the change. A twin call (a client retry, another replica's
+//! sweeper) that arrives while the first is running waits on the claim and
+//! then gets the stored answer; the same id with another body is refused.
+//! The outbox sends its message id as `request_id`, so this is also the
+//! inbox that makes receivers ignore repeated deliveries.
+//!
+//! Handlers do not use this module directly: [`crate::unit_of_work`] does.
 
 use prost::Message;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TryInsertResult};
 use sha2::{Digest, Sha256};
 
 use crate::error::{ServiceError, ServiceResult};
@@ -19,6 +24,14 @@ pub struct IdempotencyKey {
     request_id: String,
     method: &'static str,
     request_hash: String,
+}
+
+/// What claiming a request id found.
+pub enum Claim<R> {
+    /// The id is ours: do the work, then [`IdempotencyKey::store`].
+    Fresh,
+    /// An identical request committed earlier: its answer.
+    Answered(R),
 }
 
 impl IdempotencyKey {
@@ -43,19 +56,43 @@ impl IdempotencyKey {
         &self.request_id
     }
 
-    /// The stored answer of an earlier identical request, if any. Fails with
-    /// `ALREADY_EXISTS` when the id was used for a different request.
-    pub async fn replay<R, C>(&self, conn: &C) -> ServiceResult<Option<R>>
+    /// Claims the id inside the transaction, before any work. On
+    /// PostgreSQL the insert waits while a twin holds an uncommitted claim;
+    /// when the twin commits, its answer is returned, and when it rolls
+    /// back, the claim is ours. SQLite serialises writers, so the same holds.
+    pub async fn claim<R, C>(&self, conn: &C) -> ServiceResult<Claim<R>>
     where
         R: Message + Default,
         C: ConnectionTrait,
     {
-        let Some(record) = idempotency_record::Entity::find_by_id(self.request_id.clone())
+        let placeholder = idempotency_record::ActiveModel {
+            request_id: Set(self.request_id.clone()),
+            method: Set(self.method.to_owned()),
+            request_hash: Set(self.request_hash.clone()),
+            response: Set(Vec::new()),
+            resource_id: Set(String::new()),
+            created_at: Set(now_ms()),
+        };
+        let inserted = idempotency_record::Entity::insert(placeholder)
+            .on_conflict_do_nothing()
+            .exec_without_returning(conn)
+            .await?;
+        // SQLite reports a skipped insert as zero rows, PostgreSQL as a conflict.
+        if let TryInsertResult::Inserted(rows) = inserted
+            && rows > 0
+        {
+            return Ok(Claim::Fresh);
+        }
+        let record = idempotency_record::Entity::find_by_id(self.request_id.clone())
             .one(conn)
             .await?
-        else {
-            return Ok(None);
-        };
+            .ok_or_else(|| ServiceError::Aborted {
+                reason: "CONCURRENT_UPDATE",
+                message: format!(
+                    "request_id {} is being processed by a concurrent call; retry",
+                    self.request_id
+                ),
+            })?;
         if record.method != self.method || record.request_hash != self.request_hash {
             return Err(ServiceError::AlreadyExists {
                 reason: "REQUEST_ID_REUSED",
@@ -66,28 +103,28 @@ impl IdempotencyKey {
             });
         }
         R::decode(record.response.as_slice())
-            .map(Some)
+            .map(Claim::Answered)
             .map_err(|e| ServiceError::Internal(format!("stored response undecodable: {e}")))
     }
 
-    /// Stores the answer; call inside the transaction that made the change.
-    /// A concurrent twin that committed first makes this fail with `ABORTED`,
-    /// and its retry then replays the twin's answer.
-    pub async fn save<R, C>(&self, conn: &C, resource_id: &str, response: &R) -> ServiceResult<()>
+    /// Stores the answer on the claim; call in the claiming transaction.
+    pub async fn store<R, C>(&self, conn: &C, resource_id: &str, response: &R) -> ServiceResult<()>
     where
         R: Message,
         C: ConnectionTrait,
     {
-        idempotency_record::ActiveModel {
-            request_id: Set(self.request_id.clone()),
-            method: Set(self.method.to_owned()),
-            request_hash: Set(self.request_hash.clone()),
-            response: Set(response.encode_to_vec()),
-            resource_id: Set(resource_id.to_owned()),
-            created_at: Set(now_ms()),
-        }
-        .insert(conn)
-        .await?;
+        idempotency_record::Entity::update_many()
+            .col_expr(
+                idempotency_record::Column::Response,
+                Expr::value(response.encode_to_vec()),
+            )
+            .col_expr(
+                idempotency_record::Column::ResourceId,
+                Expr::value(resource_id.to_owned()),
+            )
+            .filter(idempotency_record::Column::RequestId.eq(self.request_id.clone()))
+            .exec(conn)
+            .await?;
         Ok(())
     }
 }

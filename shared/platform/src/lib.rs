@@ -5,7 +5,7 @@
 
 #![warn(missing_docs)]
 
-mod balance;
+pub mod balance;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -20,6 +20,10 @@ pub mod server;
 pub mod service;
 pub mod store;
 pub mod telemetry;
+pub mod testing;
 pub mod time;
+pub mod unit_of_work;
+
+pub use backorder_proto::Peer;
 
 pub use error::{ServiceError, ServiceResult};

@@ -27,6 +27,10 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// A failure names the address and the setting that moves it: "address in
 /// use" alone does not tell an operator which of four services clashed.
 pub async fn bind(settings: &ServerSettings) -> std::io::Result<TcpListener> {
+    if let Some(listener) = settings.prebound.take() {
+        listener.set_nonblocking(true)?;
+        return TcpListener::from_std(listener);
+    }
     let address = format!("{}:{}", settings.host, settings.port);
     TcpListener::bind(address.as_str()).await.map_err(|error| {
         let hint = match error.kind() {
@@ -63,16 +67,35 @@ impl Shutdown {
     }
 }
 
+/// Stops whoever holds the matching [`Shutdown`] (an in-process service).
+#[derive(Clone)]
+pub struct ShutdownTrigger(watch::Sender<bool>);
+
+impl ShutdownTrigger {
+    /// Begins shutdown.
+    pub fn stop(&self) {
+        let _ = self.0.send(true);
+    }
+}
+
+impl Shutdown {
+    /// A broadcast stopped by hand (tests, embedding).
+    pub fn channel() -> (ShutdownTrigger, Shutdown) {
+        let (tx, rx) = watch::channel(false);
+        (ShutdownTrigger(tx), Shutdown(rx))
+    }
+}
+
 /// Starts listening for SIGTERM and Ctrl-C; returns the broadcast.
-pub fn shutdown_on_signals() -> (watch::Sender<bool>, Shutdown) {
-    let (tx, rx) = watch::channel(false);
-    let sender = tx.clone();
+pub fn shutdown_on_signals() -> (ShutdownTrigger, Shutdown) {
+    let (trigger, shutdown) = Shutdown::channel();
+    let sender = trigger.0.clone();
     tokio::spawn(async move {
         wait_for_signal().await;
         tracing::info!("shutdown requested");
         let _ = sender.send(true);
     });
-    (tx, Shutdown(rx))
+    (trigger, shutdown)
 }
 
 async fn wait_for_signal() {

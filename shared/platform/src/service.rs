@@ -1,115 +1,231 @@
-//! Runs one service: telemetry, lazy database, server with health and
-//! reflection, migrations then readiness, the outbox relay, and a clean stop
-//! that flushes spans. Each service's `run` is a call to [`launch`].
+//! Runs one service: lazy database, server with health and reflection,
+//! migrations then readiness, the outbox relay and the service's workers,
+//! and a clean stop. [`build`] starts a service in-process (tests start the
+//! whole suite this way on port 0); [`launch`] is what a binary's `main`
+//! calls: telemetry, signals, [`build`], run until stopped.
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 
-use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use backorder_proto::Peer;
+use backorder_proto::outbox::v1::outbox_admin_service_server::OutboxAdminServiceServer;
+use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigratorTrait;
+use tokio::task::JoinSet;
 use tonic::service::Routes;
 
 use crate::config::CommonSettings;
+use crate::error::{ServiceError, ServiceResult};
 use crate::grpc::{PeerChannel, peer_channel};
-use crate::outbox::{OutboxSignal, Relay};
-use crate::server::{self, BoxError};
+use crate::outbox::{OutboxAdmin, OutboxSignal, Relay};
+use crate::server::{self, BoxError, Shutdown};
+use crate::unit_of_work::{UnitOfWork, Work, WorkFuture};
+
+type WorkerStart = Box<dyn FnOnce(Shutdown) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
 
 /// What a service hands its API when it starts.
 #[derive(Clone)]
 pub struct ServiceContext {
-    /// The service's own database.
+    /// The service's own database, for reads outside a unit of work.
     pub db: DatabaseConnection,
-    /// Wakes the outbox relay after a commit.
-    pub outbox: OutboxSignal,
-    /// Channels to peers, by name, for synchronous calls.
-    pub peers: BTreeMap<&'static str, PeerChannel>,
+    units: UnitOfWork,
+    channels: BTreeMap<Peer, PeerChannel>,
+    workers: Arc<Mutex<Vec<(&'static str, WorkerStart)>>>,
 }
 
 impl ServiceContext {
-    /// Starts a transaction on the service's database.
-    pub async fn begin(&self) -> Result<DatabaseTransaction, crate::ServiceError> {
-        Ok(self.db.begin().await?)
-    }
-
-    /// Commits `txn`; when it wrote outbox messages, wakes the relay so they
-    /// leave within milliseconds instead of at the next poll.
-    pub async fn commit(
-        &self,
-        txn: DatabaseTransaction,
-        wrote_messages: bool,
-    ) -> Result<(), crate::ServiceError> {
-        txn.commit().await?;
-        if wrote_messages {
-            self.outbox.wake();
+    /// A context on `db` with no relay running: messages stay in the outbox
+    /// (tests of one service's handlers).
+    pub fn standalone(db: DatabaseConnection, channels: BTreeMap<Peer, PeerChannel>) -> Self {
+        Self {
+            units: UnitOfWork::new(db.clone(), OutboxSignal::new()),
+            db,
+            channels,
+            workers: Arc::new(Mutex::new(Vec::new())),
         }
-        Ok(())
     }
 
-    /// The channel to `name`, or `UNAVAILABLE` naming the missing setting.
-    pub fn peer(&self, name: &str) -> Result<PeerChannel, crate::ServiceError> {
-        self.peers
-            .get(name)
+    /// Runs the mutating RPC `request` as one unit of work (see
+    /// [`UnitOfWork::execute`]).
+    pub async fn execute<R, F>(&self, request: &R, work: F) -> ServiceResult<R::Response>
+    where
+        R: backorder_proto::Idempotent,
+        F: for<'w> FnOnce(&'w Work) -> WorkFuture<'w, R::Response>,
+    {
+        self.units.execute(request, work).await
+    }
+
+    /// Runs a worker's step as one unit of work (see [`UnitOfWork::internal`]).
+    pub async fn internal<T, F>(&self, work: F) -> ServiceResult<T>
+    where
+        F: for<'w> FnOnce(&'w Work) -> WorkFuture<'w, T>,
+    {
+        self.units.internal(work).await
+    }
+
+    /// The channel to `peer`, or `UNAVAILABLE` naming the missing setting.
+    /// Typed clients are built from it once, at start.
+    pub fn channel(&self, peer: Peer) -> ServiceResult<PeerChannel> {
+        self.channels
+            .get(&peer)
             .cloned()
-            .ok_or_else(|| crate::ServiceError::Unavailable {
+            .ok_or_else(|| ServiceError::Unavailable {
                 reason: "PEER_NOT_CONFIGURED",
-                message: format!("no address configured for {name}: set peers.{name}"),
+                message: format!("no address configured for {peer}: set peers.{peer}"),
             })
+    }
+
+    /// Registers a background worker, started once the database is migrated
+    /// and stopped (awaited) when the service stops. `run` must return soon
+    /// after its [`Shutdown`] fires.
+    pub fn spawn_worker<F, Fut>(&self, name: &'static str, run: F)
+    where
+        F: FnOnce(Shutdown) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let start: WorkerStart = Box::new(move |shutdown| Box::pin(run(shutdown)));
+        if let Ok(mut workers) = self.workers.lock() {
+            workers.push((name, start));
+        }
     }
 }
 
 /// A service's identity.
 pub struct ServiceSpec {
-    /// Short name: `inventory`, `order`, `procurement`, `notification`.
-    pub name: &'static str,
+    /// Which of the four services this is.
+    pub peer: Peer,
     /// Fully-qualified gRPC service name, for health.
     pub grpc_service_name: &'static str,
 }
 
-/// Starts the service and runs it until SIGTERM or Ctrl-C.
-pub async fn launch<M, F>(
+/// A started service: listening, migrating in the background, serving.
+pub struct RunningService {
+    address: SocketAddr,
+    server: Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>,
+}
+
+impl RunningService {
+    /// The port it listens on (the real one when the setting was 0).
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// The address it listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until `shutdown` fires, then drains, stops the relay and the
+    /// workers, and returns.
+    pub async fn run_until_stopped(self) -> Result<(), BoxError> {
+        self.server.await
+    }
+}
+
+/// Binds, connects lazily to the database and peers, and returns the
+/// service ready to run; health says `NOT_SERVING` until migrations are done,
+/// then the relay and the workers start.
+pub async fn build<M, F>(
     spec: ServiceSpec,
-    settings: CommonSettings,
-    peer_addresses: BTreeMap<&'static str, String>,
+    settings: &CommonSettings,
+    peer_addresses: BTreeMap<Peer, String>,
+    shutdown: Shutdown,
     make_routes: F,
-) -> Result<(), BoxError>
+) -> Result<RunningService, BoxError>
 where
     M: MigratorTrait,
-    F: FnOnce(ServiceContext) -> Routes,
+    F: FnOnce(ServiceContext) -> Result<Routes, BoxError>,
 {
-    let mut telemetry = crate::telemetry::init(spec.name, &settings.telemetry)?;
-    crate::error::set_error_domain(spec.name);
-    let (_stop, shutdown) = server::shutdown_on_signals();
     let listener = server::bind(&settings.server).await?;
+    let address = listener.local_addr()?;
     let db = crate::db::connect(&settings.database).await?;
-    let mut peers = BTreeMap::new();
-    for (name, address) in peer_addresses {
-        peers.insert(name, peer_channel(&address)?);
+    let mut channels = BTreeMap::new();
+    for (peer, address) in peer_addresses {
+        channels.insert(peer, peer_channel(&address)?);
     }
     let outbox = OutboxSignal::new();
+    let units = UnitOfWork::new(db.clone(), outbox.clone());
     let relay = Relay::new(
         db.clone(),
-        peers.clone(),
+        channels.clone(),
         settings.outbox.clone(),
         outbox.clone(),
     );
     let context = ServiceContext {
         db: db.clone(),
-        outbox,
-        peers,
+        units: units.clone(),
+        channels,
+        workers: Arc::new(Mutex::new(Vec::new())),
     };
-    let routes = make_routes(context);
-    let relay_shutdown = shutdown.clone();
-    let ready = async move {
-        crate::db::migrate_until_ready::<M>(&db).await;
-        relay.spawn(relay_shutdown);
+    let workers = context.workers.clone();
+    let routes = make_routes(context)?.add_service(OutboxAdminServiceServer::new(
+        OutboxAdmin::new(spec.peer, db.clone(), units, outbox),
+    ));
+    let mut tasks = JoinSet::new();
+    let ready = {
+        let shutdown = shutdown.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel::<JoinSet<()>>();
+        let ready = async move {
+            crate::db::migrate_until_ready::<M>(&db).await;
+            let mut started = JoinSet::new();
+            started.spawn(relay.run(shutdown.clone()));
+            let pending = workers
+                .lock()
+                .map(|mut w| std::mem::take(&mut *w))
+                .unwrap_or_default();
+            for (name, start) in pending {
+                tracing::debug!(worker = name, "starting");
+                started.spawn(start(shutdown.clone()));
+            }
+            let _ = tx.send(started);
+        };
+        tasks.spawn(async move {
+            if let Ok(mut started) = rx.await {
+                while started.join_next().await.is_some() {}
+            }
+        });
+        ready
     };
-    let result = server::serve(
-        listener,
-        routes,
-        spec.grpc_service_name,
-        &settings.server,
-        ready,
-        shutdown,
-    )
+    let grpc_service_name = spec.grpc_service_name;
+    let server_settings = settings.server.clone();
+    let server = Box::pin(async move {
+        let result = server::serve(
+            listener,
+            routes,
+            grpc_service_name,
+            &server_settings,
+            ready,
+            shutdown,
+        )
+        .await;
+        while tasks.join_next().await.is_some() {}
+        result
+    });
+    Ok(RunningService { address, server })
+}
+
+/// Starts the service from a binary and runs it until SIGTERM or Ctrl-C.
+pub async fn launch<M, F>(
+    spec: ServiceSpec,
+    settings: CommonSettings,
+    peer_addresses: BTreeMap<Peer, String>,
+    make_routes: F,
+) -> Result<(), BoxError>
+where
+    M: MigratorTrait,
+    F: FnOnce(ServiceContext) -> Result<Routes, BoxError>,
+{
+    let mut telemetry = crate::telemetry::init(spec.peer.name(), &settings.telemetry)?;
+    let (_stop, shutdown) = server::shutdown_on_signals();
+    let result = async {
+        build::<M, F>(spec, &settings, peer_addresses, shutdown, make_routes)
+            .await?
+            .run_until_stopped()
+            .await
+    }
     .await;
     telemetry.shutdown();
     result

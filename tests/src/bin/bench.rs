@@ -162,7 +162,7 @@ async fn main() {
     );
     println!("{requests} requests per measurement, {CONCURRENCY} concurrent clients\n");
 
-    let plain = Suite::start_with(SuiteOptions { env: quiet.clone() }).await;
+    let plain = Suite::start_with(SuiteOptions::processes(quiet.clone())).await;
     let health = HealthClient::new(plain.raw_channel("inventory").await);
     let baseline = measure("health check (baseline)", requests, move |_| {
         let mut health = health.clone();
@@ -207,12 +207,12 @@ async fn main() {
     let mut off = Vec::new();
     let mut on = Vec::new();
     for _ in 0..2 {
-        let plain = Suite::start_with(SuiteOptions { env: quiet.clone() }).await;
+        let plain = Suite::start_with(SuiteOptions::processes(quiet.clone())).await;
         off.push(place_orders(&plain, "PlaceOrder, trace export off", requests / 4).await);
         drop(plain);
         let mut traced_env = quiet.clone();
         traced_env.push(("OTEL_EXPORTER_OTLP_ENDPOINT".into(), receiver.endpoint()));
-        let traced = Suite::start_with(SuiteOptions { env: traced_env }).await;
+        let traced = Suite::start_with(SuiteOptions::processes(traced_env)).await;
         on.push(place_orders(&traced, "PlaceOrder, trace export on", requests / 4).await);
         drop(traced);
     }

@@ -15,10 +15,12 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
-            Box::new(backorder_platform::store::m20261122_000001_create_platform_tables::Migration),
+        let mut migrations = backorder_platform::store::migrations();
+        let own: Vec<Box<dyn MigrationTrait>> = vec![
             Box::new(m20261122_000100_create_inventory_tables::Migration),
             Box::new(m20261122_000101_add_priority_reason::Migration),
-        ]
+        ];
+        migrations.extend(own);
+        migrations
     }
 }

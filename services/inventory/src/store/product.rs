@@ -1,6 +1,9 @@
 //! A sellable item.
 
+use backorder_platform::ServiceError;
 use sea_orm::entity::prelude::*;
+
+use crate::domain::{BackorderPolicy, Product};
 
 /// Row of `product`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,7 +14,7 @@ pub struct Model {
     pub sku: String,
     /// Display name.
     pub name: String,
-    /// Policy code (see `domain::BackorderPolicy`).
+    /// Policy code (see [`BackorderPolicy`]).
     pub backorder_policy: i32,
     /// Cap for the capped policy.
     pub backorder_cap: i64,
@@ -24,3 +27,32 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl TryFrom<Model> for Product {
+    type Error = ServiceError;
+
+    /// A stored row as a domain product; an unknown policy code is refused
+    /// (the service answers `INTERNAL`) rather than guessed.
+    fn try_from(row: Model) -> Result<Self, Self::Error> {
+        let policy = BackorderPolicy::try_from((row.backorder_policy, row.backorder_cap))
+            .map_err(|e| ServiceError::Internal(format!("product {}: {e}", row.sku)))?;
+        Ok(Self {
+            sku: row.sku,
+            name: row.name,
+            policy,
+            created_at: row.created_at,
+        })
+    }
+}
+
+impl From<&Product> for Model {
+    fn from(product: &Product) -> Self {
+        Self {
+            sku: product.sku.clone(),
+            name: product.name.clone(),
+            backorder_policy: product.policy.code(),
+            backorder_cap: product.policy.cap(),
+            created_at: product.created_at,
+        }
+    }
+}

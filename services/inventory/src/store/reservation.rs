@@ -1,6 +1,9 @@
 //! Stock promised to one order line.
 
+use backorder_platform::ServiceError;
 use sea_orm::entity::prelude::*;
+
+use crate::domain::{Reservation, ReservationState};
 
 /// Row of `reservation`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -23,7 +26,7 @@ pub struct Model {
     pub reserved_quantity: i64,
     /// Units waiting.
     pub waiting_quantity: i64,
-    /// State code (see `domain::ReservationState`).
+    /// State code (see [`ReservationState`]).
     pub state: i32,
     /// Higher is served first; equal priorities by arrival.
     pub priority: i32,
@@ -42,3 +45,56 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl TryFrom<Model> for Reservation {
+    type Error = ServiceError;
+
+    /// A stored row as a domain line; a row with an unknown state or a
+    /// malformed id is refused (the service answers `INTERNAL`) rather than
+    /// acted upon.
+    fn try_from(row: Model) -> Result<Self, Self::Error> {
+        let state = ReservationState::try_from(row.state)
+            .map_err(|e| ServiceError::Internal(format!("reservation {}: {e}", row.id)))?;
+        Ok(Self {
+            id: stored_uuid("reservation id", &row.id)?,
+            order_id: stored_uuid("reservation order_id", &row.order_id)?,
+            line_id: stored_uuid("reservation line_id", &row.line_id)?,
+            sku: row.sku,
+            quantity: row.quantity,
+            reserved: row.reserved_quantity,
+            waiting: row.waiting_quantity,
+            state,
+            priority: row.priority,
+            priority_reason: row.priority_reason,
+            trace_context: row.trace_context,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+impl From<&Reservation> for Model {
+    fn from(line: &Reservation) -> Self {
+        Self {
+            id: line.id.to_string(),
+            order_id: line.order_id.to_string(),
+            line_id: line.line_id.to_string(),
+            sku: line.sku.clone(),
+            warehouse: super::queries::DEFAULT_WAREHOUSE.to_owned(),
+            quantity: line.quantity,
+            reserved_quantity: line.reserved,
+            waiting_quantity: line.waiting,
+            state: line.state.code(),
+            priority: line.priority,
+            priority_reason: line.priority_reason.clone(),
+            trace_context: line.trace_context.clone(),
+            created_at: line.created_at,
+            updated_at: line.updated_at,
+        }
+    }
+}
+
+fn stored_uuid(what: &str, value: &str) -> Result<Uuid, ServiceError> {
+    Uuid::try_parse(value)
+        .map_err(|_| ServiceError::Internal(format!("stored {what} {value:?} is not a UUID")))
+}

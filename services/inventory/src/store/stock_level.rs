@@ -3,6 +3,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::StockPosition;
+
 /// Row of `stock_level`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "stock_level")]
@@ -28,3 +30,13 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl From<&Model> for StockPosition {
+    fn from(row: &Model) -> Self {
+        Self {
+            on_hand: row.on_hand,
+            reserved: row.reserved,
+            backordered: row.backordered,
+        }
+    }
+}

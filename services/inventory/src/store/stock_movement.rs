@@ -13,7 +13,7 @@ pub struct Model {
     pub sku: String,
     /// Warehouse.
     pub warehouse: String,
-    /// `adjust`, `receive`, `reserve`, `allocate`, `issue`, `release`.
+    /// What moved it (see [`MovementKind`]).
     pub kind: String,
     /// Change of on hand.
     pub on_hand_delta: i64,
@@ -32,3 +32,37 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// What moved stock, as written to `kind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MovementKind {
+    /// A manual adjustment.
+    Adjust,
+    /// Goods received.
+    Receive,
+    /// Stock reserved for a new order.
+    Reserve,
+    /// Stock given to a waiting line.
+    Allocate,
+    /// Stock shipped.
+    Issue,
+    /// A cancelled line's stock given back.
+    Release,
+    /// A waiting line's priority changed (no quantities move).
+    Priority,
+}
+
+impl MovementKind {
+    /// The stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Adjust => "adjust",
+            Self::Receive => "receive",
+            Self::Reserve => "reserve",
+            Self::Allocate => "allocate",
+            Self::Issue => "issue",
+            Self::Release => "release",
+            Self::Priority => "priority",
+        }
+    }
+}

@@ -3,6 +3,10 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{
+    Channel, Contact, CustomerDetails, UnknownCode, decode_channels, encode_channels,
+};
+
 /// Row of `customer`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "customer")]
@@ -18,7 +22,7 @@ pub struct Model {
     pub phone: String,
     /// App push token; empty when not given.
     pub push_token: String,
-    /// Chosen channels, comma-separated codes (see `domain::encode_channels`).
+    /// Chosen channels, comma-separated codes (see [`encode_channels`]).
     pub channels: String,
     /// Unix ms.
     pub updated_at: i64,
@@ -29,3 +33,32 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The row that stores `details`, changed at `updated_at` (Unix ms).
+    pub fn new(details: &CustomerDetails, updated_at: i64) -> Self {
+        Self {
+            id: details.id.to_string(),
+            name: details.name.clone(),
+            email: details.contact.email.clone(),
+            phone: details.contact.phone.clone(),
+            push_token: details.contact.push_token.clone(),
+            channels: encode_channels(&details.channels),
+            updated_at,
+        }
+    }
+
+    /// The customer's addresses.
+    pub fn contact(&self) -> Contact {
+        Contact {
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            push_token: self.push_token.clone(),
+        }
+    }
+
+    /// The chosen channels; an unknown stored code is an error.
+    pub fn channels(&self) -> Result<Vec<Channel>, UnknownCode> {
+        decode_channels(&self.channels)
+    }
+}

@@ -3,6 +3,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{Channel, DeliveryStatus, UnknownCode};
+
 /// Row of `delivery`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "delivery")]
@@ -10,17 +12,17 @@ pub struct Model {
     /// Notification id.
     #[sea_orm(primary_key, auto_increment = false)]
     pub notification_id: String,
-    /// Channel code (see `domain::Channel`).
+    /// Channel code (see [`Channel`]).
     #[sea_orm(primary_key, auto_increment = false)]
     pub channel: i32,
-    /// Status code (see `domain::DeliveryStatus`).
+    /// Status code (see [`DeliveryStatus`]).
     pub status: i32,
     /// Why the channel refused it.
     pub error: Option<String>,
     /// When it was handed over or refused (Unix ms).
     pub sent_at: Option<i64>,
     /// When sending was last attempted or claimed (Unix ms); a pending
-    /// delivery whose attempt is older than `domain::RESEND_AFTER_MS` is
+    /// delivery whose attempt is older than [`crate::domain::RESEND_AFTER_MS`] is
     /// sent again.
     pub attempted_at: i64,
 }
@@ -30,3 +32,28 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// A delivery of `notification_id` on `channel`, recorded at `at` (Unix
+    /// ms) and not yet handed over.
+    pub fn pending(notification_id: &str, channel: Channel, at: i64) -> Self {
+        Self {
+            notification_id: notification_id.to_owned(),
+            channel: channel.code(),
+            status: DeliveryStatus::Pending.code(),
+            error: None,
+            sent_at: None,
+            attempted_at: at,
+        }
+    }
+
+    /// The channel; an unknown stored code is an error.
+    pub fn channel(&self) -> Result<Channel, UnknownCode> {
+        Channel::try_from(self.channel)
+    }
+
+    /// The status; an unknown stored code is an error.
+    pub fn status(&self) -> Result<DeliveryStatus, UnknownCode> {
+        DeliveryStatus::try_from(self.status)
+    }
+}

@@ -7,15 +7,17 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
+use uuid::Uuid;
+
 use super::{customer, delivery, notification};
 use crate::domain::DeliveryStatus;
 
 /// A customer by id.
 pub async fn find_customer<C: ConnectionTrait>(
     conn: &C,
-    id: &str,
+    id: Uuid,
 ) -> Result<Option<customer::Model>, DbErr> {
-    customer::Entity::find_by_id(id.to_owned()).one(conn).await
+    customer::Entity::find_by_id(id.to_string()).one(conn).await
 }
 
 /// Inserts a customer or replaces every field of the existing one.
@@ -59,11 +61,29 @@ pub async fn insert_notification<C: ConnectionTrait>(
 /// A notification by id.
 pub async fn find_notification<C: ConnectionTrait>(
     conn: &C,
-    id: &str,
+    id: Uuid,
 ) -> Result<Option<notification::Model>, DbErr> {
-    notification::Entity::find_by_id(id.to_owned())
+    notification::Entity::find_by_id(id.to_string())
         .one(conn)
         .await
+}
+
+/// A notification and its customer (when known), by the notification id
+/// stored on one of its deliveries.
+pub async fn notification_and_customer<C: ConnectionTrait>(
+    conn: &C,
+    notification_id: &str,
+) -> Result<Option<(notification::Model, Option<customer::Model>)>, DbErr> {
+    let Some(notification) = notification::Entity::find_by_id(notification_id.to_owned())
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let customer = customer::Entity::find_by_id(notification.customer_id.clone())
+        .one(conn)
+        .await?;
+    Ok(Some((notification, customer)))
 }
 
 /// Deliveries of the given notifications, by notification then channel.
@@ -87,8 +107,8 @@ pub async fn deliveries_of<C: ConnectionTrait>(
 /// `after`. Callers' event ids need not be time-ordered.
 pub async fn list_notifications<C: ConnectionTrait>(
     conn: &C,
-    customer_id: Option<&str>,
-    order_id: Option<&str>,
+    customer_id: Option<Uuid>,
+    order_id: Option<Uuid>,
     after: Option<(i64, &str)>,
     limit: u64,
 ) -> Result<Vec<notification::Model>, DbErr> {
@@ -98,10 +118,10 @@ pub async fn list_notifications<C: ConnectionTrait>(
         .order_by_asc(Column::Id)
         .limit(limit);
     if let Some(customer_id) = customer_id {
-        query = query.filter(Column::CustomerId.eq(customer_id));
+        query = query.filter(Column::CustomerId.eq(customer_id.to_string()));
     }
     if let Some(order_id) = order_id {
-        query = query.filter(Column::OrderId.eq(order_id));
+        query = query.filter(Column::OrderId.eq(order_id.to_string()));
     }
     if let Some((created_at, id)) = after {
         query = query.filter(

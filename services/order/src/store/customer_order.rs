@@ -25,6 +25,13 @@ pub struct Model {
     pub created_at: i64,
     /// Unix ms.
     pub updated_at: i64,
+    /// Fingerprint of the PlaceOrder that created it (hex SHA-256); `None`
+    /// for orders stored before fingerprints were kept.
+    pub request_hash: Option<String>,
+    /// Reservation attempts the sweeper made while the order was pending.
+    pub attempts: i32,
+    /// When the sweeper may next try a pending order (Unix ms).
+    pub next_attempt_at: i64,
 }
 
 /// No relations.

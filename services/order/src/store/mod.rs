@@ -1,11 +1,14 @@
-//! Order's tables (sea-orm entities), migrations and queries.
+//! Order's tables (sea-orm entities), migrations, queries, and the reading
+//! of stored rows into the domain's types.
 
 pub mod customer_order;
 pub mod m20261122_000300_create_order_tables;
 pub mod m20261122_000301_index_orders_by_time;
+pub mod m20261202_000302_pending_order_retries;
 pub mod order_event;
 pub mod order_line;
 pub mod queries;
+pub mod rows;
 pub mod shipment;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
@@ -15,10 +18,13 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
-            Box::new(backorder_platform::store::m20261122_000001_create_platform_tables::Migration),
+        let mut migrations = backorder_platform::store::migrations();
+        let own: Vec<Box<dyn MigrationTrait>> = vec![
             Box::new(m20261122_000300_create_order_tables::Migration),
             Box::new(m20261122_000301_index_orders_by_time::Migration),
-        ]
+            Box::new(m20261202_000302_pending_order_retries::Migration),
+        ];
+        migrations.extend(own);
+        migrations
     }
 }

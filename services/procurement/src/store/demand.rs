@@ -1,4 +1,8 @@
 //! Backorder demand of one order line, and the purchase order carrying it.
+//!
+//! A release that arrives before its demand (inventory's replicas may
+//! deliver out of order) leaves a tombstone: a released row whose order is
+//! not known yet. The demand arriving later fills it in and stays released.
 
 use sea_orm::entity::prelude::*;
 
@@ -13,7 +17,7 @@ pub struct Model {
     pub sku: String,
     /// Units short.
     pub quantity: i64,
-    /// Order id.
+    /// Order id; empty on a tombstone.
     pub order_id: String,
     /// Order line id.
     pub line_id: String,
@@ -27,6 +31,13 @@ pub struct Model {
     pub trace_context: Option<String>,
     /// Unix ms.
     pub created_at: i64,
+}
+
+impl Model {
+    /// Whether the row only records a release whose demand has not arrived.
+    pub fn is_tombstone(&self) -> bool {
+        self.order_id.is_empty()
+    }
 }
 
 /// No relations.

@@ -9,17 +9,28 @@ pub mod queries;
 pub mod supplier;
 pub mod supplier_item;
 
+use sea_orm::DbErr;
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
+use uuid::Uuid;
 
 /// Procurement's migrations, platform tables first.
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
-            Box::new(backorder_platform::store::m20261122_000001_create_platform_tables::Migration),
+        let mut migrations = backorder_platform::store::migrations();
+        let own: Vec<Box<dyn MigrationTrait>> = vec![
             Box::new(m20261122_000200_create_procurement_tables::Migration),
             Box::new(m20261122_000201_add_received_at::Migration),
-        ]
+        ];
+        migrations.extend(own);
+        migrations
     }
+}
+
+/// An id read back from a row, as the UUID it was stored as; a row that
+/// holds anything else is corrupt, which callers report as an internal
+/// error rather than act on.
+pub fn stored_id(value: &str) -> Result<Uuid, DbErr> {
+    Uuid::try_parse(value).map_err(|_| DbErr::Custom(format!("stored id {value:?} is not a UUID")))
 }

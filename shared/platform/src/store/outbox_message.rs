@@ -31,6 +31,8 @@ pub struct Model {
     pub last_error: Option<String>,
     /// When it was written (Unix ms).
     pub created_at: i64,
+    /// When an operator dropped it instead of delivering it (Unix ms).
+    pub dropped_at: Option<i64>,
 }
 
 /// No relations.

@@ -1,0 +1,12 @@
+//! The edge of the service: requests parsed into domain commands (every
+//! bad field named, nothing applied until all are good) and domain values
+//! turned into replies.
+
+mod requests;
+mod responses;
+
+pub use requests::{
+    Adjustment, Cancellation, LineRequest, NewProduct, OrderReservation, PriorityChange, Receipt,
+    ReservationQuery, Shipment, parse_sku,
+};
+pub use responses::{backlog_entry, product, stock_level};

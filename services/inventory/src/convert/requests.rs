@@ -1,0 +1,434 @@
+//! Requests to commands: `TryFrom` with one violation per bad field.
+
+use std::collections::HashSet;
+
+use backorder_platform::ids::Violations;
+use backorder_platform::{ServiceError, ServiceResult};
+use backorder_proto::inventory::v1 as pb;
+use uuid::Uuid;
+
+use crate::domain::{
+    BackorderPolicy, MAX_BACKORDER_CAP, MAX_LINES, valid_delta, valid_priority, valid_quantity,
+};
+use crate::wording;
+
+fn check_sku(v: &mut Violations, field: &str, sku: &str) {
+    if sku.is_empty() {
+        v.add(field, wording::REQUIRED);
+    } else if sku.len() > 64 || sku.chars().any(char::is_whitespace) {
+        v.add(field, wording::SKU_FORMAT);
+    }
+}
+
+fn check_quantity(v: &mut Violations, field: &str, quantity: i64) {
+    if !valid_quantity(quantity) {
+        v.add(field, wording::quantity_range());
+    }
+}
+
+/// A SKU given on its own (a lookup, a filter).
+pub fn parse_sku(sku: &str) -> ServiceResult<String> {
+    let mut v = Violations::new();
+    check_sku(&mut v, "sku", sku);
+    v.finish()?;
+    Ok(sku.to_owned())
+}
+
+/// A product to create.
+#[derive(Debug, Clone)]
+pub struct NewProduct {
+    /// SKU.
+    pub sku: String,
+    /// Display name, trimmed.
+    pub name: String,
+    /// Backorder policy.
+    pub policy: BackorderPolicy,
+}
+
+impl TryFrom<&pb::CreateProductRequest> for NewProduct {
+    type Error = ServiceError;
+
+    fn try_from(req: &pb::CreateProductRequest) -> ServiceResult<Self> {
+        let mut v = Violations::new();
+        check_sku(&mut v, "sku", &req.sku);
+        v.text("name", &req.name, 200);
+        let policy = match BackorderPolicy::try_from((req.backorder_policy, req.backorder_cap)) {
+            Ok(BackorderPolicy::Allow | BackorderPolicy::Deny) if req.backorder_cap != 0 => {
+                v.add("backorder_cap", wording::CAP_NOT_ALLOWED);
+                None
+            }
+            Ok(BackorderPolicy::Capped { cap }) if !(1..=MAX_BACKORDER_CAP).contains(&cap) => {
+                v.add("backorder_cap", wording::cap_range());
+                None
+            }
+            Ok(policy) => Some(policy),
+            Err(_) => {
+                v.add("backorder_policy", wording::POLICY);
+                None
+            }
+        };
+        v.finish()?;
+        let policy =
+            policy.ok_or_else(|| ServiceError::invalid("backorder_policy", wording::POLICY))?;
+        Ok(Self {
+            sku: req.sku.clone(),
+            name: req.name.trim().to_owned(),
+            policy,
+        })
+    }
+}
+
+/// A manual stock adjustment.
+#[derive(Debug, Clone)]
+pub struct Adjustment {
+    /// SKU.
+    pub sku: String,
+    /// Units added (positive) or removed (negative); within the bound.
+    pub delta: i64,
+    /// Why, for the ledger.
+    pub reason: String,
+}
+
+impl TryFrom<&pb::AdjustStockRequest> for Adjustment {
+    type Error = ServiceError;
+
+    fn try_from(req: &pb::AdjustStockRequest) -> ServiceResult<Self> {
+        let mut v = Violations::new();
+        check_sku(&mut v, "sku", &req.sku);
+        if req.delta == 0 {
+            v.add("delta", wording::ZERO_DELTA);
+        } else if !valid_delta(req.delta) {
+            v.add("delta", wording::delta_range());
+        }
+        v.text("reason", &req.reason, 500);
+        v.finish()?;
+        Ok(Self {
+            sku: req.sku.clone(),
+            delta: req.delta,
+            reason: req.reason.trim().to_owned(),
+        })
+    }
+}
+
+/// Goods received.
+#[derive(Debug, Clone)]
+pub struct Receipt {
+    /// SKU.
+    pub sku: String,
+    /// Units received; within the bound.
+    pub quantity: i64,
+    /// Purchase order the goods came on, if any.
+    pub purchase_order_id: Option<Uuid>,
+}
+
+impl TryFrom<&pb::ReceiveStockRequest> for Receipt {
+    type Error = ServiceError;
+
+    fn try_from(req: &pb::ReceiveStockRequest) -> ServiceResult<Self> {
+        let mut v = Violations::new();
+        check_sku(&mut v, "sku", &req.sku);
+        check_quantity(&mut v, "quantity", req.quantity);
+        let purchase_order_id = if req.purchase_order_id.is_empty() {
+            None
+        } else {
+            v.uuid("purchase_order_id", &req.purchase_order_id)
+        };
+        v.finish()?;
+        Ok(Self {
+            sku: req.sku.clone(),
+            quantity: req.quantity,
+            purchase_order_id,
+        })
+    }
+}
+
+/// One line of an order to reserve.
+#[derive(Debug, Clone)]
+pub struct LineRequest {
+    /// Order line id.
+    pub line_id: Uuid,
+    /// SKU.
+    pub sku: String,
+    /// Units ordered; within the bound.
+    pub quantity: i64,
+}
+
+/// An order to reserve.
+#[derive(Debug, Clone)]
+pub struct OrderReservation {
+    /// Order id.
+    pub order_id: Uuid,
+    /// Whether short lines may wait.
+    pub accept_backorders: bool,
+    /// Lines, in request order; line ids distinct.
+    pub lines: Vec<LineRequest>,
+}
+
+impl TryFrom<&pb::ReserveOrderRequest> for OrderReservation {
+    type Error = ServiceError;
+
+    fn try_from(req: &pb::ReserveOrderRequest) -> ServiceResult<Self> {
+        let mut v = Violations::new();
+        let order_id = v.uuid("order_id", &req.order_id);
+        if req.lines.is_empty() {
+            v.add("lines", wording::NO_LINES);
+        } else if req.lines.len() > MAX_LINES {
+            v.add("lines", wording::too_many_lines());
+        }
+        let mut seen = HashSet::new();
+        let mut lines = Vec::with_capacity(req.lines.len());
+        for (i, line) in req.lines.iter().enumerate() {
+            let field = format!("lines[{i}].line_id");
+            let line_id = v.uuid(&field, &line.line_id);
+            if let Some(id) = line_id
+                && !seen.insert(id)
+            {
+                v.add(field, wording::REPEATED_LINE);
+            }
+            check_sku(&mut v, &format!("lines[{i}].sku"), &line.sku);
+            check_quantity(&mut v, &format!("lines[{i}].quantity"), line.quantity);
+            if let Some(line_id) = line_id {
+                lines.push(LineRequest {
+                    line_id,
+                    sku: line.sku.clone(),
+                    quantity: line.quantity,
+                });
+            }
+        }
+        v.finish()?;
+        Ok(Self {
+            order_id: order_id
+                .ok_or_else(|| ServiceError::invalid("order_id", wording::REQUIRED))?,
+            accept_backorders: req.accept_backorders,
+            lines,
+        })
+    }
+}
+
+/// Lines of an order that shipped.
+#[derive(Debug, Clone)]
+pub struct Shipment {
+    /// Order id.
+    pub order_id: Uuid,
+    /// Shipment that took the stock.
+    pub shipment_id: Uuid,
+    /// Shipped lines, distinct.
+    pub line_ids: Vec<Uuid>,
+}
+
+impl TryFrom<&pb::IssueStockRequest> for Shipment {
+    type Error = ServiceError;
+
+    fn try_from(req: &pb::IssueStockRequest) -> ServiceResult<Self> {
+        let mut v = Violations::new();
+        let order_id = v.uuid("order_id", &req.order_id);
+        let shipment_id = v.uuid("shipment_id", &req.shipment_id);
+        if req.line_ids.is_empty() {
+            v.add("line_ids", wording::NO_SHIPPED_LINES);
+        } else if req.line_ids.len() > MAX_LINES {
+            v.add("line_ids", wording::too_many_lines());
+        }
+        let mut line_ids = Vec::with_capacity(req.line_ids.len());
+        for (i, id) in req.line_ids.iter().enumerate() {
+            let field = format!("line_ids[{i}]");
+            if let Some(id) = v.uuid(&field, id) {
+                if line_ids.contains(&id) {
+                    v.add(field, wording::REPEATED_LINE);
+                } else {
+                    line_ids.push(id);
+                }
+            }
+        }
+        v.finish()?;
+        match (order_id, shipment_id) {
+            (Some(order_id), Some(shipment_id)) => Ok(Self {
+                order_id,
+                shipment_id,
+                line_ids,
+            }),
+            _ => Err(ServiceError::invalid("order_id", wording::REQUIRED)),
+        }
+    }
+}
+
+/// A cancelled order line.
+#[derive(Debug, Clone, Copy)]
+pub struct Cancellation {
+    /// Order id.
+    pub order_id: Uuid,
+    /// Line id.
+    pub line_id: Uuid,
+}
+
+impl TryFrom<&pb::ReleaseReservationRequest> for Cancellation {
+    type Error = ServiceError;
+
+    fn try_from(req: &pb::ReleaseReservationRequest) -> ServiceResult<Self> {
+        let mut v = Violations::new();
+        let order_id = v.uuid("order_id", &req.order_id);
+        let line_id = v.uuid("line_id", &req.line_id);
+        v.finish()?;
+        match (order_id, line_id) {
+            (Some(order_id), Some(line_id)) => Ok(Self { order_id, line_id }),
+            _ => Err(ServiceError::invalid("order_id", wording::REQUIRED)),
+        }
+    }
+}
+
+/// A waiting line's new place in its queue.
+#[derive(Debug, Clone)]
+pub struct PriorityChange {
+    /// Order id.
+    pub order_id: Uuid,
+    /// Line id.
+    pub line_id: Uuid,
+    /// New priority.
+    pub priority: i32,
+    /// Why, trimmed.
+    pub reason: String,
+}
+
+impl TryFrom<&pb::SetBackorderPriorityRequest> for PriorityChange {
+    type Error = ServiceError;
+
+    fn try_from(req: &pb::SetBackorderPriorityRequest) -> ServiceResult<Self> {
+        let mut v = Violations::new();
+        let order_id = v.uuid("order_id", &req.order_id);
+        let line_id = v.uuid("line_id", &req.line_id);
+        if !valid_priority(req.priority) {
+            v.add("priority", wording::priority_range());
+        }
+        v.text("reason", &req.reason, 200);
+        v.finish()?;
+        match (order_id, line_id) {
+            (Some(order_id), Some(line_id)) => Ok(Self {
+                order_id,
+                line_id,
+                priority: req.priority,
+                reason: req.reason.trim().to_owned(),
+            }),
+            _ => Err(ServiceError::invalid("order_id", wording::REQUIRED)),
+        }
+    }
+}
+
+/// What ListReservations lists.
+#[derive(Debug, Clone)]
+pub enum ReservationQuery {
+    /// The reservations of one order.
+    Order(Uuid),
+    /// The waiting queue of one SKU.
+    Queue(String),
+}
+
+impl TryFrom<&pb::ListReservationsRequest> for ReservationQuery {
+    type Error = ServiceError;
+
+    fn try_from(req: &pb::ListReservationsRequest) -> ServiceResult<Self> {
+        match (req.order_id.is_empty(), req.sku.is_empty()) {
+            (false, true) => Ok(Self::Order(backorder_platform::ids::parse_uuid(
+                "order_id",
+                &req.order_id,
+            )?)),
+            (true, false) => Ok(Self::Queue(parse_sku(&req.sku)?)),
+            _ => Err(ServiceError::invalid("order_id", wording::ONE_FILTER)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::MAX_QUANTITY;
+
+    fn fields(error: ServiceError) -> Vec<String> {
+        match error {
+            ServiceError::InvalidArgument(list) => list.into_iter().map(|v| v.field).collect(),
+            other => panic!("expected INVALID_ARGUMENT, got {other:?}"),
+        }
+    }
+
+    fn order(quantities: &[i64]) -> pb::ReserveOrderRequest {
+        pb::ReserveOrderRequest {
+            request_id: Uuid::now_v7().to_string(),
+            order_id: Uuid::now_v7().to_string(),
+            accept_backorders: true,
+            lines: quantities
+                .iter()
+                .map(|q| pb::ReserveLine {
+                    line_id: Uuid::now_v7().to_string(),
+                    sku: "SKU-1".into(),
+                    quantity: *q,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn every_bad_line_field_is_named() {
+        let mut req = order(&[1, 0, MAX_QUANTITY + 1]);
+        req.lines[0].sku = "has space".into();
+        req.lines[1].line_id = req.lines[0].line_id.clone();
+        let named = fields(OrderReservation::try_from(&req).expect_err("refused"));
+        assert_eq!(
+            named,
+            [
+                "lines[0].sku",
+                "lines[1].line_id",
+                "lines[1].quantity",
+                "lines[2].quantity"
+            ]
+        );
+    }
+
+    #[test]
+    fn line_counts_are_bounded() {
+        let fine = order(&vec![MAX_QUANTITY; MAX_LINES]);
+        assert!(OrderReservation::try_from(&fine).is_ok());
+        let over = order(&vec![1; MAX_LINES + 1]);
+        assert_eq!(
+            fields(OrderReservation::try_from(&over).expect_err("too many")),
+            ["lines"]
+        );
+    }
+
+    #[test]
+    fn capped_policies_need_a_cap_in_range() {
+        let req = |policy, cap| pb::CreateProductRequest {
+            request_id: Uuid::now_v7().to_string(),
+            sku: "S".into(),
+            name: "n".into(),
+            backorder_policy: policy,
+            backorder_cap: cap,
+        };
+        assert!(NewProduct::try_from(&req(3, MAX_BACKORDER_CAP)).is_ok());
+        for (policy, cap, field) in [
+            (3, 0, "backorder_cap"),
+            (3, MAX_BACKORDER_CAP + 1, "backorder_cap"),
+            (1, 5, "backorder_cap"),
+            (0, 0, "backorder_policy"),
+            (42, 0, "backorder_policy"),
+        ] {
+            assert_eq!(
+                fields(NewProduct::try_from(&req(policy, cap)).expect_err("refused")),
+                [field],
+                "policy {policy} cap {cap}"
+            );
+        }
+    }
+
+    #[test]
+    fn repeated_shipped_lines_are_refused() {
+        let line = Uuid::now_v7().to_string();
+        let req = pb::IssueStockRequest {
+            request_id: Uuid::now_v7().to_string(),
+            order_id: Uuid::now_v7().to_string(),
+            line_ids: vec![line.clone(), line],
+            shipment_id: Uuid::now_v7().to_string(),
+        };
+        assert_eq!(
+            fields(Shipment::try_from(&req).expect_err("refused")),
+            ["line_ids[1]"]
+        );
+    }
+}

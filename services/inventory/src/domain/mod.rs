@@ -1,0 +1,35 @@
+//! Inventory rules, free of I/O: how a line is reserved or backordered, how
+//! arriving stock is shared among waiting lines, when stock may move, and
+//! the bounds every quantity stays within.
+
+mod policy;
+mod quantity;
+mod reservation;
+mod stock;
+
+use std::fmt;
+
+pub use policy::{BackorderPolicy, Product};
+pub use quantity::{
+    MAX_BACKORDER_CAP, MAX_LINES, MAX_QUANTITY, QuantityLimit, Total, valid_delta, valid_quantity,
+};
+pub use reservation::{Allocation, MAX_PRIORITY, Reservation, ReservationState, valid_priority};
+pub use stock::{Grant, LineOutcome, Refusal, ReserveError, StockPosition, StockRefusal, Waiting};
+
+/// A stored code that names no known value: a corrupt or newer row. It is
+/// refused rather than read as some default, which would act on a guess.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnknownCode {
+    /// What the code stands for (e.g. `reservation state`).
+    pub kind: &'static str,
+    /// The stored code.
+    pub code: i32,
+}
+
+impl fmt::Display for UnknownCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown {} code {}", self.kind, self.code)
+    }
+}
+
+impl std::error::Error for UnknownCode {}

@@ -1,0 +1,131 @@
+//! Free stock to waiting lines: shared by receipts, adjustments and
+//! cancellations, always under the SKU's stock lock.
+
+use std::collections::HashMap;
+
+use backorder_platform::ServiceResult;
+use backorder_platform::telemetry::{continue_stored_trace, traceparent_of};
+use backorder_platform::unit_of_work::Work;
+use backorder_proto::order::v1::MarkLineAllocatedRequest;
+use backorder_proto::procurement::v1::ReleaseDemandRequest;
+use tracing::Instrument;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+use uuid::Uuid;
+
+use crate::domain::{Allocation, Grant, Reservation, StockPosition, Waiting};
+use crate::store::queries::{self, Movement, QueueKey};
+use crate::store::stock_movement::MovementKind;
+use crate::wording;
+
+/// Waiting lines read per round while allocating.
+const QUEUE_CHUNK: u64 = 100;
+
+/// Gives free stock of `sku` to its waiting lines in queue order and tells
+/// the order service about every line that is now complete. Each filled line
+/// gets a short span in its sale's trace, linked to the current (receipt)
+/// span, which in turn links to every sale it served.
+pub(super) async fn allocate_waiting(
+    work: &Work,
+    sku: &str,
+    stock: &mut StockPosition,
+    reference: &str,
+) -> ServiceResult<Vec<Allocation>> {
+    let mut allocations = Vec::new();
+    let mut after: Option<QueueKey> = None;
+    let batch_span = tracing::Span::current();
+    while stock.available() > 0 {
+        let queue = queries::waiting_queue(work.db(), sku, after.as_ref(), QUEUE_CHUNK).await?;
+        let Some(last) = queue.last() else { break };
+        after = Some(QueueKey::of(last));
+        let waiting: Vec<Waiting> = queue
+            .iter()
+            .map(|line| Waiting {
+                id: line.id,
+                waiting: line.waiting,
+            })
+            .collect();
+        let grants = stock
+            .allocate(&waiting)
+            .map_err(|limit| wording::quantity_limit(sku, limit))?;
+        let by_id: HashMap<Uuid, &Reservation> = queue.iter().map(|line| (line.id, line)).collect();
+        for grant in grants {
+            let Some(line) = by_id.get(&grant.id).copied() else {
+                continue;
+            };
+            let line_span = tracing::info_span!(
+                "inventory.allocate_line",
+                otel.name = "allocate stock to backordered line",
+                order.id = %line.order_id,
+                order.line_id = %line.line_id,
+                sku = %line.sku,
+                quantity = grant.quantity,
+                complete = grant.complete,
+            );
+            continue_stored_trace(&line_span, line.trace_context.as_deref(), &batch_span);
+            let trace = traceparent_of(&line_span.context());
+            fill_line(work, line, &grant, reference, trace)
+                .instrument(line_span)
+                .await?;
+            allocations.push(Allocation {
+                order_id: line.order_id,
+                line_id: line.line_id,
+                quantity: grant.quantity,
+                line_complete: grant.complete,
+            });
+        }
+        if (queue.len() as u64) < QUEUE_CHUNK {
+            break;
+        }
+    }
+    Ok(allocations)
+}
+
+/// Writes one grant: the line, the ledger and, when the line is complete,
+/// the messages that continue its sale's trace.
+async fn fill_line(
+    work: &Work,
+    line: &Reservation,
+    grant: &Grant,
+    reference: &str,
+    trace: Option<String>,
+) -> ServiceResult<()> {
+    let filled = line
+        .granted(grant.quantity)
+        .map_err(|limit| wording::quantity_limit(&line.sku, limit))?;
+    queries::update_reservation(work.db(), line, &filled).await?;
+    queries::record_movement(
+        work.db(),
+        Movement {
+            sku: &line.sku,
+            kind: MovementKind::Allocate,
+            on_hand_delta: 0,
+            reserved_delta: grant.quantity,
+            reference: &line.order_id.to_string(),
+            reason: reference,
+        },
+    )
+    .await?;
+    if grant.complete {
+        work.send_in_trace(
+            MarkLineAllocatedRequest {
+                order_id: line.order_id.to_string(),
+                line_id: line.line_id.to_string(),
+                ..Default::default()
+            },
+            trace.clone(),
+        )
+        .await?;
+        // The shortage is gone, whatever filled it (a receipt, a count
+        // correction, stock another line gave back): its demand closes, so
+        // a draft purchase order never buys units nobody waits for.
+        work.send_in_trace(
+            ReleaseDemandRequest {
+                demand_id: line.id.to_string(),
+                ..Default::default()
+            },
+            trace,
+        )
+        .await?;
+    }
+    Ok(())
+}

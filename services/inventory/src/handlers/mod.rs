@@ -1,0 +1,74 @@
+//! The RPCs, one file per family. Each handler parses its request into a
+//! command, runs one unit of work (which claims the request id first, so a
+//! concurrent twin waits and then gets the stored answer) and converts the
+//! answer. The rules themselves live in [`crate::domain`].
+
+mod allocation;
+mod backlog;
+mod products;
+mod queue;
+mod reservations;
+mod shipments;
+mod stock;
+
+use backorder_platform::ServiceResult;
+use backorder_platform::service::ServiceContext;
+use backorder_proto::inventory::v1 as pb;
+use sea_orm::ConnectionTrait;
+use uuid::Uuid;
+
+use crate::domain::{Reservation, StockPosition};
+use crate::store::queries;
+use crate::{convert, wording};
+
+/// The inventory gRPC service.
+#[derive(Clone)]
+pub struct InventoryApi {
+    context: ServiceContext,
+}
+
+impl InventoryApi {
+    /// Serves from the service's context (database, unit of work).
+    pub fn new(context: ServiceContext) -> Self {
+        Self { context }
+    }
+}
+
+/// Locks the stock row of `sku` (see [`queries::lock_stock`]).
+async fn lock_stock<C: ConnectionTrait>(conn: &C, sku: &str) -> ServiceResult<StockPosition> {
+    queries::lock_stock(conn, sku)
+        .await?
+        .ok_or_else(|| wording::product_not_found(sku))
+}
+
+/// Locks the stock row of an order line's SKU, then reads the line under
+/// the lock: as it is now, after any change that committed while this call
+/// waited. A line's SKU never changes, so the first, unlocked read is only
+/// used to find which row to lock.
+async fn lock_line<C: ConnectionTrait>(
+    conn: &C,
+    order_id: Uuid,
+    line_id: Uuid,
+) -> ServiceResult<(StockPosition, Reservation)> {
+    let not_found = || wording::reservation_not_found(order_id, line_id);
+    let found = queries::find_reservation(conn, order_id, line_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let stock = lock_stock(conn, &found.sku).await?;
+    let line = queries::find_reservation(conn, order_id, line_id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok((stock, line))
+}
+
+/// The product as it stands after a stock movement inside `conn`.
+async fn product_after_move<C: ConnectionTrait>(
+    conn: &C,
+    sku: &str,
+    stock: StockPosition,
+) -> ServiceResult<pb::Product> {
+    let product = queries::find_product(conn, sku)
+        .await?
+        .ok_or_else(|| wording::product_not_found(sku))?;
+    Ok(convert::product(&product, stock))
+}

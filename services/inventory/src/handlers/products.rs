@@ -1,0 +1,85 @@
+//! CreateProduct, GetProduct, ListProducts.
+
+use backorder_platform::ServiceResult;
+use backorder_platform::paging::PageRequest;
+use backorder_platform::time::now_ms;
+use backorder_platform::unit_of_work::Work;
+use backorder_proto::inventory::v1 as pb;
+
+use super::InventoryApi;
+use crate::convert::{self, NewProduct};
+use crate::domain::{Product, StockPosition};
+use crate::store::queries;
+use crate::wording;
+
+impl InventoryApi {
+    /// The `CreateProduct` RPC.
+    pub async fn create_product(
+        &self,
+        req: pb::CreateProductRequest,
+    ) -> ServiceResult<pb::CreateProductResponse> {
+        let new = NewProduct::try_from(&req)?;
+        self.context
+            .execute(&req, move |work| Box::pin(create(work, new)))
+            .await
+    }
+
+    /// The `GetProduct` RPC.
+    pub async fn get_product(
+        &self,
+        req: pb::GetProductRequest,
+    ) -> ServiceResult<pb::GetProductResponse> {
+        let sku = convert::parse_sku(&req.sku)?;
+        let db = &self.context.db;
+        let product = queries::find_product(db, &sku)
+            .await?
+            .ok_or_else(|| wording::product_not_found(&sku))?;
+        let stock = queries::find_stock(db, &sku).await?.unwrap_or_default();
+        Ok(pb::GetProductResponse {
+            product: Some(convert::product(&product, stock)),
+        })
+    }
+
+    /// The `ListProducts` RPC.
+    pub async fn list_products(
+        &self,
+        req: pb::ListProductsRequest,
+    ) -> ServiceResult<pb::ListProductsResponse> {
+        let page = PageRequest::parse(req.page_size, &req.page_token)?;
+        let db = &self.context.db;
+        let rows = queries::list_products(db, page.after.as_deref(), page.fetch_limit()).await?;
+        let (rows, next_page_token) = page.finish(rows, |p| p.sku.clone());
+        let stocks = queries::find_stocks(db, rows.iter().map(|p| p.sku.clone()).collect()).await?;
+        let products = rows
+            .iter()
+            .map(|p| {
+                let stock = stocks
+                    .get(&p.sku)
+                    .copied()
+                    .unwrap_or(StockPosition::default());
+                convert::product(p, stock)
+            })
+            .collect();
+        Ok(pb::ListProductsResponse {
+            products,
+            next_page_token,
+        })
+    }
+}
+
+async fn create(work: &Work, new: NewProduct) -> ServiceResult<pb::CreateProductResponse> {
+    if queries::find_product(work.db(), &new.sku).await?.is_some() {
+        return Err(wording::sku_exists(&new.sku));
+    }
+    let product = Product {
+        sku: new.sku,
+        name: new.name,
+        policy: new.policy,
+        created_at: now_ms(),
+    };
+    let stock = queries::insert_product(work.db(), &product).await?;
+    work.set_resource(product.sku.clone());
+    Ok(pb::CreateProductResponse {
+        product: Some(convert::product(&product, stock)),
+    })
+}

@@ -1,0 +1,147 @@
+//! The backlog: waiting lines summed per SKU and over every SKU.
+//!
+//! Units are summed in two halves, the high and the low 32 bits of each
+//! line's waiting quantity, and put together here with saturation. Each
+//! half sum fits a BIGINT for billions of rows, so the query itself can
+//! never overflow: a single SUM over the quantities would fail (PostgreSQL
+//! "bigint out of range", SQLite "integer overflow") once rows stored before
+//! quantities were bounded add up past 2^63, and ListBacklog would then fail
+//! for every caller.
+
+use backorder_platform::ServiceResult;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::domain::ReservationState;
+use crate::store::reservation::{self, Column};
+
+/// 2^32: where a quantity is split for summing.
+const HALF: i64 = 1 << 32;
+
+/// Order lines waiting for one SKU's stock, summed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BacklogRow {
+    /// SKU.
+    pub sku: String,
+    /// Waiting lines.
+    pub waiting_lines: i64,
+    /// Units they wait for (`i64::MAX` if more).
+    pub waiting_units: i64,
+    /// When the oldest of them joined the queue (Unix ms).
+    pub oldest_waiting_since: i64,
+}
+
+/// The whole backlog, summed over every SKU.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BacklogTotals {
+    /// Waiting lines.
+    pub waiting_lines: i64,
+    /// Units they wait for (`i64::MAX` if more; 0 when nothing waits).
+    pub waiting_units: i64,
+    /// When the oldest of them joined its queue; `None` when nothing waits.
+    pub oldest_waiting_since: Option<i64>,
+}
+
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct SplitRow {
+    sku: String,
+    waiting_lines: i64,
+    units_high: i64,
+    units_low: i64,
+    oldest_waiting_since: i64,
+}
+
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct SplitTotals {
+    waiting_lines: i64,
+    units_high: Option<i64>,
+    units_low: Option<i64>,
+    oldest_waiting_since: Option<i64>,
+}
+
+/// `high * 2^32 + low`, saturated to the i64 range.
+fn combine(high: i64, low: i64) -> i64 {
+    let total = i128::from(high) * i128::from(HALF) + i128::from(low);
+    i64::try_from(total).unwrap_or(if total > 0 { i64::MAX } else { i64::MIN })
+}
+
+fn high_half() -> Expr {
+    Expr::cust(format!("CAST(SUM(waiting_quantity / {HALF}) AS BIGINT)"))
+}
+
+fn low_half() -> Expr {
+    Expr::cust(format!("CAST(SUM(waiting_quantity % {HALF}) AS BIGINT)"))
+}
+
+/// SKUs with waiting lines after `after`, by SKU.
+pub async fn backlog<C: ConnectionTrait>(
+    conn: &C,
+    after: Option<&str>,
+    limit: u64,
+) -> ServiceResult<Vec<BacklogRow>> {
+    let mut query = reservation::Entity::find()
+        .select_only()
+        .column(Column::Sku)
+        .column_as(Column::Id.count(), "waiting_lines")
+        .column_as(high_half(), "units_high")
+        .column_as(low_half(), "units_low")
+        .column_as(Column::CreatedAt.min(), "oldest_waiting_since")
+        .filter(Column::State.eq(ReservationState::Waiting.code()))
+        .group_by(Column::Sku)
+        .order_by_asc(Column::Sku)
+        .limit(limit);
+    if let Some(after) = after {
+        query = query.filter(Column::Sku.gt(after));
+    }
+    let rows = query.into_model::<SplitRow>().all(conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| BacklogRow {
+            sku: r.sku,
+            waiting_lines: r.waiting_lines,
+            waiting_units: combine(r.units_high, r.units_low),
+            oldest_waiting_since: r.oldest_waiting_since,
+        })
+        .collect())
+}
+
+/// The backlog's totals over every SKU.
+pub async fn backlog_totals<C: ConnectionTrait>(conn: &C) -> ServiceResult<BacklogTotals> {
+    let totals = reservation::Entity::find()
+        .select_only()
+        .column_as(Column::Id.count(), "waiting_lines")
+        .column_as(high_half(), "units_high")
+        .column_as(low_half(), "units_low")
+        .column_as(Column::CreatedAt.min(), "oldest_waiting_since")
+        .filter(Column::State.eq(ReservationState::Waiting.code()))
+        .into_model::<SplitTotals>()
+        .one(conn)
+        .await?;
+    Ok(match totals {
+        Some(t) => BacklogTotals {
+            waiting_lines: t.waiting_lines,
+            waiting_units: combine(t.units_high.unwrap_or(0), t.units_low.unwrap_or(0)),
+            oldest_waiting_since: t.oldest_waiting_since,
+        },
+        None => BacklogTotals {
+            waiting_lines: 0,
+            waiting_units: 0,
+            oldest_waiting_since: None,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn halves_put_together_exactly_and_saturate_past_the_range() {
+        for value in [0, 1, HALF - 1, HALF, HALF + 7, i64::MAX, -5, i64::MIN] {
+            assert_eq!(combine(value / HALF, value % HALF), value, "{value}");
+        }
+        let two_maxes = (2 * (i64::MAX / HALF), 2 * (i64::MAX % HALF));
+        assert_eq!(combine(two_maxes.0, two_maxes.1), i64::MAX);
+        assert_eq!(combine(-two_maxes.0, -two_maxes.1), i64::MIN);
+    }
+}

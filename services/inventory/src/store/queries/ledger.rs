@@ -1,0 +1,47 @@
+//! The append-only stock ledger.
+
+use backorder_platform::ServiceResult;
+use backorder_platform::ids::new_id_string;
+use backorder_platform::time::now_ms;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+
+use super::DEFAULT_WAREHOUSE;
+use crate::store::stock_movement::{self, MovementKind};
+
+/// One entry of the ledger.
+#[derive(Debug, Clone)]
+pub struct Movement<'a> {
+    /// SKU moved.
+    pub sku: &'a str,
+    /// What moved it.
+    pub kind: MovementKind,
+    /// Change of on hand.
+    pub on_hand_delta: i64,
+    /// Change of reserved.
+    pub reserved_delta: i64,
+    /// Order, purchase order, shipment or request it belongs to.
+    pub reference: &'a str,
+    /// Why.
+    pub reason: &'a str,
+}
+
+/// Appends `movement` to the ledger.
+pub async fn record_movement<C: ConnectionTrait>(
+    conn: &C,
+    movement: Movement<'_>,
+) -> ServiceResult<()> {
+    stock_movement::ActiveModel {
+        id: Set(new_id_string()),
+        sku: Set(movement.sku.to_owned()),
+        warehouse: Set(DEFAULT_WAREHOUSE.to_owned()),
+        kind: Set(movement.kind.as_str().to_owned()),
+        on_hand_delta: Set(movement.on_hand_delta),
+        reserved_delta: Set(movement.reserved_delta),
+        reference: Set(movement.reference.to_owned()),
+        reason: Set(movement.reason.to_owned()),
+        created_at: Set(now_ms()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,38 @@
+//! Queries over inventory's tables. Each takes a connection or transaction;
+//! the unit of work owns transaction boundaries. Rows come back as domain
+//! values, so a corrupt stored code is refused here, once.
+//!
+//! Writes that change quantities or states are guarded: they name the row as
+//! it was read and fail with `ABORTED` when it is no longer so. Callers hold
+//! the SKU's stock lock, under which the guard always holds; it turns a
+//! missed lock into a retry instead of a lost update.
+
+mod backlog;
+mod ledger;
+mod products;
+mod queue;
+mod reservations;
+mod stock;
+
+use backorder_platform::ServiceError;
+
+pub use backlog::{BacklogRow, BacklogTotals, backlog, backlog_totals};
+pub use ledger::{Movement, record_movement};
+pub use products::{find_product, insert_product, list_products};
+pub use queue::{QueueKey, waiting_queue};
+pub use reservations::{
+    find_reservation, find_reservations, insert_reservation, reservations_of_order,
+    update_reservation, update_reservation_priority,
+};
+pub use stock::{find_stock, find_stocks, lock_stock, save_stock};
+
+/// The one warehouse served today.
+pub const DEFAULT_WAREHOUSE: &str = "default";
+
+/// A guarded write that found its row changed.
+fn changed_meanwhile(what: &str) -> ServiceError {
+    ServiceError::Aborted {
+        reason: "CONCURRENT_UPDATE",
+        message: format!("{what} changed while this request ran; retry"),
+    }
+}

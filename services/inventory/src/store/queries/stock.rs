@@ -1,0 +1,85 @@
+//! Stock levels: the row every change to a SKU locks first.
+
+use std::collections::BTreeMap;
+
+use backorder_platform::ServiceResult;
+use backorder_platform::time::now_ms;
+use sea_orm::sea_query::{Expr, LockType};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+
+use super::{DEFAULT_WAREHOUSE, changed_meanwhile};
+use crate::domain::StockPosition;
+use crate::store::stock_level;
+
+/// A product's stock level in the default warehouse.
+pub async fn find_stock<C: ConnectionTrait>(
+    conn: &C,
+    sku: &str,
+) -> ServiceResult<Option<StockPosition>> {
+    let row = stock_level::Entity::find_by_id((sku.to_owned(), DEFAULT_WAREHOUSE.to_owned()))
+        .one(conn)
+        .await?;
+    Ok(row.as_ref().map(StockPosition::from))
+}
+
+/// Stock levels of several SKUs, by SKU.
+pub async fn find_stocks<C: ConnectionTrait>(
+    conn: &C,
+    skus: Vec<String>,
+) -> ServiceResult<BTreeMap<String, StockPosition>> {
+    let rows = stock_level::Entity::find()
+        .filter(stock_level::Column::Sku.is_in(skus))
+        .filter(stock_level::Column::Warehouse.eq(DEFAULT_WAREHOUSE))
+        .all(conn)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|row| (row.sku.clone(), StockPosition::from(row)))
+        .collect())
+}
+
+/// Locks a SKU's stock row for the rest of the transaction (PostgreSQL
+/// `FOR UPDATE`; SQLite has a single writer) and returns it as it is now,
+/// after any transaction it waited for. Lock several SKUs in SKU order so
+/// concurrent transactions never deadlock.
+pub async fn lock_stock<C: ConnectionTrait>(
+    conn: &C,
+    sku: &str,
+) -> ServiceResult<Option<StockPosition>> {
+    let row = stock_level::Entity::find_by_id((sku.to_owned(), DEFAULT_WAREHOUSE.to_owned()))
+        .lock(LockType::Update)
+        .one(conn)
+        .await?;
+    Ok(row.as_ref().map(StockPosition::from))
+}
+
+/// Writes `after` over the stock position of `sku`, provided it still is
+/// `before`.
+pub async fn save_stock<C: ConnectionTrait>(
+    conn: &C,
+    sku: &str,
+    before: StockPosition,
+    after: StockPosition,
+) -> ServiceResult<()> {
+    use stock_level::Column;
+    if before == after {
+        return Ok(());
+    }
+    let written = stock_level::Entity::update_many()
+        .col_expr(Column::OnHand, Expr::value(after.on_hand))
+        .col_expr(Column::Reserved, Expr::value(after.reserved))
+        .col_expr(Column::Backordered, Expr::value(after.backordered))
+        .col_expr(Column::UpdatedAt, Expr::value(now_ms()))
+        .filter(Column::Sku.eq(sku))
+        .filter(Column::Warehouse.eq(DEFAULT_WAREHOUSE))
+        .filter(Column::OnHand.eq(before.on_hand))
+        .filter(Column::Reserved.eq(before.reserved))
+        .filter(Column::Backordered.eq(before.backordered))
+        .exec(conn)
+        .await?;
+    if written.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(changed_meanwhile(&format!("the stock of {sku}")))
+    }
+}

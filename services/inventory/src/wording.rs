@@ -1,0 +1,185 @@
+//! Everything inventory says to its callers, in one place: field
+//! violations, refusals and the reasons written to the stock ledger.
+
+use backorder_platform::ServiceError;
+use backorder_platform::error::PreconditionViolation;
+use uuid::Uuid;
+
+use crate::domain::{
+    MAX_BACKORDER_CAP, MAX_LINES, MAX_PRIORITY, MAX_QUANTITY, QuantityLimit, Refusal,
+};
+
+/// Field violation: a missing field.
+pub const REQUIRED: &str = "is required";
+/// Field violation: a malformed SKU.
+pub const SKU_FORMAT: &str = "must be 1-64 characters without spaces";
+/// Field violation: an unknown backorder policy.
+pub const POLICY: &str = "must be ALLOW, DENY or CAPPED";
+/// Field violation: a cap on a policy that has none.
+pub const CAP_NOT_ALLOWED: &str = "is only allowed with BACKORDER_POLICY_CAPPED";
+/// Field violation: a zero adjustment.
+pub const ZERO_DELTA: &str = "must not be zero: positive adds stock, negative removes it";
+/// Field violation: an order with no lines.
+pub const NO_LINES: &str = "must have at least one line";
+/// Field violation: a shipment with no lines.
+pub const NO_SHIPPED_LINES: &str = "must name at least one line";
+/// Field violation: a line id given twice.
+pub const REPEATED_LINE: &str = "repeats an earlier line id";
+/// Field violation: neither or both list filters.
+pub const ONE_FILTER: &str =
+    "set exactly one of order_id (an order's reservations) or sku (a SKU's waiting queue)";
+/// Field violation: a queue cursor from elsewhere.
+pub const QUEUE_TOKEN: &str = "is not a token of this queue";
+
+/// Field violation: a capped policy's cap out of range.
+pub fn cap_range() -> String {
+    format!("must be between 1 and {MAX_BACKORDER_CAP} with BACKORDER_POLICY_CAPPED")
+}
+
+/// Field violation: a quantity out of range.
+pub fn quantity_range() -> String {
+    format!("must be between 1 and {MAX_QUANTITY}")
+}
+
+/// Field violation: an adjustment out of range.
+pub fn delta_range() -> String {
+    format!(
+        "must be between -{MAX_QUANTITY} and {MAX_QUANTITY}, not zero: positive adds stock, negative removes it"
+    )
+}
+
+/// Field violation: too many lines.
+pub fn too_many_lines() -> String {
+    format!("must have at most {MAX_LINES} lines")
+}
+
+/// Field violation: a priority out of range.
+pub fn priority_range() -> String {
+    format!("must be between 0 (first come, first served) and {MAX_PRIORITY}")
+}
+
+/// No product with this SKU.
+pub fn product_not_found(sku: &str) -> ServiceError {
+    ServiceError::not_found("product", sku)
+}
+
+/// No reservation for this order line.
+pub fn reservation_not_found(order_id: Uuid, line_id: Uuid) -> ServiceError {
+    ServiceError::not_found("reservation", format!("{order_id}/{line_id}"))
+}
+
+/// The SKU is taken.
+pub fn sku_exists(sku: &str) -> ServiceError {
+    ServiceError::AlreadyExists {
+        reason: "SKU_EXISTS",
+        message: format!("product {sku} already exists"),
+    }
+}
+
+/// Why one line of an order is a stockout.
+pub fn stockout(index: usize, sku: &str, refusal: Refusal) -> PreconditionViolation {
+    let description = match refusal {
+        Refusal::PolicyDenies { short } => {
+            format!("{sku} is {short} short and its policy does not allow backorders")
+        }
+        Refusal::CustomerDeclines { short } => {
+            format!("{sku} is {short} short and the order does not accept backorders")
+        }
+        Refusal::CapReached { short, room } => {
+            format!("{sku} is {short} short but only {room} more may be backordered (cap reached)")
+        }
+    };
+    PreconditionViolation {
+        kind: "STOCKOUT".to_owned(),
+        subject: format!("lines[{index}] sku:{sku}"),
+        description,
+    }
+}
+
+/// An order refused for its stockouts.
+pub fn order_refused(stockouts: Vec<PreconditionViolation>) -> ServiceError {
+    let message = format!(
+        "order refused, nothing reserved: {}",
+        stockouts
+            .iter()
+            .map(|r| r.description.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    ServiceError::FailedPrecondition {
+        reason: "STOCKOUT",
+        message,
+        violations: stockouts,
+    }
+}
+
+/// A removal below what is reserved.
+pub fn below_reserved(removed: i64, on_hand_after: i64, reserved: i64) -> ServiceError {
+    ServiceError::precondition(
+        "BELOW_RESERVED",
+        format!(
+            "removing {removed} would leave {on_hand_after} on hand but {reserved} are reserved; cancel reservations first"
+        ),
+    )
+}
+
+/// A stored total that would leave the storable range.
+pub fn quantity_limit(subject: &str, limit: QuantityLimit) -> ServiceError {
+    let total = limit.total.name();
+    ServiceError::FailedPrecondition {
+        reason: "QUANTITY_LIMIT",
+        message: format!(
+            "{subject}: {total} would exceed the largest quantity that can be stored; nothing was changed"
+        ),
+        violations: vec![PreconditionViolation {
+            kind: "QUANTITY_LIMIT".to_owned(),
+            subject: format!("{subject} {total}"),
+            description: format!("{total} would leave the 64-bit range"),
+        }],
+    }
+}
+
+/// A shipped line that still waits for stock.
+pub fn line_not_allocated(line_id: Uuid, waiting: i64) -> ServiceError {
+    ServiceError::precondition(
+        "LINE_NOT_ALLOCATED",
+        format!("line {line_id} still waits for {waiting} units"),
+    )
+}
+
+/// A shipped line that was cancelled.
+pub fn line_released(line_id: Uuid) -> ServiceError {
+    ServiceError::precondition("LINE_RELEASED", format!("line {line_id} was cancelled"))
+}
+
+/// A cancelled line that was already shipped.
+pub fn line_shipped(line_id: Uuid) -> ServiceError {
+    ServiceError::precondition(
+        "LINE_SHIPPED",
+        format!("line {line_id} already shipped; it cannot be released"),
+    )
+}
+
+/// A priority for a line that no longer waits.
+pub fn line_not_waiting(line_id: Uuid) -> ServiceError {
+    ServiceError::precondition(
+        "LINE_NOT_WAITING",
+        format!(
+            "line {line_id} no longer waits for stock; only waiting lines have a place in the queue"
+        ),
+    )
+}
+
+/// Ledger reason of a new order's reservation.
+pub const LEDGER_ORDER_PLACED: &str = "order placed";
+/// Ledger reason of a receipt.
+pub const LEDGER_RECEIVED: &str = "goods received";
+/// Ledger reason of a shipment.
+pub const LEDGER_SHIPPED: &str = "shipped";
+/// Ledger reason of a cancellation.
+pub const LEDGER_CANCELLED: &str = "line cancelled";
+
+/// Ledger reason of a priority change.
+pub fn ledger_priority(line_id: Uuid, before: i32, after: i32, reason: &str) -> String {
+    format!("line {line_id} priority {before} -> {after}: {reason}")
+}

@@ -1,0 +1,130 @@
+//! Handing recorded deliveries to their channels, and recording how it went:
+//! right after `Notify` commits, and again by the resender for deliveries a
+//! stop left pending.
+//!
+//! Delivery is exactly once per event per channel in the database (one
+//! `delivery` row per notification and channel, written with the
+//! notification) and at least once at the channel: the row is committed as
+//! PENDING before the channel is called, so a crash between the two leaves
+//! it pending and the resender sends it again, and a channel may then see
+//! it twice. Addresses and names never reach a log line or span: only ids,
+//! events, channels and statuses do.
+
+use backorder_platform::service::ServiceContext;
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Channel, Contact, DeliveryStatus, wording};
+use crate::sink::{Outgoing, Sinks};
+use crate::store::{customer, delivery, notification, queries};
+
+/// Sends deliveries through the sinks and records their outcome.
+#[derive(Clone)]
+pub struct Dispatcher {
+    context: ServiceContext,
+    sinks: Sinks,
+}
+
+impl Dispatcher {
+    /// Records in the database of `context`, sends through `sinks`.
+    pub fn new(context: ServiceContext, sinks: Sinks) -> Self {
+        Self { context, sinks }
+    }
+
+    /// The service's context (database, units of work).
+    pub fn context(&self) -> &ServiceContext {
+        &self.context
+    }
+
+    /// Hands each of `deliveries` of `notification` to its channel and
+    /// records the outcome (SENT, or FAILED with the reason). A delivery
+    /// whose outcome cannot be recorded stays PENDING and is sent again
+    /// later.
+    pub async fn deliver(
+        &self,
+        notification: &notification::Model,
+        customer: Option<&customer::Model>,
+        deliveries: &[delivery::Model],
+    ) {
+        let contact = customer.map(customer::Model::contact);
+        for delivery in deliveries {
+            let at = Utc::now();
+            let (status, error) = match self
+                .hand_over(notification, contact.as_ref(), delivery, at)
+                .await
+            {
+                Ok(()) => (DeliveryStatus::Sent, None),
+                Err(reason) => (DeliveryStatus::Failed, Some(reason)),
+            };
+            // The reason may quote the address (an SMTP refusal does): it
+            // goes to the database, never to the log.
+            let channel = delivery.channel().map_or("unknown", Channel::name);
+            tracing::info!(
+                notification.id = %notification.id,
+                event = notification.event().map_or("unknown", |e| e.name()),
+                channel,
+                status = status.name(),
+                "delivery handed over"
+            );
+            let id = notification.id.clone();
+            let code = delivery.channel;
+            let recorded = self
+                .context
+                .internal(move |work| {
+                    Box::pin(async move {
+                        queries::finish_delivery(
+                            work.db(),
+                            &id,
+                            code,
+                            status,
+                            error,
+                            at.timestamp_millis(),
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                })
+                .await;
+            if let Err(error) = recorded {
+                tracing::warn!(
+                    notification.id = %notification.id,
+                    channel,
+                    %error,
+                    "delivery outcome not recorded; it will be sent again"
+                );
+            }
+        }
+    }
+
+    /// Sends one delivery; the error is the reason stored with it. A stored
+    /// event or channel code no version knows fails the delivery visibly
+    /// instead of sending something guessed.
+    async fn hand_over(
+        &self,
+        notification: &notification::Model,
+        contact: Option<&Contact>,
+        delivery: &delivery::Model,
+        at: DateTime<Utc>,
+    ) -> Result<(), String> {
+        let event = notification.event().map_err(|e| e.to_string())?;
+        let channel = delivery.channel().map_err(|e| e.to_string())?;
+        let to = contact.and_then(|c| c.address(channel)).ok_or_else(|| {
+            format!(
+                "the customer has no {} for {}",
+                channel.address_field(),
+                channel.proto_name()
+            )
+        })?;
+        let out = Outgoing {
+            notification_id: &notification.id,
+            event: event.name(),
+            subject: wording::subject(event),
+            to,
+            message: &notification.message,
+            time: at,
+        };
+        self.sinks
+            .send(channel, &out)
+            .await
+            .map_err(|e| e.to_string())
+    }
+}

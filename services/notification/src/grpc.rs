@@ -1,0 +1,17 @@
+//! The tonic service: each RPC delegates to the handler of the same name,
+//! errors mapped to statuses in the notification domain.
+
+use backorder_platform::Peer;
+use backorder_proto::notification::v1 as pb;
+use backorder_proto::notification::v1::notification_service_server::NotificationService;
+
+use crate::handlers::NotificationApi;
+
+backorder_platform::grpc_service! {
+    NotificationService => NotificationApi as Peer::Notification; {
+        fn upsert_customer(pb::UpsertCustomerRequest) -> pb::UpsertCustomerResponse;
+        fn get_customer(pb::GetCustomerRequest) -> pb::GetCustomerResponse;
+        fn notify(pb::NotifyRequest) -> pb::NotifyResponse;
+        fn list_notifications(pb::ListNotificationsRequest) -> pb::ListNotificationsResponse;
+    }
+}

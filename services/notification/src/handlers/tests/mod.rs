@@ -1,0 +1,3 @@
+mod customers;
+mod notices;
+mod stored_codes;

@@ -1,0 +1,85 @@
+//! Channel sinks: where a delivery is handed over.
+//!
+//! By default every channel appends one JSON line per delivery to
+//! `<channels.dir>/<channel>.log` (`email.log`, `sms.log`, `push.log`), which
+//! makes local runs inspectable. With `channels.smtp_address` set, e-mail
+//! goes to that SMTP relay instead, through the minimal client in `smtp.rs`
+//! (plain SMTP, no TLS or AUTH: meant for a relay next to the service, such
+//! as a mail sidecar or a local catcher).
+//!
+//! Addresses pass through here but are never logged.
+
+mod file;
+mod mail;
+mod smtp;
+#[cfg(test)]
+mod tests;
+
+use chrono::{DateTime, Utc};
+
+pub use file::FileSink;
+pub use smtp::{SMTP_TIMEOUT, SmtpSink};
+
+use crate::domain::Channel;
+
+/// One delivery to hand over.
+#[derive(Clone, Copy, Debug)]
+pub struct Outgoing<'a> {
+    /// Notification id.
+    pub notification_id: &'a str,
+    /// Event name (`backordered`, ...).
+    pub event: &'a str,
+    /// Subject line (e-mail).
+    pub subject: &'a str,
+    /// The address: e-mail, phone number or push token.
+    pub to: &'a str,
+    /// The text.
+    pub message: &'a str,
+    /// When it is handed over.
+    pub time: DateTime<Utc>,
+}
+
+/// Why a sink refused a delivery. The text may quote the address (an SMTP
+/// refusal does): it is stored with the delivery, never logged.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    /// Writing the file or talking to the server failed.
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The record could not be encoded.
+    #[error("cannot encode record: {0}")]
+    Encode(#[from] serde_json::Error),
+    /// The SMTP server answered with an unexpected reply.
+    #[error("smtp {stage} refused: {reply}")]
+    Smtp {
+        /// What was being done (`greeting`, `RCPT TO`, ...).
+        stage: &'static str,
+        /// The server's reply (or what was wrong with it).
+        reply: String,
+    },
+    /// The SMTP session took longer than [`SMTP_TIMEOUT`].
+    #[error("smtp session timed out after {} s", SMTP_TIMEOUT.as_secs())]
+    Timeout,
+}
+
+/// Every channel's sink.
+#[derive(Clone, Debug)]
+pub struct Sinks {
+    files: FileSink,
+    smtp: Option<SmtpSink>,
+}
+
+impl Sinks {
+    /// File sinks for every channel, and SMTP for e-mail when given.
+    pub fn new(files: FileSink, smtp: Option<SmtpSink>) -> Self {
+        Self { files, smtp }
+    }
+
+    /// Hands `out` over on `channel`.
+    pub async fn send(&self, channel: Channel, out: &Outgoing<'_>) -> Result<(), SinkError> {
+        match (channel, &self.smtp) {
+            (Channel::Email, Some(smtp)) => smtp.send(out).await,
+            _ => self.files.send(channel, out).await,
+        }
+    }
+}

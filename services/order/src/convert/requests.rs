@@ -1,0 +1,420 @@
+//! Requests into the domain's commands: every field checked at once, each
+//! problem named by its field path (parse, then apply).
+
+use std::collections::HashSet;
+
+use backorder_platform::ServiceError;
+use backorder_platform::ids::{Violations, parse_uuid};
+use backorder_platform::paging::PageRequest;
+use backorder_platform::time::from_timestamp;
+use backorder_proto::order::v1 as pb;
+use prost::Message;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::domain::commands::{
+    CancelLine, CancelOrder, LineAllocated, LineEta, NewShipment, Window,
+};
+use crate::domain::limits::{
+    MAX_LINES, MAX_QUANTITY, MAX_REASON_CHARS, MAX_SHIPPING_TEXT_CHARS, sku_problem,
+};
+use crate::domain::notices::DEFAULT_CANCEL_REASON;
+use crate::domain::placement::{NewLine, NewOrder};
+use crate::domain::{OrderStatus, ShipPolicy};
+
+/// Hex SHA-256 of the encoded request: equal only for identical requests
+/// (every field, untrimmed), which is what decides whether a retry is one.
+pub fn fingerprint<M: Message>(request: &M) -> String {
+    Sha256::digest(request.encode_to_vec())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl TryFrom<&pb::PlaceOrderRequest> for NewOrder {
+    type Error = ServiceError;
+
+    fn try_from(req: &pb::PlaceOrderRequest) -> Result<Self, Self::Error> {
+        let mut v = Violations::new();
+        let request_id = v.uuid("request_id", &req.request_id);
+        let customer_id = v.uuid("customer_id", &req.customer_id);
+        if req.lines.is_empty() {
+            v.add("lines", "must have at least one line");
+        } else if req.lines.len() > MAX_LINES {
+            v.add("lines", format!("must have at most {MAX_LINES} lines"));
+        }
+        let mut lines = Vec::with_capacity(req.lines.len());
+        for (i, line) in req.lines.iter().enumerate() {
+            let sku = line.sku.trim();
+            if let Some(problem) = sku_problem(sku) {
+                v.add(format!("lines[{i}].sku"), problem);
+            }
+            if line.quantity < 1 {
+                v.add(format!("lines[{i}].quantity"), "must be at least 1");
+            } else if line.quantity > MAX_QUANTITY {
+                v.add(
+                    format!("lines[{i}].quantity"),
+                    format!("must be at most {MAX_QUANTITY}"),
+                );
+            }
+            lines.push(NewLine {
+                sku: sku.to_owned(),
+                quantity: line.quantity,
+            });
+        }
+        let ship_policy = ShipPolicy::from_request(req.ship_policy);
+        if ship_policy.is_none() {
+            v.add("ship_policy", "must be AS_AVAILABLE or COMPLETE");
+        }
+        v.finish()?;
+        let (Some(request_id), Some(customer_id), Some(ship_policy)) =
+            (request_id, customer_id, ship_policy)
+        else {
+            return Err(ServiceError::Internal(
+                "a checked PlaceOrder lost a field".to_owned(),
+            ));
+        };
+        Ok(NewOrder {
+            request_id,
+            request_hash: fingerprint(req),
+            customer_id,
+            lines,
+            accept_backorders: req.accept_backorders,
+            ship_policy,
+        })
+    }
+}
+
+fn reason(v: &mut Violations, raw: &str) -> String {
+    if raw.chars().count() > MAX_REASON_CHARS {
+        v.add(
+            "reason",
+            format!("must be at most {MAX_REASON_CHARS} characters"),
+        );
+    }
+    match raw.trim() {
+        "" => DEFAULT_CANCEL_REASON.to_owned(),
+        given => given.to_owned(),
+    }
+}
+
+/// Every recorded violation, or the value built from the parsed parts.
+fn finish<T>(v: Violations, parts: Option<T>) -> Result<T, ServiceError> {
+    v.finish()?;
+    parts.ok_or_else(|| ServiceError::Internal("a checked request lost a field".to_owned()))
+}
+
+impl TryFrom<&pb::CancelOrderRequest> for CancelOrder {
+    type Error = ServiceError;
+
+    fn try_from(req: &pb::CancelOrderRequest) -> Result<Self, Self::Error> {
+        let mut v = Violations::new();
+        let order_id = v.uuid("order_id", &req.order_id);
+        let reason = reason(&mut v, &req.reason);
+        finish(v, order_id.map(|order_id| CancelOrder { order_id, reason }))
+    }
+}
+
+impl TryFrom<&pb::CancelOrderLineRequest> for CancelLine {
+    type Error = ServiceError;
+
+    fn try_from(req: &pb::CancelOrderLineRequest) -> Result<Self, Self::Error> {
+        let mut v = Violations::new();
+        let order_id = v.uuid("order_id", &req.order_id);
+        let line_id = v.uuid("line_id", &req.line_id);
+        let reason = reason(&mut v, &req.reason);
+        let parts = order_id.zip(line_id);
+        finish(
+            v,
+            parts.map(|(order_id, line_id)| CancelLine {
+                order_id,
+                line_id,
+                reason,
+            }),
+        )
+    }
+}
+
+impl TryFrom<&pb::CreateShipmentRequest> for NewShipment {
+    type Error = ServiceError;
+
+    fn try_from(req: &pb::CreateShipmentRequest) -> Result<Self, Self::Error> {
+        let mut v = Violations::new();
+        let order_id = v.uuid("order_id", &req.order_id);
+        v.text(
+            "tracking_number",
+            &req.tracking_number,
+            MAX_SHIPPING_TEXT_CHARS,
+        );
+        v.text("carrier", &req.carrier, MAX_SHIPPING_TEXT_CHARS);
+        let mut seen = HashSet::new();
+        let mut line_ids = Vec::with_capacity(req.line_ids.len());
+        for (i, id) in req.line_ids.iter().enumerate() {
+            if let Some(line_id) = v.uuid(&format!("line_ids[{i}]"), id) {
+                if seen.insert(line_id) {
+                    line_ids.push(line_id);
+                } else {
+                    v.add(format!("line_ids[{i}]"), "repeats an earlier line id");
+                }
+            }
+        }
+        finish(
+            v,
+            order_id.map(|order_id| NewShipment {
+                order_id,
+                line_ids,
+                tracking_number: req.tracking_number.trim().to_owned(),
+                carrier: req.carrier.trim().to_owned(),
+            }),
+        )
+    }
+}
+
+impl TryFrom<&pb::MarkLineAllocatedRequest> for LineAllocated {
+    type Error = ServiceError;
+
+    fn try_from(req: &pb::MarkLineAllocatedRequest) -> Result<Self, Self::Error> {
+        let mut v = Violations::new();
+        let order_id = v.uuid("order_id", &req.order_id);
+        let line_id = v.uuid("line_id", &req.line_id);
+        let parts = order_id.zip(line_id);
+        finish(
+            v,
+            parts.map(|(order_id, line_id)| LineAllocated { order_id, line_id }),
+        )
+    }
+}
+
+impl TryFrom<&pb::UpdateLineEtaRequest> for LineEta {
+    type Error = ServiceError;
+
+    fn try_from(req: &pb::UpdateLineEtaRequest) -> Result<Self, Self::Error> {
+        let mut v = Violations::new();
+        let order_id = v.uuid("order_id", &req.order_id);
+        let line_id = v.uuid("line_id", &req.line_id);
+        match &req.eta {
+            None => v.add("eta", "is required"),
+            Some(eta) => v.timestamp("eta", eta),
+        }
+        let purchase_order_id = if req.purchase_order_id.is_empty() {
+            None
+        } else {
+            v.uuid("purchase_order_id", &req.purchase_order_id)
+        };
+        let eta_ms = req.eta.as_ref().map(from_timestamp);
+        let parts = order_id.zip(line_id).zip(eta_ms);
+        finish(
+            v,
+            parts.map(|((order_id, line_id), eta_ms)| LineEta {
+                order_id,
+                line_id,
+                eta_ms,
+                purchase_order_id,
+            }),
+        )
+    }
+}
+
+/// The shipment a MarkDelivered names.
+pub fn shipment_to_deliver(req: &pb::MarkDeliveredRequest) -> Result<Uuid, ServiceError> {
+    parse_uuid("shipment_id", &req.shipment_id)
+}
+
+/// The order a GetOrder or GetOrderTimeline names.
+pub fn order_id(raw: &str) -> Result<Uuid, ServiceError> {
+    parse_uuid("order_id", raw)
+}
+
+/// What a ListOrders asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderQuery {
+    /// The page.
+    pub page: PageRequest,
+    /// Only this customer's orders.
+    pub customer_id: Option<Uuid>,
+    /// Only orders in this status.
+    pub status: Option<OrderStatus>,
+}
+
+impl TryFrom<&pb::ListOrdersRequest> for OrderQuery {
+    type Error = ServiceError;
+
+    fn try_from(req: &pb::ListOrdersRequest) -> Result<Self, Self::Error> {
+        let page = PageRequest::parse(req.page_size, &req.page_token)?;
+        let customer_id = if req.customer_id.is_empty() {
+            None
+        } else {
+            Some(parse_uuid("customer_id", &req.customer_id)?)
+        };
+        let status = match req.status {
+            0 => None,
+            code => Some(
+                OrderStatus::try_from(code)
+                    .map_err(|_| ServiceError::invalid("status", "is not an OrderStatus"))?,
+            ),
+        };
+        Ok(Self {
+            page,
+            customer_id,
+            status,
+        })
+    }
+}
+
+impl TryFrom<&pb::GetBackorderStatsRequest> for Window {
+    type Error = ServiceError;
+
+    fn try_from(req: &pb::GetBackorderStatsRequest) -> Result<Self, Self::Error> {
+        let mut v = Violations::new();
+        for (field, value) in [("start_time", &req.start_time), ("end_time", &req.end_time)] {
+            if let Some(ts) = value {
+                v.timestamp(field, ts);
+            }
+        }
+        v.finish()?;
+        let window = Window {
+            start_ms: req.start_time.as_ref().map(from_timestamp),
+            end_ms: req.end_time.as_ref().map(from_timestamp),
+        };
+        if let (Some(start), Some(end)) = (window.start_ms, window.end_ms)
+            && end <= start
+        {
+            return Err(ServiceError::invalid(
+                "end_time",
+                "must be after start_time (the window is [start_time, end_time))",
+            ));
+        }
+        Ok(window)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(error: ServiceError) -> Vec<String> {
+        match error {
+            ServiceError::InvalidArgument(list) => list.into_iter().map(|v| v.field).collect(),
+            other => panic!("expected invalid argument, got {other:?}"),
+        }
+    }
+
+    fn place(lines: Vec<pb::PlaceOrderLine>) -> pb::PlaceOrderRequest {
+        pb::PlaceOrderRequest {
+            request_id: Uuid::now_v7().to_string(),
+            customer_id: Uuid::now_v7().to_string(),
+            lines,
+            accept_backorders: true,
+            ship_policy: 0,
+        }
+    }
+
+    fn line(sku: &str, quantity: i64) -> pb::PlaceOrderLine {
+        pb::PlaceOrderLine {
+            sku: sku.to_owned(),
+            quantity,
+        }
+    }
+
+    #[test]
+    fn line_quantities_are_bounded_at_one_and_the_maximum() {
+        let ok = NewOrder::try_from(&place(vec![line("A", 1), line(" B ", MAX_QUANTITY)]))
+            .expect("at the bounds");
+        assert_eq!(ok.lines[1].sku, "B", "stored trimmed");
+        let error = NewOrder::try_from(&place(vec![
+            line("A", 0),
+            line("B", MAX_QUANTITY + 1),
+            line("C", i64::MAX),
+        ]))
+        .expect_err("past the bounds");
+        assert_eq!(
+            fields(error),
+            [
+                "lines[0].quantity",
+                "lines[1].quantity",
+                "lines[2].quantity"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_order_has_one_to_two_hundred_lines() {
+        let at = place((0..MAX_LINES).map(|i| line(&format!("S{i}"), 1)).collect());
+        assert_eq!(NewOrder::try_from(&at).expect("200 lines").lines.len(), 200);
+        let past = place((0..=MAX_LINES).map(|i| line(&format!("S{i}"), 1)).collect());
+        assert_eq!(
+            fields(NewOrder::try_from(&past).expect_err("201")),
+            ["lines"]
+        );
+        assert_eq!(
+            fields(NewOrder::try_from(&place(vec![])).expect_err("0")),
+            ["lines"]
+        );
+    }
+
+    #[test]
+    fn skus_are_checked_as_stored() {
+        let error = NewOrder::try_from(&place(vec![
+            line("  ", 1),
+            line(&"X".repeat(65), 1),
+            line("A B", 1),
+        ]))
+        .expect_err("bad skus");
+        assert_eq!(
+            fields(error),
+            ["lines[0].sku", "lines[1].sku", "lines[2].sku"]
+        );
+    }
+
+    #[test]
+    fn the_fingerprint_covers_every_field_untrimmed() {
+        let base = place(vec![line("A", 1)]);
+        let same = fingerprint(&base.clone());
+        assert_eq!(fingerprint(&base), same);
+        let mut other = base.clone();
+        other.accept_backorders = false;
+        assert_ne!(fingerprint(&other), same);
+        let mut other = base.clone();
+        other.ship_policy = 2;
+        assert_ne!(fingerprint(&other), same);
+        let mut other = base;
+        other.lines[0].sku = " A".to_owned();
+        assert_ne!(fingerprint(&other), same);
+    }
+
+    #[test]
+    fn cancellation_reasons_are_bounded_and_defaulted() {
+        let order_id = Uuid::now_v7().to_string();
+        let cancel = CancelOrder::try_from(&pb::CancelOrderRequest {
+            request_id: String::new(),
+            order_id: order_id.clone(),
+            reason: "   ".to_owned(),
+        })
+        .expect("valid");
+        assert_eq!(cancel.reason, DEFAULT_CANCEL_REASON);
+        let error = CancelOrder::try_from(&pb::CancelOrderRequest {
+            request_id: String::new(),
+            order_id,
+            reason: "r".repeat(MAX_REASON_CHARS + 1),
+        })
+        .expect_err("too long");
+        assert_eq!(fields(error), ["reason"]);
+    }
+
+    #[test]
+    fn a_shipment_names_each_line_once() {
+        let id = Uuid::now_v7().to_string();
+        let error = NewShipment::try_from(&pb::CreateShipmentRequest {
+            request_id: String::new(),
+            order_id: Uuid::now_v7().to_string(),
+            line_ids: vec![id.clone(), id, "x".to_owned()],
+            tracking_number: " ".to_owned(),
+            carrier: "DHL".to_owned(),
+        })
+        .expect_err("bad shipment");
+        assert_eq!(
+            fields(error),
+            ["tracking_number", "line_ids[1]", "line_ids[2]"]
+        );
+    }
+}

@@ -1,0 +1,190 @@
+//! The domain's values as messages: the order service's answers, and what
+//! it sends to inventory and notification.
+
+use std::collections::BTreeMap;
+
+use backorder_platform::ServiceError;
+use backorder_platform::telemetry::trace_id_of;
+use backorder_platform::time::{to_timestamp, to_timestamp_opt};
+use backorder_proto::inventory::v1 as inventory_pb;
+use backorder_proto::notification::v1::{NotificationEvent, NotifyRequest};
+use backorder_proto::order::v1 as pb;
+use uuid::Uuid;
+
+use crate::domain::notices::{Notice, NoticeKind};
+use crate::domain::placement::LineOutcome;
+use crate::domain::stats::Measures;
+use crate::domain::{Line, Order, Shipment};
+
+/// A line as answered.
+pub fn line_to_proto(line: &Line) -> pb::OrderLine {
+    pb::OrderLine {
+        id: line.id.to_string(),
+        sku: line.sku.clone(),
+        quantity: line.quantity,
+        reserved_quantity: line.reserved_quantity,
+        backordered_quantity: line.backordered_quantity,
+        status: line.status.code(),
+        eta: to_timestamp_opt(line.eta),
+        shipment_id: line
+            .shipment_id
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+    }
+}
+
+/// A shipment as answered, with the ids of the lines it carried.
+pub fn shipment_to_proto(shipment: &Shipment, lines: &[Line]) -> pb::Shipment {
+    pb::Shipment {
+        id: shipment.id.to_string(),
+        order_id: shipment.order_id.to_string(),
+        tracking_number: shipment.tracking_number.clone(),
+        carrier: shipment.carrier.clone(),
+        line_ids: lines
+            .iter()
+            .filter(|l| l.shipment_id == Some(shipment.id))
+            .map(|l| l.id.to_string())
+            .collect(),
+        status: shipment.status.code(),
+        ship_time: Some(to_timestamp(shipment.shipped_at)),
+        deliver_time: to_timestamp_opt(shipment.delivered_at),
+    }
+}
+
+/// The sale's trace id (hex), empty when it was not traced.
+pub fn trace_id(order: &Order) -> String {
+    order
+        .trace_context
+        .as_deref()
+        .and_then(trace_id_of)
+        .unwrap_or_default()
+}
+
+/// An order as answered.
+pub fn order_to_proto(order: &Order, lines: &[Line], shipments: &[Shipment]) -> pb::Order {
+    pb::Order {
+        id: order.id.to_string(),
+        customer_id: order.customer_id.to_string(),
+        status: order.status.code(),
+        accept_backorders: order.accept_backorders,
+        ship_policy: order.ship_policy.code(),
+        lines: lines.iter().map(line_to_proto).collect(),
+        shipments: shipments
+            .iter()
+            .map(|s| shipment_to_proto(s, lines))
+            .collect(),
+        create_time: Some(to_timestamp(order.created_at)),
+        update_time: Some(to_timestamp(order.updated_at)),
+        trace_id: trace_id(order),
+    }
+}
+
+fn event_of(kind: NoticeKind) -> NotificationEvent {
+    match kind {
+        NoticeKind::OrderConfirmed => NotificationEvent::OrderConfirmed,
+        NoticeKind::Backordered => NotificationEvent::Backordered,
+        NoticeKind::EtaKnown => NotificationEvent::EtaKnown,
+        NoticeKind::EtaChanged => NotificationEvent::EtaChanged,
+        NoticeKind::Ready => NotificationEvent::Ready,
+        NoticeKind::Shipped => NotificationEvent::Shipped,
+        NoticeKind::Delivered => NotificationEvent::Delivered,
+        NoticeKind::Cancelled => NotificationEvent::Cancelled,
+    }
+}
+
+/// The Notify call that tells `order`'s customer `notice` (its request id
+/// is set when it is sent).
+pub fn notify_request(order: &Order, notice: Notice) -> NotifyRequest {
+    let (tracking_number, carrier) = notice
+        .parcel
+        .map(|p| (p.tracking_number, p.carrier))
+        .unwrap_or_default();
+    NotifyRequest {
+        request_id: String::new(),
+        customer_id: order.customer_id.to_string(),
+        order_id: order.id.to_string(),
+        line_id: notice.line_id.map(|id| id.to_string()).unwrap_or_default(),
+        event: event_of(notice.kind) as i32,
+        eta: to_timestamp_opt(notice.eta),
+        tracking_number,
+        carrier,
+        detail: notice.detail,
+    }
+}
+
+/// The reservation of a pending order; inventory knows it by the order id,
+/// which is also its request id, so every attempt is the same request.
+pub fn reserve_request(order: &Order, lines: &[Line]) -> inventory_pb::ReserveOrderRequest {
+    inventory_pb::ReserveOrderRequest {
+        request_id: order.id.to_string(),
+        order_id: order.id.to_string(),
+        accept_backorders: order.accept_backorders,
+        lines: lines
+            .iter()
+            .map(|l| inventory_pb::ReserveLine {
+                line_id: l.id.to_string(),
+                sku: l.sku.clone(),
+                quantity: l.quantity,
+            })
+            .collect(),
+    }
+}
+
+/// Inventory's answer per line id.
+pub fn reservation_outcomes(
+    reply: &inventory_pb::ReserveOrderResponse,
+) -> Result<BTreeMap<Uuid, LineOutcome>, ServiceError> {
+    reply
+        .lines
+        .iter()
+        .map(|l| {
+            let id = Uuid::try_parse(&l.line_id).map_err(|_| {
+                ServiceError::Internal(format!(
+                    "inventory answered for line {:?}, not a UUID",
+                    l.line_id
+                ))
+            })?;
+            Ok((
+                id,
+                LineOutcome {
+                    reserved: l.reserved_quantity,
+                    backordered: l.backordered_quantity,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Releases a cancelled line's reservation in inventory.
+pub fn release_request(order_id: Uuid, line_id: Uuid) -> inventory_pb::ReleaseReservationRequest {
+    inventory_pb::ReleaseReservationRequest {
+        request_id: String::new(),
+        order_id: order_id.to_string(),
+        line_id: line_id.to_string(),
+    }
+}
+
+/// Issues the stock of shipped lines in inventory.
+pub fn issue_request(shipment: &Shipment, line_ids: &[Uuid]) -> inventory_pb::IssueStockRequest {
+    inventory_pb::IssueStockRequest {
+        request_id: String::new(),
+        order_id: shipment.order_id.to_string(),
+        line_ids: line_ids.iter().map(Uuid::to_string).collect(),
+        shipment_id: shipment.id.to_string(),
+    }
+}
+
+/// The backorder measures as answered.
+pub fn stats_to_proto(m: &Measures) -> pb::GetBackorderStatsResponse {
+    pb::GetBackorderStatsResponse {
+        orders_placed: m.orders_placed,
+        orders_backordered: m.orders_backordered,
+        backorder_rate_percent: m.backorder_rate_percent,
+        lines_placed: m.lines_placed,
+        lines_filled_from_stock: m.lines_from_stock,
+        line_fill_rate_percent: m.line_fill_rate_percent,
+        units_ordered: m.units_ordered,
+        units_from_stock: m.units_from_stock,
+        unit_fill_rate_percent: m.unit_fill_rate_percent,
+    }
+}

@@ -1,0 +1,68 @@
+//! What each changing RPC asks for, once parsed: typed ids, trimmed text,
+//! bounds checked. Built from requests by `crate::convert`.
+
+use uuid::Uuid;
+
+/// Cancel every open line of an order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CancelOrder {
+    /// Order id.
+    pub order_id: Uuid,
+    /// Reason told to the customer (trimmed; a default when none).
+    pub reason: String,
+}
+
+/// Cancel one line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CancelLine {
+    /// Order id.
+    pub order_id: Uuid,
+    /// Line id.
+    pub line_id: Uuid,
+    /// Reason told to the customer (trimmed; a default when none).
+    pub reason: String,
+}
+
+/// Ship lines in one parcel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewShipment {
+    /// Order id.
+    pub order_id: Uuid,
+    /// Lines to ship; empty for every ready line.
+    pub line_ids: Vec<Uuid>,
+    /// Tracking number (trimmed).
+    pub tracking_number: String,
+    /// Carrier (trimmed).
+    pub carrier: String,
+}
+
+/// A line got all its stock (told by inventory).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineAllocated {
+    /// Order id.
+    pub order_id: Uuid,
+    /// Line id.
+    pub line_id: Uuid,
+}
+
+/// A line's expected arrival (told by procurement).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineEta {
+    /// Order id.
+    pub order_id: Uuid,
+    /// Line id.
+    pub line_id: Uuid,
+    /// Expected arrival (Unix ms).
+    pub eta_ms: i64,
+    /// Purchase order carrying the demand.
+    pub purchase_order_id: Option<Uuid>,
+}
+
+/// A window of placement times, `[start, end)`, either end open.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Window {
+    /// First instant counted (Unix ms).
+    pub start_ms: Option<i64>,
+    /// First instant not counted (Unix ms).
+    pub end_ms: Option<i64>,
+}

@@ -1,0 +1,19 @@
+//! Order rules, free of I/O: statuses and the line state machine, the
+//! order status derived from its lines, what a ship policy allows, the
+//! bounds of what is accepted, the wording of customer notices and of the
+//! timeline, the sweeper's backoff and the backorder measures.
+
+pub mod commands;
+pub mod lifecycle;
+pub mod limits;
+pub mod model;
+pub mod notices;
+pub mod placement;
+pub mod stats;
+pub mod status;
+pub mod sweep;
+pub mod timeline;
+
+pub use lifecycle::{EtaNews, LineEvent, Move, ShipRefusal};
+pub use model::{Line, Order, Shipment};
+pub use status::{LineStatus, OrderStatus, ShipPolicy, ShipmentStatus, UnknownCode};

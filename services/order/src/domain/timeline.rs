@@ -1,0 +1,223 @@
+//! The timeline operators read: what the order service records about each
+//! order, how each service's facts are worded, and how they merge into one
+//! sequence.
+
+use super::lifecycle::{EtaNews, utc_day};
+use super::model::{Line, Shipment};
+
+/// Something the order service records on an order's timeline.
+#[derive(Clone, Copy, Debug)]
+pub enum Recorded<'a> {
+    /// Inventory reserved every unit of a line.
+    LineReserved(&'a Line),
+    /// Part of a line waits for stock.
+    LineBackordered(&'a Line),
+    /// The order was placed with this many lines.
+    OrderPlaced {
+        /// Lines in the order.
+        lines: usize,
+    },
+    /// A line was cancelled for `reason`.
+    LineCancelled {
+        /// The reason told to the customer.
+        reason: &'a str,
+    },
+    /// A line left in a parcel.
+    LineShipped(&'a Line, &'a Shipment),
+    /// A parcel arrived.
+    ShipmentDelivered(&'a Shipment),
+    /// A backordered line got its stock.
+    LineAllocated(&'a Line),
+    /// Procurement told a line's ETA.
+    Eta {
+        /// Whether it is news for the customer.
+        news: EtaNews,
+        /// Expected arrival (Unix ms).
+        eta_ms: i64,
+        /// Purchase order carrying the demand (may be empty).
+        purchase_order_id: &'a str,
+    },
+}
+
+impl Recorded<'_> {
+    /// Event name, lower_snake_case.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::LineReserved(_) => "line_reserved",
+            Self::LineBackordered(_) => "line_backordered",
+            Self::OrderPlaced { .. } => "order_placed",
+            Self::LineCancelled { .. } => "line_cancelled",
+            Self::LineShipped(..) => "line_shipped",
+            Self::ShipmentDelivered(_) => "shipment_delivered",
+            Self::LineAllocated(_) => "line_allocated",
+            Self::Eta { news, .. } => match news {
+                EtaNews::Known => "eta_known",
+                EtaNews::Changed => "eta_changed",
+                EtaNews::Unchanged => "eta_confirmed",
+            },
+        }
+    }
+
+    /// Detail for people.
+    pub fn detail(&self) -> String {
+        match self {
+            Self::LineReserved(line) => format!("{} x {} reserved", line.quantity, line.sku),
+            Self::LineBackordered(line) => format!(
+                "{} x {}: {} reserved, {} backordered",
+                line.quantity, line.sku, line.reserved_quantity, line.backordered_quantity
+            ),
+            Self::OrderPlaced { lines } => format!("{lines} line(s)"),
+            Self::LineCancelled { reason } => (*reason).to_owned(),
+            Self::LineShipped(line, shipment) => format!(
+                "{} x {} with {} {}",
+                line.quantity, line.sku, shipment.carrier, shipment.tracking_number
+            ),
+            Self::ShipmentDelivered(shipment) => {
+                format!(
+                    "{} {} delivered",
+                    shipment.carrier, shipment.tracking_number
+                )
+            }
+            Self::LineAllocated(line) => format!(
+                "{} x {} allocated from arriving stock",
+                line.quantity, line.sku
+            ),
+            Self::Eta {
+                eta_ms,
+                purchase_order_id,
+                ..
+            } => format!(
+                "expected {} (purchase order {purchase_order_id})",
+                day(*eta_ms)
+            ),
+        }
+    }
+}
+
+/// `2023-11-14`: the UTC calendar day of a Unix-ms instant.
+pub fn day(ms: i64) -> String {
+    utc_day(ms).map_or_else(
+        || format!("{ms} ms after the epoch"),
+        |d| d.format("%Y-%m-%d").to_string(),
+    )
+}
+
+/// Detail of inventory's reservation of a line.
+pub fn stock_reserved(quantity: i64, sku: &str, reserved: i64, waiting: i64) -> String {
+    format!("{quantity} x {sku}: {reserved} reserved now, {waiting} still waiting")
+}
+
+/// Detail of a later move of a reservation (allocated, issued, released).
+pub fn stock_moved(quantity: i64, sku: &str) -> String {
+    format!("{quantity} x {sku}")
+}
+
+/// Detail of procurement's demand for a line.
+pub fn demand(quantity: i64, sku: &str, on_order: Option<(&str, i64)>) -> String {
+    match on_order {
+        Some((purchase_order_id, eta_ms)) => format!(
+            "{quantity} x {sku} on purchase order {purchase_order_id}, expected {}",
+            day(eta_ms)
+        ),
+        None => format!("{quantity} x {sku} awaiting a supplier"),
+    }
+}
+
+/// Detail of a notice sent to the customer.
+pub fn notified(event: &str, channels: &[String]) -> String {
+    if channels.is_empty() {
+        format!("{event} via no channel")
+    } else {
+        format!("{event} via {}", channels.join(", "))
+    }
+}
+
+/// Where an event sorts among others at the same instant: a cause before
+/// its effect whichever service recorded it (inventory reserves, then order
+/// and procurement record, then later stock moves, then the customer hears).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rank {
+    /// Inventory's reservation.
+    Reservation = 0,
+    /// Order's own events and procurement's demand.
+    Record = 1,
+    /// Inventory's later moves.
+    StockMove = 2,
+    /// Notices.
+    Notice = 3,
+}
+
+/// One fact on the merged timeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// When (Unix ms).
+    pub at_ms: i64,
+    /// Order among facts at the same instant.
+    pub rank: Rank,
+    /// Service that recorded it.
+    pub service: &'static str,
+    /// Event name.
+    pub event: String,
+    /// Line id; empty for the whole order.
+    pub line_id: String,
+    /// Detail for people.
+    pub detail: String,
+}
+
+/// Merges every service's facts into time order; facts at the same instant
+/// keep cause before effect, then the order each service listed them in.
+pub fn merge(mut entries: Vec<Entry>) -> Vec<Entry> {
+    entries.sort_by_key(|e| (e.at_ms, e.rank));
+    entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates_from_unix_ms() {
+        assert_eq!(day(0), "1970-01-01");
+        assert_eq!(day(1_700_000_000_000), "2023-11-14");
+        assert_eq!(day(951_782_400_000), "2000-02-29");
+        assert_eq!(day(-1), "1969-12-31");
+    }
+
+    #[test]
+    fn facts_at_one_instant_keep_cause_before_effect() {
+        let entry = |at_ms, rank, event: &str| Entry {
+            at_ms,
+            rank,
+            service: "x",
+            event: event.to_owned(),
+            line_id: String::new(),
+            detail: String::new(),
+        };
+        let merged = merge(vec![
+            entry(5, Rank::Notice, "notified"),
+            entry(5, Rank::Record, "placed"),
+            entry(5, Rank::Reservation, "reserved"),
+            entry(3, Rank::Notice, "earlier"),
+            entry(5, Rank::Record, "placed second"),
+        ]);
+        let events: Vec<&str> = merged.iter().map(|e| e.event.as_str()).collect();
+        assert_eq!(
+            events,
+            ["earlier", "reserved", "placed", "placed second", "notified"]
+        );
+    }
+
+    #[test]
+    fn a_demand_says_where_it_stands() {
+        assert_eq!(
+            demand(3, "A", Some(("po-1", 0))),
+            "3 x A on purchase order po-1, expected 1970-01-01"
+        );
+        assert_eq!(demand(3, "A", None), "3 x A awaiting a supplier");
+        assert_eq!(notified("ready", &[]), "ready via no channel");
+        assert_eq!(
+            notified("ready", &["email".to_owned(), "sms".to_owned()]),
+            "ready via email, sms"
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! What peers tell order about a line: inventory allocated its stock
+//! (MarkLineAllocated), procurement knows when it arrives (UpdateLineEta).
+//! Both arrive through the senders' outboxes; repeats and stale news are
+//! ignored.
+
+use backorder_platform::{ServiceError, ServiceResult};
+use backorder_proto::order::v1 as pb;
+
+use super::{OrderApi, line_index, load_order, move_line, notify, save_status};
+use crate::convert::views;
+use crate::domain::commands::{LineAllocated, LineEta};
+use crate::domain::notices::Notice;
+use crate::domain::timeline::Recorded;
+use crate::domain::{EtaNews, LineEvent, LineStatus, lifecycle};
+use crate::store::queries;
+
+impl OrderApi {
+    /// The `MarkLineAllocated` RPC.
+    pub async fn mark_line_allocated(
+        &self,
+        req: pb::MarkLineAllocatedRequest,
+    ) -> ServiceResult<pb::MarkLineAllocatedResponse> {
+        let command = LineAllocated::try_from(&req)?;
+        self.context
+            .execute(&req, move |work| {
+                Box::pin(async move {
+                    let (mut order, mut lines) =
+                        load_order(work.db(), command.order_id, true).await?;
+                    work.set_resource(order.id.to_string());
+                    let index = line_index(&lines, command.line_id)?;
+                    let moved = match lines.get_mut(index) {
+                        Some(line) => move_line(line, LineEvent::Allocated)?,
+                        None => false,
+                    };
+                    if moved && let Some(line) = lines.get(index).cloned() {
+                        queries::update_line(work.db(), &line).await?;
+                        queries::record(
+                            work.db(),
+                            order.id,
+                            Some(line.id),
+                            Recorded::LineAllocated(&line),
+                        )
+                        .await?;
+                        save_status(work, &mut order, &lines).await?;
+                        notify(work, &order, Notice::ready(&line)).await?;
+                    }
+                    Ok(pb::MarkLineAllocatedResponse {
+                        line: lines.get(index).map(views::line_to_proto),
+                    })
+                })
+            })
+            .await
+    }
+
+    /// The `UpdateLineEta` RPC.
+    pub async fn update_line_eta(
+        &self,
+        req: pb::UpdateLineEtaRequest,
+    ) -> ServiceResult<pb::UpdateLineEtaResponse> {
+        let command = LineEta::try_from(&req)?;
+        self.context
+            .execute(&req, move |work| {
+                Box::pin(async move {
+                    let (order, mut lines) = load_order(work.db(), command.order_id, true).await?;
+                    work.set_resource(order.id.to_string());
+                    let index = line_index(&lines, command.line_id)?;
+                    if let Some(line) = lines.get_mut(index) {
+                        match line.status {
+                            LineStatus::Pending => {
+                                return Err(ServiceError::precondition(
+                                    "LINE_NOT_READY_FOR_EVENT",
+                                    "the order is still being placed; retry shortly",
+                                ));
+                            }
+                            LineStatus::Backordered => {
+                                let news = lifecycle::eta_news(line.eta, command.eta_ms);
+                                line.eta = Some(command.eta_ms);
+                                if command.purchase_order_id.is_some() {
+                                    line.purchase_order_id = command.purchase_order_id;
+                                }
+                                queries::update_line(work.db(), line).await?;
+                                let purchase_order_id = command
+                                    .purchase_order_id
+                                    .map(|id| id.to_string())
+                                    .unwrap_or_default();
+                                queries::record(
+                                    work.db(),
+                                    order.id,
+                                    Some(line.id),
+                                    Recorded::Eta {
+                                        news,
+                                        eta_ms: command.eta_ms,
+                                        purchase_order_id: &purchase_order_id,
+                                    },
+                                )
+                                .await?;
+                                if news != EtaNews::Unchanged {
+                                    let changed = news == EtaNews::Changed;
+                                    notify(
+                                        work,
+                                        &order,
+                                        Notice::eta(changed, line, command.eta_ms),
+                                    )
+                                    .await?;
+                                }
+                            }
+                            // The line has its stock or is gone: an ETA is
+                            // stale news.
+                            _ => {}
+                        }
+                    }
+                    Ok(pb::UpdateLineEtaResponse {
+                        line: lines.get(index).map(views::line_to_proto),
+                    })
+                })
+            })
+            .await
+    }
+}

@@ -1,0 +1,327 @@
+//! PlaceOrder, and resuming a pending order (the sweeper's work).
+//!
+//! A placement cannot be one unit of work: the pending order must be
+//! committed before inventory is asked, so that a crash or an unreachable
+//! inventory leaves something a retry or the sweeper can resume. So:
+//! 1. the order is recorded as PENDING with the request's fingerprint (a
+//!    retry with the same `request_id` must carry an identical request);
+//! 2. inventory reserves it, idempotently by order id, so every attempt —
+//!    the caller's, a twin's, the sweeper's — gets the same reservation;
+//! 3. the answer is recorded by one unit of work. For the caller that is
+//!    the platform's `execute`: it claims the `request_id`, so a twin waits
+//!    and then gets the stored answer.
+//!
+//! A refusal deletes the order, but only while it is still PENDING: a twin
+//! may have completed it meanwhile, and then its answer stands.
+
+use std::collections::BTreeMap;
+
+use backorder_platform::ids::new_id;
+use backorder_platform::telemetry::current_traceparent;
+use backorder_platform::time::now_ms;
+use backorder_platform::unit_of_work::Work;
+use backorder_platform::{ServiceError, ServiceResult};
+use backorder_proto::order::v1 as pb;
+use tonic::{Code, Status};
+use tracing::Instrument;
+use uuid::Uuid;
+
+use super::{OrderApi, move_line, notify, save_status, span_in_sale_trace, view};
+use crate::convert::views;
+use crate::domain::notices::Notice;
+use crate::domain::placement::{LineOutcome, NewOrder, check_outcome};
+use crate::domain::timeline::Recorded;
+use crate::domain::{Line, LineEvent, LineStatus, Order, OrderStatus};
+use crate::store::queries::{self, Deletion, PendingOrder};
+
+/// Reason of the refusal an attempt gets when a concurrent attempt was
+/// refused by inventory and removed the order while this one was reserving.
+const ORDER_REFUSED: &str = "ORDER_REFUSED";
+
+type Outcomes = BTreeMap<Uuid, LineOutcome>;
+
+impl OrderApi {
+    /// The `PlaceOrder` RPC.
+    pub async fn place_order(
+        &self,
+        req: pb::PlaceOrderRequest,
+    ) -> ServiceResult<pb::PlaceOrderResponse> {
+        let new_order = NewOrder::try_from(&req)?;
+        let (order, lines) = match self.existing_placement(&new_order).await? {
+            Some(found) => found,
+            None => self.record_pending(&new_order).await?,
+        };
+        if order.status != OrderStatus::Pending {
+            return self.record_outcome(order.id, None, Some(&req)).await;
+        }
+        self.reserve(order, lines, Some(&req)).await
+    }
+
+    /// Tries a pending order again (the sweeper), in the sale's trace.
+    pub(crate) async fn resume_pending(&self, pending: PendingOrder) -> ServiceResult<()> {
+        let order = pending.order;
+        let span = span_in_sale_trace("resume pending order", &order);
+        async {
+            let lines = queries::lines_of(&self.context.db, order.id).await?;
+            self.reserve(order, lines, None).await.map(|_| ())
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The order an earlier request with this `request_id` created, if its
+    /// request was identical; the same id with another body is refused.
+    async fn existing_placement(
+        &self,
+        new_order: &NewOrder,
+    ) -> ServiceResult<Option<(Order, Vec<Line>)>> {
+        let db = &self.context.db;
+        let Some(placed) = queries::find_order_by_request(db, new_order.request_id).await? else {
+            return Ok(None);
+        };
+        // Orders stored before fingerprints were kept have none: they
+        // resume as they always did.
+        if placed
+            .request_hash
+            .as_ref()
+            .is_some_and(|hash| *hash != new_order.request_hash)
+        {
+            return Err(ServiceError::AlreadyExists {
+                reason: "REQUEST_ID_REUSED",
+                message: format!(
+                    "request_id {} already placed a different order; use a new request_id",
+                    new_order.request_id
+                ),
+            });
+        }
+        let lines = queries::lines_of(db, placed.order.id).await?;
+        Ok(Some((placed.order, lines)))
+    }
+
+    /// Records the order as PENDING; a twin that recorded it first wins,
+    /// and its order is the one resumed.
+    async fn record_pending(&self, new_order: &NewOrder) -> ServiceResult<(Order, Vec<Line>)> {
+        let now = now_ms();
+        let order = Order {
+            id: new_id(),
+            request_id: new_order.request_id,
+            customer_id: new_order.customer_id,
+            status: OrderStatus::Pending,
+            accept_backorders: new_order.accept_backorders,
+            ship_policy: new_order.ship_policy,
+            trace_context: current_traceparent(),
+            created_at: now,
+            updated_at: now,
+        };
+        let lines: Vec<Line> = new_order
+            .lines
+            .iter()
+            .zip(0..)
+            .map(|(line, line_no)| Line {
+                id: new_id(),
+                order_id: order.id,
+                line_no,
+                sku: line.sku.clone(),
+                quantity: line.quantity,
+                reserved_quantity: 0,
+                backordered_quantity: 0,
+                status: LineStatus::Pending,
+                eta: None,
+                purchase_order_id: None,
+                shipment_id: None,
+            })
+            .collect();
+        let grace = i64::try_from(self.first_sweep_after.as_millis()).unwrap_or(i64::MAX);
+        let first_sweep_at = now.saturating_add(grace);
+        let hash = new_order.request_hash.clone();
+        let recorded = self
+            .context
+            .internal(move |work| {
+                Box::pin(async move {
+                    let inserted = queries::insert_pending_order(
+                        work.db(),
+                        &order,
+                        &lines,
+                        &hash,
+                        first_sweep_at,
+                    )
+                    .await?;
+                    Ok(inserted.then_some((order, lines)))
+                })
+            })
+            .await?;
+        match recorded {
+            Some(recorded) => Ok(recorded),
+            None => {
+                self.existing_placement(new_order)
+                    .await?
+                    .ok_or_else(|| ServiceError::Aborted {
+                        reason: "CONCURRENT_UPDATE",
+                        message: "a concurrent request with this request_id was refused; retry"
+                            .to_owned(),
+                    })
+            }
+        }
+    }
+
+    /// Asks inventory to reserve a pending order and records the answer.
+    async fn reserve(
+        &self,
+        order: Order,
+        lines: Vec<Line>,
+        request: Option<&pb::PlaceOrderRequest>,
+    ) -> ServiceResult<pb::PlaceOrderResponse> {
+        let reply = self
+            .peers
+            .reserve_order(views::reserve_request(&order, &lines))
+            .await;
+        match reply {
+            Ok(reservation) => {
+                let outcomes = views::reservation_outcomes(&reservation)?;
+                let recorded = self.record_outcome(order.id, Some(outcomes), request).await;
+                if let Err(ServiceError::FailedPrecondition { reason, .. }) = &recorded
+                    && *reason == ORDER_REFUSED
+                {
+                    self.release_orphaned(order.id, &lines).await?;
+                }
+                recorded
+            }
+            Err(status) if is_refusal(&status) => {
+                let order_id = order.id;
+                let deletion = self
+                    .context
+                    .internal(move |work| {
+                        Box::pin(queries::delete_pending_order(work.db(), order_id))
+                    })
+                    .await?;
+                match deletion {
+                    Deletion::Deleted | Deletion::Gone => Err(ServiceError::Upstream(status)),
+                    // A twin completed the order before this refusal came
+                    // back: the order stands, and so does the twin's answer.
+                    Deletion::NotPending => self.record_outcome(order_id, None, request).await,
+                }
+            }
+            Err(status) => Err(ServiceError::Unavailable {
+                reason: "INVENTORY_UNAVAILABLE",
+                message: format!(
+                    "inventory could not reserve the order ({:?}: {}); retry PlaceOrder with the same request_id",
+                    status.code(),
+                    status.message()
+                ),
+            }),
+        }
+    }
+
+    /// Records inventory's answer (or, with `None`, answers with the order
+    /// as a twin completed it) in one unit of work: the caller's request
+    /// when there is one, so its answer is stored under its `request_id`.
+    async fn record_outcome(
+        &self,
+        order_id: Uuid,
+        outcomes: Option<Outcomes>,
+        request: Option<&pb::PlaceOrderRequest>,
+    ) -> ServiceResult<pb::PlaceOrderResponse> {
+        match request {
+            Some(request) => {
+                self.context
+                    .execute(request, move |work| {
+                        Box::pin(apply_reservation(work, order_id, outcomes))
+                    })
+                    .await
+            }
+            None => {
+                self.context
+                    .internal(move |work| Box::pin(apply_reservation(work, order_id, outcomes)))
+                    .await
+            }
+        }
+    }
+
+    /// Inventory reserved lines of an order that a concurrent, refused
+    /// attempt removed: give the stock back.
+    async fn release_orphaned(&self, order_id: Uuid, lines: &[Line]) -> ServiceResult<()> {
+        let line_ids: Vec<Uuid> = lines.iter().map(|l| l.id).collect();
+        self.context
+            .internal(move |work| {
+                Box::pin(async move {
+                    for line_id in line_ids {
+                        work.send(views::release_request(order_id, line_id)).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .await
+    }
+}
+
+/// Inventory's refusals, passed on to the caller; anything else is an
+/// outage the caller retries.
+fn is_refusal(status: &Status) -> bool {
+    matches!(
+        status.code(),
+        Code::FailedPrecondition | Code::NotFound | Code::InvalidArgument
+    )
+}
+
+/// Moves a pending order's lines to what inventory answered, and tells the
+/// customer. An order no longer pending is answered as it stands.
+async fn apply_reservation(
+    work: &Work,
+    order_id: Uuid,
+    outcomes: Option<Outcomes>,
+) -> ServiceResult<pb::PlaceOrderResponse> {
+    let Some(mut order) = queries::lock_order(work.db(), order_id).await? else {
+        return Err(ServiceError::precondition(
+            ORDER_REFUSED,
+            "a concurrent attempt with this request_id was refused by inventory; nothing was placed",
+        ));
+    };
+    let mut lines = queries::lines_of(work.db(), order_id).await?;
+    work.set_resource(order.id.to_string());
+    if order.status != OrderStatus::Pending {
+        return Ok(pb::PlaceOrderResponse {
+            order: Some(view(work.db(), &order, &lines).await?),
+        });
+    }
+    let Some(outcomes) = outcomes else {
+        return Err(ServiceError::Aborted {
+            reason: "ORDER_PENDING",
+            message: "the order is still being placed; retry shortly".to_owned(),
+        });
+    };
+    for line in &mut lines {
+        let outcome = outcomes
+            .get(&line.id)
+            .copied()
+            .ok_or_else(|| ServiceError::Internal(format!("inventory skipped line {}", line.id)))?;
+        let outcome = check_outcome(line.quantity, outcome).map_err(|e| {
+            ServiceError::Internal(format!("inventory's answer for line {}: {e}", line.id))
+        })?;
+        line.reserved_quantity = outcome.reserved;
+        line.backordered_quantity = outcome.backordered;
+        let backordered = outcome.backordered > 0;
+        move_line(line, LineEvent::Reserved { backordered })?;
+        queries::update_line(work.db(), line).await?;
+        let event = if backordered {
+            Recorded::LineBackordered(line)
+        } else {
+            Recorded::LineReserved(line)
+        };
+        queries::record(work.db(), order.id, Some(line.id), event).await?;
+    }
+    save_status(work, &mut order, &lines).await?;
+    queries::record(
+        work.db(),
+        order.id,
+        None,
+        Recorded::OrderPlaced { lines: lines.len() },
+    )
+    .await?;
+    notify(work, &order, Notice::order_confirmed(&lines)).await?;
+    for line in lines.iter().filter(|l| l.backordered_quantity > 0) {
+        notify(work, &order, Notice::backordered(line)).await?;
+    }
+    Ok(pb::PlaceOrderResponse {
+        order: Some(view(work.db(), &order, &lines).await?),
+    })
+}

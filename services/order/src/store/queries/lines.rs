@@ -1,0 +1,62 @@
+//! Order lines.
+
+use backorder_platform::ServiceResult;
+use backorder_platform::time::now_ms;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use super::super::order_line::{self, Column};
+use super::super::rows::read_all;
+use crate::domain::Line;
+
+/// An order's lines in order.
+pub async fn lines_of<C: ConnectionTrait>(conn: &C, order_id: Uuid) -> ServiceResult<Vec<Line>> {
+    let rows = order_line::Entity::find()
+        .filter(Column::OrderId.eq(order_id.to_string()))
+        .order_by_asc(Column::LineNo)
+        .all(conn)
+        .await?;
+    Ok(read_all(rows)?)
+}
+
+/// Lines of several orders.
+pub async fn lines_of_orders<C: ConnectionTrait>(
+    conn: &C,
+    order_ids: &[Uuid],
+) -> ServiceResult<Vec<Line>> {
+    let rows = order_line::Entity::find()
+        .filter(Column::OrderId.is_in(order_ids.iter().map(Uuid::to_string)))
+        .order_by_asc(Column::LineNo)
+        .all(conn)
+        .await?;
+    Ok(read_all(rows)?)
+}
+
+/// Writes a line's mutable fields.
+pub async fn update_line<C: ConnectionTrait>(conn: &C, line: &Line) -> ServiceResult<()> {
+    order_line::Entity::update_many()
+        .col_expr(
+            Column::ReservedQuantity,
+            Expr::value(line.reserved_quantity),
+        )
+        .col_expr(
+            Column::BackorderedQuantity,
+            Expr::value(line.backordered_quantity),
+        )
+        .col_expr(Column::Status, Expr::value(line.status.code()))
+        .col_expr(Column::Eta, Expr::value(line.eta))
+        .col_expr(
+            Column::PurchaseOrderId,
+            Expr::value(line.purchase_order_id.map(|id| id.to_string())),
+        )
+        .col_expr(
+            Column::ShipmentId,
+            Expr::value(line.shipment_id.map(|id| id.to_string())),
+        )
+        .col_expr(Column::UpdatedAt, Expr::value(now_ms()))
+        .filter(Column::Id.eq(line.id.to_string()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,162 @@
+//! Stored rows read into the domain's types. A row whose status code or id
+//! does not parse is corrupt: reading it is an error (`INTERNAL`, logged),
+//! never a guess.
+
+use backorder_platform::ServiceError;
+use uuid::Uuid;
+
+use super::{customer_order, order_line, shipment};
+use crate::domain::{Line, LineStatus, Order, OrderStatus, ShipPolicy, Shipment, ShipmentStatus};
+
+/// A stored row the domain cannot read.
+#[derive(Debug, thiserror::Error)]
+#[error("corrupt {table} row {id}: {problem}")]
+pub struct CorruptRow {
+    /// Table.
+    pub table: &'static str,
+    /// Row id as stored.
+    pub id: String,
+    /// What does not parse.
+    pub problem: String,
+}
+
+impl From<CorruptRow> for ServiceError {
+    fn from(error: CorruptRow) -> Self {
+        ServiceError::Internal(error.to_string())
+    }
+}
+
+struct Reader<'a> {
+    table: &'static str,
+    id: &'a str,
+}
+
+impl Reader<'_> {
+    fn fail(&self, problem: impl ToString) -> CorruptRow {
+        CorruptRow {
+            table: self.table,
+            id: self.id.to_owned(),
+            problem: problem.to_string(),
+        }
+    }
+
+    fn uuid(&self, field: &str, value: &str) -> Result<Uuid, CorruptRow> {
+        Uuid::try_parse(value).map_err(|_| self.fail(format!("{field} {value:?} is not a UUID")))
+    }
+
+    fn optional_uuid(&self, field: &str, value: Option<&str>) -> Result<Option<Uuid>, CorruptRow> {
+        value
+            .filter(|v| !v.is_empty())
+            .map(|v| self.uuid(field, v))
+            .transpose()
+    }
+}
+
+impl TryFrom<customer_order::Model> for Order {
+    type Error = CorruptRow;
+
+    fn try_from(row: customer_order::Model) -> Result<Self, Self::Error> {
+        let r = Reader {
+            table: "customer_order",
+            id: &row.id,
+        };
+        Ok(Order {
+            id: r.uuid("id", &row.id)?,
+            request_id: r.uuid("request_id", &row.request_id)?,
+            customer_id: r.uuid("customer_id", &row.customer_id)?,
+            status: OrderStatus::try_from(row.status).map_err(|e| r.fail(e))?,
+            accept_backorders: row.accept_backorders,
+            ship_policy: ShipPolicy::try_from(row.ship_policy).map_err(|e| r.fail(e))?,
+            trace_context: row.trace_context,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+impl TryFrom<order_line::Model> for Line {
+    type Error = CorruptRow;
+
+    fn try_from(row: order_line::Model) -> Result<Self, Self::Error> {
+        let r = Reader {
+            table: "order_line",
+            id: &row.id,
+        };
+        Ok(Line {
+            id: r.uuid("id", &row.id)?,
+            order_id: r.uuid("order_id", &row.order_id)?,
+            line_no: row.line_no,
+            status: LineStatus::try_from(row.status).map_err(|e| r.fail(e))?,
+            purchase_order_id: r
+                .optional_uuid("purchase_order_id", row.purchase_order_id.as_deref())?,
+            shipment_id: r.optional_uuid("shipment_id", row.shipment_id.as_deref())?,
+            sku: row.sku,
+            quantity: row.quantity,
+            reserved_quantity: row.reserved_quantity,
+            backordered_quantity: row.backordered_quantity,
+            eta: row.eta,
+        })
+    }
+}
+
+impl TryFrom<shipment::Model> for Shipment {
+    type Error = CorruptRow;
+
+    fn try_from(row: shipment::Model) -> Result<Self, Self::Error> {
+        let r = Reader {
+            table: "shipment",
+            id: &row.id,
+        };
+        Ok(Shipment {
+            id: r.uuid("id", &row.id)?,
+            order_id: r.uuid("order_id", &row.order_id)?,
+            status: ShipmentStatus::try_from(row.status).map_err(|e| r.fail(e))?,
+            tracking_number: row.tracking_number,
+            carrier: row.carrier,
+            shipped_at: row.shipped_at,
+            delivered_at: row.delivered_at,
+        })
+    }
+}
+
+/// Reads every row, failing on the first corrupt one.
+pub fn read_all<R, T>(rows: Vec<R>) -> Result<Vec<T>, CorruptRow>
+where
+    T: TryFrom<R, Error = CorruptRow>,
+{
+    rows.into_iter().map(T::try_from).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line_row(status: i32) -> order_line::Model {
+        order_line::Model {
+            id: Uuid::now_v7().to_string(),
+            order_id: Uuid::now_v7().to_string(),
+            line_no: 0,
+            sku: "A".to_owned(),
+            quantity: 1,
+            reserved_quantity: 1,
+            backordered_quantity: 0,
+            status,
+            eta: None,
+            purchase_order_id: None,
+            shipment_id: Some(String::new()),
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_line_with_an_unknown_status_is_corrupt_not_pending() {
+        let read = Line::try_from(line_row(3)).expect("a ready line");
+        assert_eq!(read.status, LineStatus::Ready);
+        assert_eq!(read.shipment_id, None);
+        let error = Line::try_from(line_row(42)).expect_err("corrupt");
+        assert_eq!(error.table, "order_line");
+        assert!(error.problem.contains("42"), "{error}");
+        let status = ServiceError::from(error).code();
+        assert_eq!(status, tonic::Code::Internal);
+    }
+}

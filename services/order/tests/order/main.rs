@@ -1,0 +1,12 @@
+//! The order service's integration tests, in one binary: handlers on a
+//! fresh database with faked peers, and the whole service in-process.
+
+mod config;
+mod fake_peers;
+mod helpers;
+mod lifecycle;
+mod notices;
+mod placement;
+mod races;
+mod stored_data;
+mod sweeper;

@@ -1,0 +1,227 @@
+//! Purchase orders: GetPurchaseOrder, ListPurchaseOrders,
+//! SubmitPurchaseOrder, AcknowledgePurchaseOrder, CancelPurchaseOrder.
+
+use std::collections::BTreeMap;
+
+use backorder_platform::ServiceResult;
+use backorder_platform::paging::PageRequest;
+use backorder_platform::time::now_ms;
+use backorder_platform::unit_of_work::Work;
+use backorder_proto::procurement::v1 as pb;
+use sea_orm::DatabaseTransaction;
+use tracing::Instrument;
+use uuid::Uuid;
+
+use super::sourcing;
+use super::spans::{Batch, traceparent};
+use super::{ProcurementApi, concurrent_update, purchase_order_not_found, refused};
+use crate::convert;
+use crate::domain::{self, Acknowledgement, Cancellation, PurchaseOrderFilter};
+use crate::store::queries::{demands, lines, purchase_orders, suppliers};
+use crate::store::{purchase_order, stored_id};
+
+impl ProcurementApi {
+    /// The `GetPurchaseOrder` RPC.
+    pub async fn get_purchase_order(
+        &self,
+        req: pb::GetPurchaseOrderRequest,
+    ) -> ServiceResult<pb::GetPurchaseOrderResponse> {
+        let id = convert::parse_id("purchase_order_id", &req.purchase_order_id)?;
+        let db = &self.context.db;
+        let po = purchase_orders::find(db, id)
+            .await?
+            .ok_or_else(|| purchase_order_not_found(id))?;
+        let lines = lines::of(db, &po.id).await?;
+        Ok(pb::GetPurchaseOrderResponse {
+            purchase_order: Some(convert::purchase_order(&po, &lines)?),
+        })
+    }
+
+    /// The `ListPurchaseOrders` RPC.
+    pub async fn list_purchase_orders(
+        &self,
+        req: pb::ListPurchaseOrdersRequest,
+    ) -> ServiceResult<pb::ListPurchaseOrdersResponse> {
+        let filter = PurchaseOrderFilter::try_from(&req)?;
+        let page = PageRequest::parse(req.page_size, &req.page_token)?;
+        let db = &self.context.db;
+        let rows =
+            purchase_orders::list(db, filter, page.after.as_deref(), page.fetch_limit()).await?;
+        let (rows, next_page_token) = page.finish(rows, |po| po.id.clone());
+        let lines = lines::of_many(db, rows.iter().map(|po| po.id.clone()).collect()).await?;
+        Ok(pb::ListPurchaseOrdersResponse {
+            purchase_orders: convert::purchase_orders(&rows, &lines)?,
+            next_page_token,
+        })
+    }
+
+    /// The `SubmitPurchaseOrder` RPC. ETAs are not re-sent: they were set
+    /// when the demand arrived and change only with a promised date.
+    pub async fn submit_purchase_order(
+        &self,
+        req: pb::SubmitPurchaseOrderRequest,
+    ) -> ServiceResult<pb::SubmitPurchaseOrderResponse> {
+        let id = convert::parse_id("purchase_order_id", &req.purchase_order_id)?;
+        self.context
+            .execute(&req, move |work| {
+                Box::pin(async move {
+                    let purchase_order = submit(work, id, now_ms()).await?;
+                    Ok(pb::SubmitPurchaseOrderResponse {
+                        purchase_order: Some(purchase_order),
+                    })
+                })
+            })
+            .await
+    }
+
+    /// The `AcknowledgePurchaseOrder` RPC.
+    pub async fn acknowledge_purchase_order(
+        &self,
+        req: pb::AcknowledgePurchaseOrderRequest,
+    ) -> ServiceResult<pb::AcknowledgePurchaseOrderResponse> {
+        let command = Acknowledgement::try_from(&req)?;
+        self.context
+            .execute(&req, move |work| {
+                Box::pin(async move {
+                    let purchase_order = acknowledge(work, command, now_ms()).await?;
+                    Ok(pb::AcknowledgePurchaseOrderResponse {
+                        purchase_order: Some(purchase_order),
+                    })
+                })
+            })
+            .await
+    }
+
+    /// The `CancelPurchaseOrder` RPC. The reason is checked but not stored.
+    pub async fn cancel_purchase_order(
+        &self,
+        req: pb::CancelPurchaseOrderRequest,
+    ) -> ServiceResult<pb::CancelPurchaseOrderResponse> {
+        let command = Cancellation::try_from(&req)?;
+        self.context
+            .execute(&req, move |work| {
+                Box::pin(async move {
+                    let purchase_order = cancel(work, command, now_ms()).await?;
+                    Ok(pb::CancelPurchaseOrderResponse {
+                        purchase_order: Some(purchase_order),
+                    })
+                })
+            })
+            .await
+    }
+}
+
+/// The purchase order `id`, locked for the rest of the unit.
+pub(super) async fn lock(
+    db: &DatabaseTransaction,
+    id: Uuid,
+) -> ServiceResult<purchase_order::Model> {
+    purchase_orders::lock(db, id)
+        .await?
+        .ok_or_else(|| purchase_order_not_found(id))
+}
+
+async fn submit(work: &Work, id: Uuid, now: i64) -> ServiceResult<pb::PurchaseOrder> {
+    let db = work.db();
+    let mut po = lock(db, id).await?;
+    work.set_resource(po.id.clone());
+    let lines = lines::of(db, &po.id).await?;
+    let ordered: Vec<i64> = lines.iter().map(|l| l.ordered_quantity).collect();
+    let next = domain::submit(convert::status(&po)?, &ordered).map_err(refused)?;
+    po.status = next.code();
+    po.submitted_at = Some(now);
+    po.updated_at = now;
+    purchase_orders::update(db, &po).await?;
+    let batch = Batch::current();
+    for demand in demands::open_of_purchase_order(db, &po.id).await? {
+        let span = batch.demand_span(&demand, "purchase order submitted for demand");
+        span.in_scope(|| tracing::debug!("demand's purchase order submitted"));
+    }
+    convert::purchase_order(&po, &lines)
+}
+
+async fn acknowledge(
+    work: &Work,
+    command: Acknowledgement,
+    now: i64,
+) -> ServiceResult<pb::PurchaseOrder> {
+    let db = work.db();
+    let promised = command.promised_at;
+    let mut po = lock(db, command.purchase_order_id).await?;
+    work.set_resource(po.id.clone());
+    let next = domain::acknowledge(convert::status(&po)?).map_err(refused)?;
+    po.status = next.code();
+    po.promised_at = Some(promised);
+    po.updated_at = now;
+    purchase_orders::update(db, &po).await?;
+    let batch = Batch::current();
+    for demand in demands::lock_open_of_purchase_order(db, &po.id).await? {
+        if demand.eta == Some(promised) {
+            continue;
+        }
+        let span = batch.demand_span(&demand, "promised date set for demand");
+        let trace = traceparent(&span);
+        async {
+            if demands::set_eta(db, &demand.id, &po.id, promised).await? != 1 {
+                return Err(concurrent_update(format!(
+                    "demand {} changed under its purchase order's lock; retry",
+                    demand.id
+                )));
+            }
+            sourcing::send_eta(work, &demand, &po.id, promised, trace).await
+        }
+        .instrument(span)
+        .await?;
+    }
+    let lines = lines::of(db, &po.id).await?;
+    convert::purchase_order(&po, &lines)
+}
+
+/// Cancels the purchase order and moves its open demand to the supplier's
+/// draft (the draft of whoever else offers a SKU the supplier no longer
+/// does; unsourced when nobody does).
+async fn cancel(work: &Work, command: Cancellation, now: i64) -> ServiceResult<pb::PurchaseOrder> {
+    let db = work.db();
+    let mut po = lock(db, command.purchase_order_id).await?;
+    work.set_resource(po.id.clone());
+    let lines = lines::of(db, &po.id).await?;
+    let received_any = lines.iter().any(|l| l.received_quantity > 0);
+    let next = domain::cancel(convert::status(&po)?, received_any).map_err(refused)?;
+    po.status = next.code();
+    po.updated_at = now;
+    // Cancelled first: the supplier may now open a new draft.
+    purchase_orders::update(db, &po).await?;
+
+    let supplier_id = stored_id(&po.supplier_id)?;
+    let open = demands::open_of_purchase_order(db, &po.id).await?;
+    let mut offers = BTreeMap::new();
+    for demand in &open {
+        if offers.contains_key(&demand.sku) {
+            continue;
+        }
+        let item = match suppliers::find_item(db, supplier_id, &demand.sku).await? {
+            Some(item) => Some(item),
+            None => sourcing::pick_offer(db, &demand.sku).await?,
+        };
+        if let Some(item) = item {
+            offers.insert(demand.sku.clone(), item);
+        }
+    }
+    let mut wanted = BTreeMap::new();
+    for item in offers.values() {
+        wanted.insert(stored_id(&item.supplier_id)?, true);
+    }
+    let drafts = sourcing::lock_drafts(db, wanted, now).await?;
+    let demands = demands::lock_open_of_purchase_order(db, &po.id).await?;
+    sourcing::move_demands(
+        work,
+        demands,
+        Some(&po.id),
+        &offers,
+        &drafts,
+        now,
+        "demand moved off cancelled purchase order",
+    )
+    .await?;
+    convert::purchase_order(&po, &lines)
+}

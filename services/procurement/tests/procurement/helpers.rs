@@ -1,0 +1,281 @@
+//! A fresh database per test, the API on it with no relay (messages stay
+//! in the outbox table), and calls with deadlines.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
+
+use backorder_platform::ids::new_id_string;
+use backorder_platform::service::ServiceContext;
+use backorder_platform::store::outbox_message;
+use backorder_platform::testing::TestDatabase;
+use backorder_platform::time::to_timestamp;
+use backorder_platform::{ServiceError, ServiceResult};
+use backorder_proto::Rpc;
+use backorder_proto::inventory::v1::ReceiveStockRequest;
+use backorder_proto::order::v1::UpdateLineEtaRequest;
+use backorder_proto::procurement::v1 as pb;
+use procurement::ProcurementApi;
+use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
+use tonic::Code;
+
+pub const DRAFT: i32 = 1;
+pub const SUBMITTED: i32 = 2;
+pub const ACKNOWLEDGED: i32 = 3;
+pub const PARTIALLY_RECEIVED: i32 = 4;
+pub const RECEIVED: i32 = 5;
+pub const CANCELLED: i32 = 6;
+
+/// Longest any single call may take before the test fails.
+pub const CALL_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Awaits `call`, failing the test when it outlives [`CALL_DEADLINE`].
+pub async fn call<T>(call: impl Future<Output = T>) -> T {
+    tokio::time::timeout(CALL_DEADLINE, call)
+        .await
+        .expect("the call answered within its deadline")
+}
+
+pub struct Harness {
+    pub api: ProcurementApi,
+    pub db: DatabaseConnection,
+    pub database: TestDatabase,
+}
+
+pub async fn harness() -> Harness {
+    let database = TestDatabase::fresh("procurement")
+        .await
+        .expect("test database");
+    let db = backorder_platform::db::connect(&database.settings)
+        .await
+        .expect("database");
+    backorder_platform::db::migrate::<procurement::store::Migrator>(&db)
+        .await
+        .expect("migrations");
+    let api = ProcurementApi::new(ServiceContext::standalone(db.clone(), BTreeMap::new()));
+    Harness { api, db, database }
+}
+
+impl Harness {
+    pub async fn outbox(&self) -> Vec<outbox_message::Model> {
+        outbox_message::Entity::find()
+            .order_by_asc(outbox_message::Column::Id)
+            .all(&self.db)
+            .await
+            .expect("outbox")
+    }
+
+    async fn messages<M: Rpc>(&self, destination: &str) -> Vec<M> {
+        self.outbox()
+            .await
+            .into_iter()
+            .filter(|m| m.method == M::PATH)
+            .map(|m| {
+                assert_eq!(m.destination, destination);
+                M::decode(m.payload.as_slice()).expect("decode")
+            })
+            .collect()
+    }
+
+    pub async fn etas(&self) -> Vec<UpdateLineEtaRequest> {
+        let etas = self.messages::<UpdateLineEtaRequest>("order").await;
+        let ids: Vec<String> = self
+            .outbox()
+            .await
+            .into_iter()
+            .filter(|m| m.method == UpdateLineEtaRequest::PATH)
+            .map(|m| m.id)
+            .collect();
+        for (message, id) in etas.iter().zip(&ids) {
+            assert_eq!(&message.request_id, id, "request_id is the message id");
+        }
+        etas
+    }
+
+    pub async fn receipts(&self) -> Vec<ReceiveStockRequest> {
+        self.messages::<ReceiveStockRequest>("inventory").await
+    }
+
+    pub async fn supplier(&self, name: &str, lead_time_days: i32) -> String {
+        call(self.api.create_supplier(pb::CreateSupplierRequest {
+            request_id: new_id_string(),
+            name: name.to_owned(),
+            lead_time_days,
+        }))
+        .await
+        .expect("supplier")
+        .supplier
+        .expect("supplier")
+        .id
+    }
+
+    pub async fn item(
+        &self,
+        supplier_id: &str,
+        sku: &str,
+        cost: i64,
+        moq: i64,
+        case_pack: i64,
+        preferred: bool,
+    ) -> ServiceResult<pb::SetSupplierItemResponse> {
+        call(self.api.set_supplier_item(pb::SetSupplierItemRequest {
+            request_id: new_id_string(),
+            supplier_id: supplier_id.to_owned(),
+            sku: sku.to_owned(),
+            unit_cost_minor: cost,
+            minimum_order_quantity: moq,
+            case_pack,
+            preferred,
+        }))
+        .await
+    }
+
+    pub async fn demand(&self, sku: &str, quantity: i64) -> pb::Demand {
+        self.demand_of(&new_id_string(), sku, quantity).await
+    }
+
+    pub async fn demand_of(&self, order_id: &str, sku: &str, quantity: i64) -> pb::Demand {
+        call(self.api.add_demand(demand_request(order_id, sku, quantity)))
+            .await
+            .expect("demand")
+            .demand
+            .expect("demand")
+    }
+
+    pub async fn release(&self, demand_id: &str) -> ServiceResult<pb::ReleaseDemandResponse> {
+        call(self.api.release_demand(pb::ReleaseDemandRequest {
+            request_id: new_id_string(),
+            demand_id: demand_id.to_owned(),
+        }))
+        .await
+    }
+
+    pub async fn demands_of(&self, order_id: &str) -> Vec<pb::Demand> {
+        call(self.api.list_demands(pb::ListDemandsRequest {
+            order_id: order_id.to_owned(),
+        }))
+        .await
+        .expect("demands")
+        .demands
+    }
+
+    pub async fn po(&self, id: &str) -> pb::PurchaseOrder {
+        call(self.api.get_purchase_order(pb::GetPurchaseOrderRequest {
+            purchase_order_id: id.to_owned(),
+        }))
+        .await
+        .expect("purchase order")
+        .purchase_order
+        .expect("purchase order")
+    }
+
+    pub async fn purchase_orders(&self, supplier_id: &str, status: i32) -> Vec<pb::PurchaseOrder> {
+        call(
+            self.api
+                .list_purchase_orders(pb::ListPurchaseOrdersRequest {
+                    supplier_id: supplier_id.to_owned(),
+                    status,
+                    page_size: 500,
+                    page_token: String::new(),
+                }),
+        )
+        .await
+        .expect("list")
+        .purchase_orders
+    }
+
+    pub async fn submit(&self, id: &str) -> ServiceResult<pb::PurchaseOrder> {
+        call(
+            self.api
+                .submit_purchase_order(pb::SubmitPurchaseOrderRequest {
+                    request_id: new_id_string(),
+                    purchase_order_id: id.to_owned(),
+                }),
+        )
+        .await
+        .map(|r| r.purchase_order.unwrap_or_default())
+    }
+
+    pub async fn acknowledge(&self, id: &str, promised: i64) -> ServiceResult<pb::PurchaseOrder> {
+        call(
+            self.api
+                .acknowledge_purchase_order(pb::AcknowledgePurchaseOrderRequest {
+                    request_id: new_id_string(),
+                    purchase_order_id: id.to_owned(),
+                    promised_time: Some(to_timestamp(promised)),
+                }),
+        )
+        .await
+        .map(|r| r.purchase_order.unwrap_or_default())
+    }
+
+    pub async fn receive(
+        &self,
+        id: &str,
+        lines: &[(&str, i64)],
+    ) -> ServiceResult<pb::PurchaseOrder> {
+        call(
+            self.api
+                .receive_purchase_order(pb::ReceivePurchaseOrderRequest {
+                    request_id: new_id_string(),
+                    purchase_order_id: id.to_owned(),
+                    lines: lines
+                        .iter()
+                        .map(|(sku, quantity)| pb::ReceiptLine {
+                            sku: (*sku).to_owned(),
+                            quantity: *quantity,
+                        })
+                        .collect(),
+                }),
+        )
+        .await
+        .map(|r| r.purchase_order.unwrap_or_default())
+    }
+
+    pub async fn cancel(&self, id: &str) -> ServiceResult<pb::PurchaseOrder> {
+        call(
+            self.api
+                .cancel_purchase_order(pb::CancelPurchaseOrderRequest {
+                    request_id: new_id_string(),
+                    purchase_order_id: id.to_owned(),
+                    reason: "supplier out of business".to_owned(),
+                }),
+        )
+        .await
+        .map(|r| r.purchase_order.unwrap_or_default())
+    }
+}
+
+pub fn demand_request(order_id: &str, sku: &str, quantity: i64) -> pb::AddDemandRequest {
+    pb::AddDemandRequest {
+        request_id: new_id_string(),
+        demand_id: new_id_string(),
+        sku: sku.to_owned(),
+        quantity,
+        order_id: order_id.to_owned(),
+        line_id: new_id_string(),
+    }
+}
+
+pub fn code<T: std::fmt::Debug>(result: ServiceResult<T>) -> Code {
+    result.expect_err("refused").code()
+}
+
+pub fn reason<T: std::fmt::Debug>(result: ServiceResult<T>) -> &'static str {
+    match result.expect_err("refused") {
+        ServiceError::FailedPrecondition { reason, .. } => reason,
+        other => panic!("expected a failed precondition, got {other:?}"),
+    }
+}
+
+/// The fields an `INVALID_ARGUMENT` names.
+pub fn invalid_fields<T: std::fmt::Debug>(result: ServiceResult<T>) -> Vec<String> {
+    match result.expect_err("refused") {
+        ServiceError::InvalidArgument(v) => v.into_iter().map(|f| f.field).collect(),
+        other => panic!("expected invalid argument, got {other:?}"),
+    }
+}
+
+pub fn line<'a>(po: &'a pb::PurchaseOrder, sku: &str) -> &'a pb::PurchaseOrderLine {
+    po.lines.iter().find(|l| l.sku == sku).expect("line")
+}

@@ -1,0 +1,13 @@
+//! Procurement's integration tests, in one binary: the handlers against a
+//! fresh database (PostgreSQL when `BACKORDER_TEST_DATABASE_URL` is set,
+//! SQLite otherwise) and the service started in-process.
+
+mod helpers;
+
+mod api;
+mod limits;
+mod races;
+mod service;
+mod statuses;
+mod tombstone;
+mod traces;

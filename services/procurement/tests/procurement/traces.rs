@@ -1,0 +1,137 @@
+//! Work that serves many demands later (here an acknowledgement) continues
+//! the trace of each sale that raised the demand.
+
+use backorder_platform::ids::new_id_string;
+use backorder_platform::store::outbox_message;
+use backorder_platform::telemetry::trace_id_of;
+use backorder_platform::time::{DAY_MS, now_ms, to_timestamp};
+use backorder_proto::procurement::v1 as pb;
+use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use procurement::store::demand;
+use sea_orm::{EntityTrait, QueryOrder};
+use tracing::Instrument;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing_subscriber::layer::SubscriberExt;
+
+use crate::helpers::{call, harness};
+
+fn trace_id(span: &tracing::Span) -> String {
+    span.context().span().span_context().trace_id().to_string()
+}
+
+#[tokio::test]
+async fn acknowledgement_sends_each_eta_in_its_sales_trace() {
+    let provider = SdkTracerProvider::builder().build();
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")));
+    let _guard = tracing::subscriber::set_default(subscriber);
+    // The other tests of this binary run on threads with no subscriber.
+    // While a single dispatcher is registered, tracing-core takes a new
+    // callsite's interest from the default of the thread that reaches it
+    // first, so a span first reached by another test would stay disabled
+    // here too; with a second dispatcher registered it asks every one.
+    let _second = tracing::Dispatch::new(tracing_subscriber::registry());
+
+    let h = harness().await;
+    let (api, db) = (&h.api, &h.db);
+
+    let supplier = call(api.create_supplier(pb::CreateSupplierRequest {
+        request_id: new_id_string(),
+        name: "Acme".to_owned(),
+        lead_time_days: 5,
+    }))
+    .await
+    .expect("supplier")
+    .supplier
+    .expect("supplier")
+    .id;
+    call(api.set_supplier_item(pb::SetSupplierItemRequest {
+        request_id: new_id_string(),
+        supplier_id: supplier,
+        sku: "SKU-1".to_owned(),
+        unit_cost_minor: 1,
+        minimum_order_quantity: 1,
+        case_pack: 1,
+        preferred: true,
+    }))
+    .await
+    .expect("item");
+
+    let mut sales = Vec::new();
+    let mut po_id = String::new();
+    for _ in 0..2 {
+        let sale = tracing::info_span!(parent: None, "sale");
+        let added = call(
+            api.add_demand(pb::AddDemandRequest {
+                request_id: new_id_string(),
+                demand_id: new_id_string(),
+                sku: "SKU-1".to_owned(),
+                quantity: 1,
+                order_id: new_id_string(),
+                line_id: new_id_string(),
+            })
+            .instrument(sale.clone()),
+        )
+        .await
+        .expect("demand")
+        .demand
+        .expect("demand");
+        let stored = demand::Entity::find_by_id(added.id.clone())
+            .one(db)
+            .await
+            .expect("read")
+            .expect("stored");
+        let traceparent = stored.trace_context.expect("trace context stored");
+        assert_eq!(trace_id_of(&traceparent), Some(trace_id(&sale)));
+        po_id = added.purchase_order_id;
+        sales.push(trace_id(&sale));
+    }
+
+    let submit = tracing::info_span!(parent: None, "submit");
+    call(
+        api.submit_purchase_order(pb::SubmitPurchaseOrderRequest {
+            request_id: new_id_string(),
+            purchase_order_id: po_id.clone(),
+        })
+        .instrument(submit),
+    )
+    .await
+    .expect("submit");
+
+    let ack = tracing::info_span!(parent: None, "acknowledge");
+    call(
+        api.acknowledge_purchase_order(pb::AcknowledgePurchaseOrderRequest {
+            request_id: new_id_string(),
+            purchase_order_id: po_id,
+            promised_time: Some(to_timestamp(now_ms() + 2 * DAY_MS)),
+        })
+        .instrument(ack.clone()),
+    )
+    .await
+    .expect("acknowledge");
+
+    let messages = outbox_message::Entity::find()
+        .order_by_asc(outbox_message::Column::Id)
+        .all(db)
+        .await
+        .expect("outbox");
+    assert_eq!(messages.len(), 4, "two on arrival, two on acknowledgement");
+    let traces: Vec<Option<String>> = messages
+        .iter()
+        .map(|m| m.trace_context.as_deref().and_then(trace_id_of))
+        .collect();
+    for (i, sale) in sales.iter().enumerate() {
+        assert_eq!(
+            traces[i].as_ref(),
+            Some(sale),
+            "arrival ETA in the sale's trace"
+        );
+        assert_eq!(
+            traces[i + 2].as_ref(),
+            Some(sale),
+            "acknowledged ETA continues the sale's trace"
+        );
+    }
+    assert!(!traces.contains(&Some(trace_id(&ack))));
+}
