@@ -31,10 +31,12 @@ test: build
 test-postgres: build
 	BACKORDER_TEST_DATABASE_URL=$(PG_URL) $(CARGO) test --workspace --no-fail-fast
 
-## Benchmarks (release build); prints ratios against baselines measured in the same run.
+## Benchmarks (release build) on PostgreSQL (PG_URL); prints each figure beside
+## the database doing the same work alone, measured in the same run.
+## `BACKORDER_TEST_DATABASE_URL= make bench` runs it on SQLite.
 bench:
 	$(CARGO) build --release --bins
-	./target/release/bench
+	BACKORDER_TEST_DATABASE_URL="$${BACKORDER_TEST_DATABASE_URL-$(PG_URL)}" ./target/release/bench
 
 lint: fmt clippy buf
 

@@ -247,6 +247,14 @@ impl Suite {
         }
     }
 
+    /// The process id of a service started as a process.
+    pub fn pid(&self, name: &str) -> Option<u32> {
+        match self.services.get(name).expect("known service") {
+            Service::Process(p) => p.pid(),
+            Service::InProcess(_) => None,
+        }
+    }
+
     /// Whether a service process is still running.
     pub fn is_running(&mut self, name: &str) -> bool {
         match self.services.get_mut(name).expect("known service") {

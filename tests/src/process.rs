@@ -97,6 +97,10 @@ impl ServiceProcess {
         }
     }
 
+    pub(crate) fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     pub(crate) fn is_running(&mut self) -> bool {
         self.child
             .as_mut()

@@ -58,15 +58,17 @@ pub struct Channels {
 }
 
 impl Channels {
-    /// The sinks these settings describe.
-    pub fn sinks(&self) -> Sinks {
+    /// The sinks these settings describe; fails on an SMTP address or
+    /// sender that cannot be used.
+    pub fn sinks(&self) -> Result<Sinks, ConfigError> {
         let smtp = self
             .smtp_address
             .as_deref()
             .map(str::trim)
             .filter(|address| !address.is_empty())
-            .map(|address| SmtpSink::new(address, self.smtp_from.clone()));
-        Sinks::new(FileSink::new(&self.dir), smtp)
+            .map(|address| SmtpSink::new(address, &self.smtp_from))
+            .transpose()?;
+        Ok(Sinks::new(FileSink::new(&self.dir), smtp))
     }
 }
 
@@ -106,6 +108,9 @@ impl Config {
                 channels.smtp_from
             )));
         }
+        // A relay address without a port fails here, at start, rather than
+        // at every delivery.
+        channels.sinks()?;
         Ok(Self { common, channels })
     }
 }
@@ -113,7 +118,8 @@ impl Config {
 fn spec() -> ServiceSpec {
     ServiceSpec {
         peer: Peer::Notification,
-        grpc_service_name: "backorder.notification.v1.NotificationService",
+        grpc_service_name:
+            backorder_proto::notification::v1::notification_service_server::SERVICE_NAME,
     }
 }
 
@@ -128,7 +134,7 @@ fn routes(context: ServiceContext, sinks: Sinks) -> Result<Routes, BoxError> {
 /// server and the resender, which every [`RESEND_INTERVAL`] sends again the
 /// deliveries left pending by a stop between recording and sending.
 pub async fn build(config: Config, shutdown: Shutdown) -> Result<RunningService, BoxError> {
-    let sinks = config.channels.sinks();
+    let sinks = config.channels.sinks()?;
     service::build::<store::Migrator, _>(
         spec(),
         &config.common,
@@ -141,7 +147,7 @@ pub async fn build(config: Config, shutdown: Shutdown) -> Result<RunningService,
 
 /// Runs the service until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> Result<(), BoxError> {
-    let sinks = config.channels.sinks();
+    let sinks = config.channels.sinks()?;
     service::launch::<store::Migrator, _>(spec(), config.common, BTreeMap::new(), move |context| {
         routes(context, sinks)
     })

@@ -147,7 +147,7 @@ impl Config {
 fn spec() -> ServiceSpec {
     ServiceSpec {
         peer: Peer::Order,
-        grpc_service_name: "backorder.order.v1.OrderService",
+        grpc_service_name: backorder_proto::order::v1::order_service_server::SERVICE_NAME,
     }
 }
 

@@ -31,7 +31,8 @@ pub const SERVICE: &str = "procurement";
 /// Default port.
 pub const DEFAULT_PORT: u16 = 50053;
 /// Fully-qualified gRPC service name, for health.
-pub const GRPC_SERVICE: &str = "backorder.procurement.v1.ProcurementService";
+pub const GRPC_SERVICE: &str =
+    backorder_proto::procurement::v1::procurement_service_server::SERVICE_NAME;
 
 /// Addresses of the services procurement tells things to.
 #[derive(Debug, Clone, Deserialize)]

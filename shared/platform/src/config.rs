@@ -213,7 +213,7 @@ fn sources(
         .set_default("outbox.batch_size", 100)?
         .set_default("outbox.initial_backoff_ms", 100)?
         .set_default("outbox.max_backoff_ms", 30_000)?
-        .set_default("outbox.lease_ms", 30_000)?
+        .set_default("outbox.lease_ms", 10_000)?
         .set_default("outbox.call_timeout_ms", 5_000)?
         .set_default("outbox.max_attempts", 1_000)?;
     for (key, value) in defaults {

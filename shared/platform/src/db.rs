@@ -39,6 +39,12 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
         });
     } else {
         options.max_connections(settings.max_connections.max(1));
+        // A ping before every checkout is a round trip per transaction; a
+        // connection idle for a while is still checked, and one that broke
+        // while in use is dropped by the pool on its error.
+        options
+            .test_before_acquire(false)
+            .test_before_acquire_if_idle_for(Duration::from_secs(30));
         if let Some(path) = &settings.password_file {
             let password = std::fs::read_to_string(path)
                 .map_err(|e| DbErr::Custom(format!("reading {}: {e}", path.display())))?;

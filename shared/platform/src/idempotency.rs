@@ -18,6 +18,15 @@ use crate::ids::parse_uuid;
 use crate::store::idempotency_record;
 use crate::time::now_ms;
 
+/// Hex SHA-256 of the encoded request: equal only for identical requests
+/// (every field, untrimmed), which is what decides whether a retry is one.
+pub fn fingerprint<M: Message>(request: &M) -> String {
+    Sha256::digest(request.encode_to_vec())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// The identity of one mutating request.
 #[derive(Debug, Clone)]
 pub struct IdempotencyKey {
@@ -42,12 +51,10 @@ impl IdempotencyKey {
         request: &M,
     ) -> ServiceResult<Self> {
         parse_uuid("request_id", request_id)?;
-        let digest = Sha256::digest(request.encode_to_vec());
-        let request_hash = digest.iter().map(|b| format!("{b:02x}")).collect();
         Ok(Self {
             request_id: request_id.to_owned(),
             method,
-            request_hash,
+            request_hash: fingerprint(request),
         })
     }
 

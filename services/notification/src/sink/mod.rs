@@ -3,11 +3,12 @@
 //! By default every channel appends one JSON line per delivery to
 //! `<channels.dir>/<channel>.log` (`email.log`, `sms.log`, `push.log`), which
 //! makes local runs inspectable. With `channels.smtp_address` set, e-mail
-//! goes to that SMTP relay instead, through the minimal client in `smtp.rs`
-//! (plain SMTP, no TLS or AUTH: meant for a relay next to the service, such
-//! as a mail sidecar or a local catcher).
+//! goes to that SMTP relay instead, through lettre (`smtp.rs`; plain SMTP,
+//! no TLS or AUTH: meant for a relay next to the service, such as a mail
+//! sidecar or a local catcher).
 //!
-//! Addresses pass through here but are never logged.
+//! Addresses pass through here but are never logged; lettre is built
+//! without its `tracing` feature, which would log every SMTP line.
 
 mod file;
 mod mail;
@@ -43,23 +44,24 @@ pub struct Outgoing<'a> {
 /// refusal does): it is stored with the delivery, never logged.
 #[derive(Debug, thiserror::Error)]
 pub enum SinkError {
-    /// Writing the file or talking to the server failed.
+    /// Writing the file failed.
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
     /// The record could not be encoded.
     #[error("cannot encode record: {0}")]
     Encode(#[from] serde_json::Error),
-    /// The SMTP server answered with an unexpected reply.
-    #[error("smtp {stage} refused: {reply}")]
-    Smtp {
-        /// What was being done (`greeting`, `RCPT TO`, ...).
-        stage: &'static str,
-        /// The server's reply (or what was wrong with it).
-        reply: String,
-    },
-    /// The SMTP session took longer than [`SMTP_TIMEOUT`].
-    #[error("smtp session timed out after {} s", SMTP_TIMEOUT.as_secs())]
-    Timeout,
+    /// The recipient is not an address an e-mail can be sent to.
+    #[error("invalid recipient address: {0}")]
+    Address(#[from] lettre::address::AddressError),
+    /// The e-mail could not be put together.
+    #[error("cannot build the e-mail: {0}")]
+    Message(#[from] lettre::error::Error),
+    /// The SMTP server could not be reached, or refused the e-mail.
+    #[error("smtp: {0}")]
+    Smtp(#[from] lettre::transport::smtp::Error),
+    /// The SMTP session took longer than allowed ([`SMTP_TIMEOUT`]).
+    #[error("smtp session timed out after {0:?}")]
+    Timeout(std::time::Duration),
 }
 
 /// Every channel's sink.

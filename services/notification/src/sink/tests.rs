@@ -1,11 +1,11 @@
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use super::mail::{MAX_LINE_BYTES, WRAP_WIDTH, compose, wrap};
 use super::*;
 
 /// 2026-12-01T09:30:00Z.
@@ -142,95 +142,177 @@ async fn file_sink_appends_one_json_line_per_delivery() {
     let _ = tokio::fs::remove_dir_all(&dir).await;
 }
 
+fn smtp_sink(address: &str) -> SmtpSink {
+    SmtpSink::new(address, "orders@backorder.local").expect("usable settings")
+}
+
+/// The message text of `data` (what follows the blank line after the
+/// headers), quoted-printable decoded.
+fn decoded_body(data: &str) -> String {
+    let (_, body) = data.split_once("\r\n\r\n").expect("headers end");
+    let joined = body.replace("=\r\n", "");
+    let bytes = joined.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).expect("hex digits");
+            decoded.push(u8::from_str_radix(hex, 16).expect("hex escape"));
+            i += 3;
+        } else {
+            decoded.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(decoded).expect("utf-8 text")
+}
+
 #[tokio::test]
-async fn smtp_sink_delivers_recipient_subject_and_body() {
+async fn smtp_sink_delivers_recipient_headers_and_body() {
     let (address, server) = smtp_server(false, false).await;
-    let sink = SmtpSink::new(address, "orders@backorder.local");
     let message = "Hello Ana, your order has shipped with UPS.\n.hidden dot line";
-    sink.send(&outgoing("ana@example.com", message))
+    smtp_sink(&address)
+        .send(&outgoing("ana@example.com", message))
         .await
         .expect("accepted by the server");
     let captured = server.await.expect("server finished");
     assert_eq!(captured.helo, "backorder.local");
     assert_eq!(captured.mail_from, "<orders@backorder.local>");
     assert_eq!(captured.rcpt_to, vec!["<ana@example.com>".to_owned()]);
+    let data = &captured.data;
+    for header in [
+        "From: orders@backorder.local\r\n",
+        "To: ana@example.com\r\n",
+        "Subject: Your order has shipped\r\n",
+        // RFC 5322 date, in UTC with a two-digit day.
+        "Date: Tue, 01 Dec 2026 09:30:00 +0000\r\n",
+        // The notification id: a delivery sent twice is one message.
+        "Message-ID: <0190f3a4-0000-7000-8000-00000000000a.email@backorder.local>\r\n",
+        "MIME-Version: 1.0\r\n",
+        "Content-Type: text/plain; charset=utf-8\r\n",
+    ] {
+        assert!(data.contains(header), "{header:?} missing: {data}");
+    }
     assert!(
-        captured
-            .data
-            .contains("Subject: Your order has shipped\r\n"),
-        "{}",
-        captured.data
+        data.trim_end()
+            .ends_with("\r\n\r\nHello Ana, your order has shipped with UPS.\r\n.hidden dot line"),
+        "body, dot-stuffing undone by the server: {data}"
     );
-    assert!(captured.data.contains("To: <ana@example.com>\r\n"));
-    assert!(
-        captured
-            .data
-            .contains("Date: Tue, 01 Dec 2026 09:30:00 +0000\r\n"),
-        "{}",
-        captured.data
-    );
-    assert!(
-        captured
-            .data
-            .contains("\r\n\r\nHello Ana, your order has shipped with UPS.\r\n"),
-        "{}",
-        captured.data
-    );
-    assert!(
-        captured.data.contains("\r\n.hidden dot line\r\n"),
-        "dot-stuffing undone by the server: {}",
-        captured.data
-    );
-    assert!(captured.quit);
+    assert!(captured.quit, "the session ends with QUIT");
 }
 
+/// A long line and non-ASCII text arrive intact, in lines SMTP carries
+/// (at most 998 octets) and in 7-bit data a relay without 8BITMIME takes.
 #[tokio::test]
-async fn smtp_sink_falls_back_to_helo() {
-    let (address, server) = smtp_server(false, true).await;
-    let sink = SmtpSink::new(address, "orders@shop.example");
-    sink.send(&outgoing(
-        "bob@example.org",
-        "Hello Bob, your order was delivered.",
-    ))
-    .await
-    .expect("accepted after HELO");
-    let captured = server.await.expect("server finished");
-    assert_eq!(captured.helo, "shop.example");
-    assert_eq!(captured.rcpt_to, vec!["<bob@example.org>".to_owned()]);
-    assert!(
-        captured
-            .data
-            .contains("Hello Bob, your order was delivered.")
+async fn smtp_sink_encodes_long_lines_and_non_ascii_text() {
+    let (address, server) = smtp_server(false, false).await;
+    let message = format!(
+        "Hello José, your order is ready.\n{}= done",
+        "SKU-123 x 4, ".repeat(150)
     );
+    smtp_sink(&address)
+        .send(&outgoing("jose@example.com", &message))
+        .await
+        .expect("accepted by the server");
+    let captured = server.await.expect("server finished");
+    let data = &captured.data;
+    assert!(data.is_ascii(), "{data}");
+    assert!(data.split("\r\n").all(|line| line.len() <= 998), "{data}");
+    assert!(
+        data.contains("Content-Transfer-Encoding: quoted-printable\r\n"),
+        "{data}"
+    );
+    assert_eq!(decoded_body(data).trim_end(), message.replace('\n', "\r\n"));
+}
+
+/// lettre speaks EHLO only (every relay of this century does): a relay
+/// that refuses it fails the delivery with the relay's answer.
+#[tokio::test]
+async fn smtp_sink_reports_a_refused_ehlo() {
+    let (address, server) = smtp_server(false, true).await;
+    let error = smtp_sink(&address)
+        .send(&outgoing("bob@example.org", "Hello Bob."))
+        .await
+        .expect_err("EHLO refused");
+    match &error {
+        SinkError::Smtp(smtp) => {
+            assert!(smtp.is_permanent(), "{error}");
+            assert_eq!(smtp.status().map(u16::from), Some(502), "{error}");
+        }
+        other => panic!("expected an SMTP refusal, got {other:?}"),
+    }
+    assert!(server.await.expect("server finished").rcpt_to.is_empty());
 }
 
 #[tokio::test]
 async fn smtp_sink_reports_a_refused_recipient() {
     let (address, server) = smtp_server(true, false).await;
-    let sink = SmtpSink::new(address, "orders@backorder.local");
-    let error = sink
+    let error = smtp_sink(&address)
         .send(&outgoing("nobody@example.com", "Hello."))
         .await
         .expect_err("recipient refused");
     match &error {
-        SinkError::Smtp { stage, reply } => {
-            assert_eq!(*stage, "RCPT TO");
-            assert!(reply.starts_with("550"), "{reply}");
+        SinkError::Smtp(smtp) => {
+            assert_eq!(smtp.status().map(u16::from), Some(550), "{error}");
         }
         other => panic!("expected an SMTP refusal, got {other:?}"),
     }
-    drop(sink);
-    server.abort();
+    // The reason stored with the delivery quotes the relay.
+    assert!(error.to_string().contains("mailbox unavailable"), "{error}");
+    let captured = server.await.expect("server finished");
+    assert!(captured.data.is_empty(), "no message after the refusal");
+}
+
+/// lettre bounds connecting only: a relay that accepts and never greets
+/// must still end the session at the sink's timeout.
+#[tokio::test]
+async fn smtp_sink_gives_up_on_a_silent_relay() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address").to_string();
+    let silent = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.expect("accept");
+        std::future::pending::<()>().await;
+        drop(stream);
+    });
+    let timeout = Duration::from_millis(300);
+    let sink = SmtpSink::with_timeout(&address, "orders@backorder.local", timeout)
+        .expect("usable settings");
+    let started = Instant::now();
+    let error = tokio::time::timeout(
+        Duration::from_secs(10),
+        sink.send(&outgoing("ana@example.com", "Hello.")),
+    )
+    .await
+    .expect("the sink's own timeout ends the session")
+    .expect_err("no greeting");
+    assert!(
+        matches!(error, SinkError::Timeout(t) if t == timeout),
+        "{error}"
+    );
+    assert!(started.elapsed() >= timeout);
+    silent.abort();
+}
+
+#[test]
+fn smtp_settings_need_a_port_and_a_sender_address() {
+    for address in ["127.0.0.1:2525", "mail:25", "[::1]:25", " relay.local:587 "] {
+        SmtpSink::new(address, "orders@backorder.local")
+            .unwrap_or_else(|e| panic!("{address:?} refused: {e}"));
+    }
+    for address in ["mail", "mail:", ":25", "mail:smtp", "mail:70000"] {
+        assert!(
+            SmtpSink::new(address, "orders@backorder.local").is_err(),
+            "{address:?} accepted"
+        );
+    }
+    assert!(SmtpSink::new("mail:25", "not an address").is_err());
 }
 
 #[tokio::test]
 async fn sinks_route_email_to_smtp_and_the_rest_to_files() {
     let (address, server) = smtp_server(false, false).await;
     let dir = temp_dir();
-    let sinks = Sinks::new(
-        FileSink::new(&dir),
-        Some(SmtpSink::new(address, "orders@backorder.local")),
-    );
+    let sinks = Sinks::new(FileSink::new(&dir), Some(smtp_sink(&address)));
     sinks
         .send(Channel::Email, &outgoing("ana@example.com", "By mail."))
         .await
@@ -247,40 +329,4 @@ async fn sinks_route_email_to_smtp_and_the_rest_to_files() {
         .expect("push.log");
     assert!(push.contains("By push."));
     let _ = tokio::fs::remove_dir_all(&dir).await;
-}
-
-#[test]
-fn mail_headers_carry_an_rfc5322_date_in_utc() {
-    let mut out = outgoing("ana@example.com", "Hello.");
-    out.time = DateTime::from_timestamp_millis(0).expect("epoch");
-    let data = compose("orders@backorder.local", "backorder.local", &out);
-    assert!(
-        data.contains("Date: Thu, 01 Jan 1970 00:00:00 +0000\r\n"),
-        "{data}"
-    );
-    assert!(
-        data.contains(
-            "Message-ID: <0190f3a4-0000-7000-8000-00000000000a.email@backorder.local>\r\n"
-        ),
-        "{data}"
-    );
-    assert!(data.ends_with("\r\nHello.\r\n.\r\n"), "{data}");
-}
-
-#[test]
-fn long_paragraphs_are_wrapped_at_spaces() {
-    let paragraph = "word ".repeat(40);
-    let lines = wrap(paragraph.trim_end());
-    assert!(lines.len() > 1);
-    assert!(lines.iter().all(|l| l.chars().count() <= WRAP_WIDTH));
-    assert_eq!(lines.join(" "), paragraph.trim_end());
-    let long = "x".repeat(2000);
-    let lines = wrap(&long);
-    assert!(lines.iter().all(|l| l.len() <= MAX_LINE_BYTES));
-    assert_eq!(lines.concat(), long);
-    // A long word of two-byte characters is cut between characters.
-    let wide = "é".repeat(1000);
-    let lines = wrap(&wide);
-    assert!(lines.iter().all(|l| l.len() <= MAX_LINE_BYTES));
-    assert_eq!(lines.concat(), wide);
 }

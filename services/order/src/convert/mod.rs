@@ -6,4 +6,4 @@ pub mod requests;
 pub mod timeline;
 pub mod views;
 
-pub use requests::{OrderQuery, fingerprint};
+pub use requests::OrderQuery;

@@ -8,8 +8,6 @@ use backorder_platform::ids::{Violations, parse_uuid};
 use backorder_platform::paging::PageRequest;
 use backorder_platform::time::from_timestamp;
 use backorder_proto::order::v1 as pb;
-use prost::Message;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::domain::commands::{
@@ -21,15 +19,6 @@ use crate::domain::limits::{
 use crate::domain::notices::DEFAULT_CANCEL_REASON;
 use crate::domain::placement::{NewLine, NewOrder};
 use crate::domain::{OrderStatus, ShipPolicy};
-
-/// Hex SHA-256 of the encoded request: equal only for identical requests
-/// (every field, untrimmed), which is what decides whether a retry is one.
-pub fn fingerprint<M: Message>(request: &M) -> String {
-    Sha256::digest(request.encode_to_vec())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 impl TryFrom<&pb::PlaceOrderRequest> for NewOrder {
     type Error = ServiceError;
@@ -76,7 +65,7 @@ impl TryFrom<&pb::PlaceOrderRequest> for NewOrder {
         };
         Ok(NewOrder {
             request_id,
-            request_hash: fingerprint(req),
+            request_hash: backorder_platform::idempotency::fingerprint(req),
             customer_id,
             lines,
             accept_backorders: req.accept_backorders,
@@ -291,6 +280,7 @@ impl TryFrom<&pb::GetBackorderStatsRequest> for Window {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use backorder_platform::idempotency::fingerprint;
 
     fn fields(error: ServiceError) -> Vec<String> {
         match error {
