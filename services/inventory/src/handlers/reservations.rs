@@ -12,7 +12,7 @@ use backorder_proto::inventory::v1 as pb;
 use backorder_proto::procurement::v1::{AddDemandRequest, ReleaseDemandRequest};
 
 use super::allocation::allocate_waiting;
-use super::{InventoryApi, lock_line, lock_stock};
+use super::{InventoryApi, lock_line};
 use crate::convert::{Cancellation, OrderReservation};
 use crate::domain::{
     BackorderPolicy, LineOutcome, Reservation, ReservationState, ReserveError, StockPosition,
@@ -123,13 +123,22 @@ async fn lock_skus(
     work: &Work,
     order: &OrderReservation,
 ) -> ServiceResult<BTreeMap<String, LockedSku>> {
-    let skus: BTreeSet<&str> = order.lines.iter().map(|l| l.sku.as_str()).collect();
+    let skus: Vec<&str> = order
+        .lines
+        .iter()
+        .map(|l| l.sku.as_str())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    // Two statements whatever the order's size: the stock rows locked in
+    // SKU order, then the products' policies (fixed once created).
+    let mut stocks = queries::lock_stocks(work.db(), &skus).await?;
+    let mut products = queries::find_products(work.db(), &skus).await?;
     let mut locked = BTreeMap::new();
     for sku in skus {
-        let stock = lock_stock(work.db(), sku).await?;
-        let product = queries::find_product(work.db(), sku)
-            .await?
-            .ok_or_else(|| wording::product_not_found(sku))?;
+        let (Some(stock), Some(product)) = (stocks.remove(sku), products.remove(sku)) else {
+            return Err(wording::product_not_found(sku));
+        };
         locked.insert(
             sku.to_owned(),
             LockedSku {
@@ -185,6 +194,8 @@ async fn write_lines(
     let trace_context = current_traceparent();
     let order_id = order.order_id.to_string();
     let mut lines = Vec::with_capacity(order.lines.len());
+    let mut reservations = Vec::with_capacity(order.lines.len());
+    let mut movements = Vec::new();
     for (line, outcome) in order.lines.iter().zip(outcomes) {
         let reservation = Reservation {
             id: new_id(),
@@ -201,20 +212,15 @@ async fn write_lines(
             created_at: now,
             updated_at: now,
         };
-        queries::insert_reservation(work.db(), &reservation).await?;
         if outcome.reserved > 0 {
-            queries::record_movement(
-                work.db(),
-                Movement {
-                    sku: &line.sku,
-                    kind: MovementKind::Reserve,
-                    on_hand_delta: 0,
-                    reserved_delta: outcome.reserved,
-                    reference: &order_id,
-                    reason: wording::LEDGER_ORDER_PLACED,
-                },
-            )
-            .await?;
+            movements.push(Movement {
+                sku: &line.sku,
+                kind: MovementKind::Reserve,
+                on_hand_delta: 0,
+                reserved_delta: outcome.reserved,
+                reference: &order_id,
+                reason: wording::LEDGER_ORDER_PLACED,
+            });
         }
         if outcome.backordered > 0 {
             work.send(AddDemandRequest {
@@ -234,6 +240,9 @@ async fn write_lines(
             backordered_quantity: outcome.backordered,
             reservation_id: reservation.id.to_string(),
         });
+        reservations.push(reservation);
     }
+    queries::insert_reservations(work.db(), &reservations).await?;
+    queries::record_movements(work.db(), movements).await?;
     Ok(lines)
 }

@@ -47,10 +47,9 @@ impl OrderApi {
         req: pb::PlaceOrderRequest,
     ) -> ServiceResult<pb::PlaceOrderResponse> {
         let new_order = NewOrder::try_from(&req)?;
-        let (order, lines) = match self.existing_placement(&new_order).await? {
-            Some(found) => found,
-            None => self.record_pending(&new_order).await?,
-        };
+        // A retry finds its order when recording it conflicts on the
+        // request id, so a first call pays no read beforehand.
+        let (order, lines) = self.record_pending(&new_order).await?;
         if order.status != OrderStatus::Pending {
             return self.record_outcome(order.id, None, Some(&req)).await;
         }
@@ -302,21 +301,21 @@ async fn apply_reservation(
         let backordered = outcome.backordered > 0;
         move_line(line, LineEvent::Reserved { backordered })?;
         queries::update_line(work.db(), line).await?;
-        let event = if backordered {
-            Recorded::LineBackordered(line)
-        } else {
-            Recorded::LineReserved(line)
-        };
-        queries::record(work.db(), order.id, Some(line.id), event).await?;
     }
     save_status(work, &mut order, &lines).await?;
-    queries::record(
-        work.db(),
-        order.id,
-        None,
-        Recorded::OrderPlaced { lines: lines.len() },
-    )
-    .await?;
+    let mut events: Vec<(Option<Uuid>, Recorded)> = lines
+        .iter()
+        .map(|line| {
+            let event = if line.backordered_quantity > 0 {
+                Recorded::LineBackordered(line)
+            } else {
+                Recorded::LineReserved(line)
+            };
+            (Some(line.id), event)
+        })
+        .collect();
+    events.push((None, Recorded::OrderPlaced { lines: lines.len() }));
+    queries::record_all(work.db(), order.id, events).await?;
     notify(work, &order, Notice::order_confirmed(&lines)).await?;
     for line in lines.iter().filter(|l| l.backordered_quantity > 0) {
         notify(work, &order, Notice::backordered(line)).await?;

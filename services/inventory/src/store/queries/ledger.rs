@@ -3,7 +3,7 @@
 use backorder_platform::ServiceResult;
 use backorder_platform::ids::new_id_string;
 use backorder_platform::time::now_ms;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
 
 use super::DEFAULT_WAREHOUSE;
 use crate::store::stock_movement::{self, MovementKind};
@@ -30,18 +30,33 @@ pub async fn record_movement<C: ConnectionTrait>(
     conn: &C,
     movement: Movement<'_>,
 ) -> ServiceResult<()> {
-    stock_movement::ActiveModel {
-        id: Set(new_id_string()),
-        sku: Set(movement.sku.to_owned()),
-        warehouse: Set(DEFAULT_WAREHOUSE.to_owned()),
-        kind: Set(movement.kind.as_str().to_owned()),
-        on_hand_delta: Set(movement.on_hand_delta),
-        reserved_delta: Set(movement.reserved_delta),
-        reference: Set(movement.reference.to_owned()),
-        reason: Set(movement.reason.to_owned()),
-        created_at: Set(now_ms()),
+    record_movements(conn, vec![movement]).await
+}
+
+/// Appends `movements` to the ledger in one statement.
+pub async fn record_movements<C: ConnectionTrait>(
+    conn: &C,
+    movements: Vec<Movement<'_>>,
+) -> ServiceResult<()> {
+    if movements.is_empty() {
+        return Ok(());
     }
-    .insert(conn)
-    .await?;
+    let now = now_ms();
+    let rows = movements
+        .into_iter()
+        .map(|movement| stock_movement::ActiveModel {
+            id: Set(new_id_string()),
+            sku: Set(movement.sku.to_owned()),
+            warehouse: Set(DEFAULT_WAREHOUSE.to_owned()),
+            kind: Set(movement.kind.as_str().to_owned()),
+            on_hand_delta: Set(movement.on_hand_delta),
+            reserved_delta: Set(movement.reserved_delta),
+            reference: Set(movement.reference.to_owned()),
+            reason: Set(movement.reason.to_owned()),
+            created_at: Set(now),
+        });
+    stock_movement::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }

@@ -22,6 +22,20 @@ pub async fn find_product<C: ConnectionTrait>(
         .transpose()
 }
 
+/// Products by SKU, for several SKUs in one read.
+pub async fn find_products<C: ConnectionTrait>(
+    conn: &C,
+    skus: &[&str],
+) -> ServiceResult<std::collections::BTreeMap<String, Product>> {
+    product::Entity::find()
+        .filter(product::Column::Sku.is_in(skus.iter().map(|s| (*s).to_owned())))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| Product::try_from(row).map(|p| (p.sku.clone(), p)))
+        .collect()
+}
+
 /// Products with SKU after `after`, by SKU.
 pub async fn list_products<C: ConnectionTrait>(
     conn: &C,

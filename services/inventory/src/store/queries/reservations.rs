@@ -29,6 +29,23 @@ pub async fn insert_reservation<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Inserts the reservations of an order's lines in one statement.
+pub async fn insert_reservations<C: ConnectionTrait>(
+    conn: &C,
+    lines: &[Reservation],
+) -> ServiceResult<()> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let rows = lines
+        .iter()
+        .map(|line| reservation::ActiveModel::from(reservation::Model::from(line)));
+    reservation::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
 /// The reservation of one order line.
 pub async fn find_reservation<C: ConnectionTrait>(
     conn: &C,

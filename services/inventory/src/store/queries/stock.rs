@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use backorder_platform::ServiceResult;
 use backorder_platform::time::now_ms;
 use sea_orm::sea_query::{Expr, LockType};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::{DEFAULT_WAREHOUSE, changed_meanwhile};
 use crate::domain::StockPosition;
@@ -51,6 +51,26 @@ pub async fn lock_stock<C: ConnectionTrait>(
         .one(conn)
         .await?;
     Ok(row.as_ref().map(StockPosition::from))
+}
+
+/// Locks the stock rows of several SKUs with one statement, in SKU order
+/// (PostgreSQL locks rows as the sorted scan returns them, so concurrent
+/// callers never deadlock), and returns them as they are now.
+pub async fn lock_stocks<C: ConnectionTrait>(
+    conn: &C,
+    skus: &[&str],
+) -> ServiceResult<BTreeMap<String, StockPosition>> {
+    let rows = stock_level::Entity::find()
+        .filter(stock_level::Column::Sku.is_in(skus.iter().map(|s| (*s).to_owned())))
+        .filter(stock_level::Column::Warehouse.eq(DEFAULT_WAREHOUSE))
+        .order_by_asc(stock_level::Column::Sku)
+        .lock(LockType::Update)
+        .all(conn)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|row| (row.sku.clone(), StockPosition::from(row)))
+        .collect())
 }
 
 /// Writes `after` over the stock position of `sku`, provided it still is

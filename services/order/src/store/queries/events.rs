@@ -32,6 +32,33 @@ pub async fn record<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Appends several events of one order in one statement, in the given
+/// order (their ids are time-ordered).
+pub async fn record_all<C: ConnectionTrait>(
+    conn: &C,
+    order_id: Uuid,
+    events: Vec<(Option<Uuid>, Recorded<'_>)>,
+) -> ServiceResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let now = now_ms();
+    let rows = events
+        .into_iter()
+        .map(|(line_id, event)| order_event::ActiveModel {
+            id: Set(new_id_string()),
+            order_id: Set(order_id.to_string()),
+            line_id: Set(line_id.map(|id| id.to_string()).unwrap_or_default()),
+            event: Set(event.name().to_owned()),
+            detail: Set(event.detail()),
+            created_at: Set(now),
+        });
+    order_event::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
 /// The order's own timeline, oldest first.
 pub async fn events_of<C: ConnectionTrait>(
     conn: &C,

@@ -9,7 +9,7 @@ mod orders;
 mod shipments;
 mod stats;
 
-pub use events::{events_of, record};
+pub use events::{events_of, record, record_all};
 pub use lines::{lines_of, lines_of_orders, update_line};
 pub use orders::{
     Deletion, PendingOrder, Placed, claim_attempt, delete_pending_order, due_pending_orders,

@@ -5,8 +5,8 @@ use backorder_platform::ServiceResult;
 use backorder_platform::time::now_ms;
 use sea_orm::sea_query::{Expr, ExprTrait, LockType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TryInsertResult,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TryInsertResult,
 };
 use uuid::Uuid;
 
@@ -105,7 +105,7 @@ pub async fn insert_pending_order<C: ConnectionTrait>(
     if !matches!(inserted, TryInsertResult::Inserted(rows) if rows > 0) {
         return Ok(false);
     }
-    for line in lines {
+    let rows = lines.iter().map(|line| {
         order_line::ActiveModel::from(order_line::Model {
             id: line.id.to_string(),
             order_id: line.order_id.to_string(),
@@ -120,9 +120,10 @@ pub async fn insert_pending_order<C: ConnectionTrait>(
             shipment_id: line.shipment_id.map(|id| id.to_string()),
             updated_at: order.updated_at,
         })
-        .insert(conn)
+    });
+    order_line::Entity::insert_many(rows)
+        .exec_without_returning(conn)
         .await?;
-    }
     Ok(true)
 }
 
