@@ -320,7 +320,8 @@ async fn apply_reservation(
     for line in lines.iter().filter(|l| l.backordered_quantity > 0) {
         notify(work, &order, Notice::backordered(line)).await?;
     }
+    // An order that was pending until now has no shipments to read.
     Ok(pb::PlaceOrderResponse {
-        order: Some(view(work.db(), &order, &lines).await?),
+        order: Some(views::order_to_proto(&order, &lines, &[])),
     })
 }

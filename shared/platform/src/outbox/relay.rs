@@ -107,11 +107,13 @@ impl Relay {
     }
 
     async fn run_destination(self: Arc<Self>, destination: Peer, mut shutdown: Shutdown) {
+        // When this relay's turn at the destination ends, as written.
+        let mut turn: Option<i64> = None;
         loop {
             if shutdown.is_stopping() {
                 break;
             }
-            let wait = match self.round(destination).await {
+            let wait = match self.round(destination, &mut turn).await {
                 Ok(Round::More) => continue,
                 Ok(Round::Idle(wait)) => wait.min(self.poll()),
                 Err(error) => {
@@ -143,8 +145,8 @@ impl Relay {
         }
     }
 
-    /// Takes or renews this relay's turn at `destination`.
-    async fn hold_lease(&self, destination: Peer) -> Result<bool, DbErr> {
+    /// Takes or renews this relay's turn at `destination`; the time it ends.
+    async fn hold_lease(&self, destination: Peer) -> Result<Option<i64>, DbErr> {
         use outbox_lease::Column;
         let now = now_ms();
         let until = now.saturating_add(self.settings.lease_ms);
@@ -160,7 +162,7 @@ impl Relay {
         if let TryInsertResult::Inserted(rows) = inserted
             && rows > 0
         {
-            return Ok(true);
+            return Ok(Some(until));
         }
         let taken = outbox_lease::Entity::update_many()
             .col_expr(Column::Owner, Expr::value(self.owner.clone()))
@@ -173,7 +175,7 @@ impl Relay {
             )
             .exec(&self.db)
             .await?;
-        Ok(taken.rows_affected == 1)
+        Ok((taken.rows_affected == 1).then_some(until))
     }
 
     async fn release_lease(&self, destination: Peer) -> Result<(), DbErr> {
@@ -188,12 +190,18 @@ impl Relay {
     }
 
     /// Sends what is due at the head of `destination`'s queue, oldest first.
-    async fn round(&self, destination: Peer) -> Result<Round, DbErr> {
+    ///
+    /// The turn is renewed only once half of it has passed: a busy relay
+    /// writes its lease row a few times per lease, not once per round.
+    async fn round(&self, destination: Peer, turn: &mut Option<i64>) -> Result<Round, DbErr> {
         use outbox_message::Column;
-        if !self.hold_lease(destination).await? {
-            return Ok(Round::Idle(self.poll()));
+        let half = self.settings.lease_ms / 2;
+        if !turn.is_some_and(|end| end.saturating_sub(now_ms()) > half) {
+            *turn = self.hold_lease(destination).await?;
         }
-        let mut lease_end = now_ms().saturating_add(self.settings.lease_ms);
+        let Some(mut lease_end) = *turn else {
+            return Ok(Round::Idle(self.poll()));
+        };
         let head = head_query(destination, self.settings.batch_size)
             .all(&self.db)
             .await?;
@@ -215,11 +223,12 @@ impl Relay {
             if now.saturating_add(call_ms) > lease_end {
                 // The turn could lapse during the call and another replica
                 // send behind this one: renew first, or stop.
-                if !self.hold_lease(destination).await? {
+                *turn = self.hold_lease(destination).await?;
+                let Some(end) = *turn else {
                     outcome = Round::Idle(self.poll());
                     break;
-                }
-                lease_end = now_ms().saturating_add(self.settings.lease_ms);
+                };
+                lease_end = end;
             }
             let result = match self.peers.get(&destination) {
                 Some(channel) => deliver(channel.clone(), &self.settings, &message).await,
