@@ -13,7 +13,7 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 use uuid::Uuid;
 
 use crate::domain::{Allocation, Grant, Reservation, StockPosition, Waiting};
-use crate::store::queries::{self, Movement, QueueKey};
+use crate::store::queries::{self, Movement};
 use crate::store::stock_movement::MovementKind;
 use crate::wording;
 
@@ -31,12 +31,16 @@ pub(super) async fn allocate_waiting(
     reference: &str,
 ) -> ServiceResult<Vec<Allocation>> {
     let mut allocations = Vec::new();
-    let mut after: Option<QueueKey> = None;
     let batch_span = tracing::Span::current();
+    // Every round reads the head of the queue afresh: lines filled in the
+    // round before have left it, and a line filled only in part means the
+    // stock ran out. So no cursor is needed, and each round is an index
+    // range read of the `reservation_waiting_queue` index.
     while stock.available() > 0 {
-        let queue = queries::waiting_queue(work.db(), sku, after.as_ref(), QUEUE_CHUNK).await?;
-        let Some(last) = queue.last() else { break };
-        after = Some(QueueKey::of(last));
+        let queue = queries::waiting_queue(work.db(), sku, None, QUEUE_CHUNK).await?;
+        if queue.is_empty() {
+            break;
+        }
         let waiting: Vec<Waiting> = queue
             .iter()
             .map(|line| Waiting {
@@ -47,6 +51,7 @@ pub(super) async fn allocate_waiting(
         let grants = stock
             .allocate(&waiting)
             .map_err(|limit| wording::quantity_limit(sku, limit))?;
+        let filled_every_line = grants.len() == queue.len() && grants.iter().all(|g| g.complete);
         let by_id: HashMap<Uuid, &Reservation> = queue.iter().map(|line| (line.id, line)).collect();
         for grant in grants {
             let Some(line) = by_id.get(&grant.id).copied() else {
@@ -73,7 +78,8 @@ pub(super) async fn allocate_waiting(
                 line_complete: grant.complete,
             });
         }
-        if (queue.len() as u64) < QUEUE_CHUNK {
+        // Reading again only helps when this round emptied a full chunk.
+        if (queue.len() as u64) < QUEUE_CHUNK || !filled_every_line {
             break;
         }
     }

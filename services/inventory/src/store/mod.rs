@@ -2,6 +2,7 @@
 
 pub mod m20261122_000100_create_inventory_tables;
 pub mod m20261122_000101_add_priority_reason;
+pub mod m20261201_000102_index_queue_in_allocation_order;
 pub mod product;
 pub mod queries;
 pub mod reservation;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
         let own: Vec<Box<dyn MigrationTrait>> = vec![
             Box::new(m20261122_000100_create_inventory_tables::Migration),
             Box::new(m20261122_000101_add_priority_reason::Migration),
+            Box::new(m20261201_000102_index_queue_in_allocation_order::Migration),
         ];
         migrations.extend(own);
         migrations
