@@ -10,10 +10,15 @@
 //! - Tracing: PlaceOrder with OTLP export off, on (every trace), and on with
 //!   10% parent-based sampling.
 //! - Peak memory (VmHWM) of each service process after the load.
+//! - The async path: messages still undelivered in the four outboxes when
+//!   the PlaceOrder load ends, and how long they take to drain.
+//! - A receipt filling 1,000 waiting lines with a small reservation table,
+//!   and again with 1,000,000 more rows of other SKUs.
 
 mod baseline;
 mod measure;
 mod orders;
+mod receipts;
 
 use std::sync::Arc;
 
@@ -89,9 +94,13 @@ async fn main() {
     let orders_one = shop
         .place_orders("PlaceOrder, 5 lines", 1, few, LINES, CATALOGUE)
         .await;
+    let (backlog, drained) = drain(&plain).await;
     let orders_hot = shop
         .place_orders("PlaceOrder, every order on one SKU", 8, many, 1, 1)
         .await;
+    let receipt_small = receipts::receipt(&plain, 10_000_000, 0).await;
+    let backlog_rows = count("BENCH_BACKLOG_ROWS", 1_000_000);
+    let receipt_large = receipts::receipt(&plain, 20_000_000, backlog_rows).await;
     let memory: Vec<(String, Option<f64>)> = SERVICES
         .iter()
         .map(|s| ((*s).to_owned(), plain.pid(s).and_then(peak_rss_mib)))
@@ -139,6 +148,19 @@ async fn main() {
         "\n{} spans received by the OTLP receiver",
         receiver.spans().len()
     );
+    println!(
+        "\nasync path: {backlog} messages undelivered across the four outboxes when the \
+         8-client PlaceOrder load ended; drained in {:.2} s",
+        drained.as_secs_f64()
+    );
+    println!(
+        "receipt filling {} waiting lines: {:.1} ms with the small reservation table, \
+         {:.1} ms with {backlog_rows} more rows: {:.2}x",
+        receipts::FILLED,
+        receipt_small.as_secs_f64() * 1000.0,
+        receipt_large.as_secs_f64() * 1000.0,
+        receipt_large.as_secs_f64() / receipt_small.as_secs_f64()
+    );
     println!("\npeak resident memory after the PlaceOrder load (export off):");
     for (service, mib) in memory {
         match mib {
@@ -162,4 +184,43 @@ async fn new_orders(
         async move { base.new_order(&items(i, lines, catalogue)).await }
     })
     .await
+}
+
+/// Messages due but undelivered across the four outboxes now, and the time
+/// until none are left (60 s at most).
+async fn drain(suite: &Suite) -> (u64, std::time::Duration) {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    let mut connections = Vec::new();
+    for service in SERVICES {
+        connections.push(
+            Database::connect(suite.database_url(service))
+                .await
+                .expect("service database"),
+        );
+    }
+    let started = std::time::Instant::now();
+    let mut first = None;
+    loop {
+        let mut waiting = 0u64;
+        for db in &connections {
+            let row = db
+                .query_one_raw(Statement::from_string(
+                    db.get_database_backend(),
+                    format!(
+                        "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND next_attempt_at < {}",
+                        i64::MAX
+                    ),
+                ))
+                .await
+                .expect("count")
+                .expect("a row");
+            let count: i64 = row.try_get_by_index(0).expect("count");
+            waiting += count.max(0) as u64;
+        }
+        let backlog = *first.get_or_insert(waiting);
+        if waiting == 0 || started.elapsed() > std::time::Duration::from_secs(60) {
+            return (backlog, started.elapsed());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
