@@ -103,3 +103,32 @@ impl Drop for TestDatabase {
         }
     }
 }
+
+/// Asserts that PostgreSQL runs `query` as a range read of `index`: the plan
+/// names the index and has neither a sort nor a sequential scan. How tests
+/// prove a query costs what it reads, not what the table holds.
+pub async fn assert_index_scan<E>(
+    db: &sea_orm::DatabaseConnection,
+    query: sea_orm::Select<E>,
+    index: &str,
+) where
+    E: sea_orm::EntityTrait,
+{
+    use sea_orm::{DbBackend, QueryTrait, Statement};
+    let sql = query.build(DbBackend::Postgres).to_string();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("EXPLAIN {sql}"),
+        ))
+        .await
+        .unwrap_or_else(|error| panic!("EXPLAIN {sql}: {error}"));
+    let plan = rows
+        .iter()
+        .filter_map(|row| row.try_get_by_index::<String>(0).ok())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(plan.contains(index), "{index} not used:\n{plan}");
+    assert!(!plan.contains("Sort"), "sorts:\n{plan}");
+    assert!(!plan.contains("Seq Scan"), "scans the table:\n{plan}");
+}

@@ -397,7 +397,7 @@ async fn deliver(
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::{ConnectionTrait, DbBackend, QueryTrait};
+    use sea_orm::ConnectionTrait;
 
     use super::*;
     use crate::testing::TestDatabase;
@@ -441,22 +441,7 @@ mod tests {
         ))
         .await
         .expect("backlog");
-        let sql = head_query(Peer::Notification, 100)
-            .build(DbBackend::Postgres)
-            .to_string();
-        let plan: Vec<String> = db
-            .query_all_raw(sea_orm::Statement::from_string(
-                DbBackend::Postgres,
-                format!("EXPLAIN {sql}"),
-            ))
-            .await
-            .expect("explain")
-            .iter()
-            .filter_map(|row| row.try_get_by_index::<String>(0).ok())
-            .collect();
-        let plan = plan.join("\n");
-        assert!(plan.contains("outbox_due"), "{plan}");
-        assert!(!plan.contains("Sort"), "{plan}");
-        assert!(!plan.contains("Seq Scan"), "{plan}");
+        crate::testing::assert_index_scan(&db, head_query(Peer::Notification, 100), "outbox_due")
+            .await;
     }
 }

@@ -21,8 +21,8 @@ pub use ledger::{Movement, record_movement, record_movements};
 pub use products::{find_product, find_products, insert_product, list_products};
 pub use queue::{QueueKey, waiting_queue};
 pub use reservations::{
-    find_reservation, find_reservations, insert_reservation, insert_reservations,
-    reservations_of_order, update_reservation, update_reservation_priority,
+    find_reservation, find_reservations, insert_reservations, reservations_of_order,
+    update_reservation, update_reservation_priority,
 };
 pub use stock::{find_stock, find_stocks, lock_stock, lock_stocks, save_stock};
 

@@ -113,7 +113,6 @@ mod tests {
     /// index in allocation order, with no sort and no sequential scan.
     #[tokio::test]
     async fn the_queue_head_is_read_from_the_index_whatever_the_backlog() {
-        use sea_orm::{DbBackend, QueryTrait, Statement};
         if backorder_platform::testing::postgres_server().is_none() {
             eprintln!("skipped: needs BACKORDER_TEST_DATABASE_URL (PostgreSQL)");
             return;
@@ -144,23 +143,12 @@ mod tests {
                 id: Uuid::from_u128(7),
             }),
         ] {
-            let sql = queue_query("SKU-3", after.as_ref(), 100)
-                .build(DbBackend::Postgres)
-                .to_string();
-            let plan: Vec<String> = db
-                .query_all_raw(Statement::from_string(
-                    DbBackend::Postgres,
-                    format!("EXPLAIN {sql}"),
-                ))
-                .await
-                .expect("explain")
-                .iter()
-                .filter_map(|row| row.try_get_by_index::<String>(0).ok())
-                .collect();
-            let plan = plan.join("\n");
-            assert!(plan.contains("reservation_waiting_queue"), "{plan}");
-            assert!(!plan.contains("Sort"), "{plan}");
-            assert!(!plan.contains("Seq Scan"), "{plan}");
+            backorder_platform::testing::assert_index_scan(
+                &db,
+                queue_query("SKU-3", after.as_ref(), 100),
+                "reservation_waiting_queue",
+            )
+            .await;
         }
     }
 }

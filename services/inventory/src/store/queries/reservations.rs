@@ -3,10 +3,7 @@
 use backorder_platform::ServiceResult;
 use backorder_platform::time::now_ms;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::changed_meanwhile;
@@ -16,17 +13,6 @@ use crate::store::reservation::{self, Column};
 /// Stored rows as domain lines; one corrupt row refuses them all.
 pub(super) fn lines(rows: Vec<reservation::Model>) -> ServiceResult<Vec<Reservation>> {
     rows.into_iter().map(Reservation::try_from).collect()
-}
-
-/// Inserts a reservation.
-pub async fn insert_reservation<C: ConnectionTrait>(
-    conn: &C,
-    line: &Reservation,
-) -> ServiceResult<()> {
-    reservation::ActiveModel::from(reservation::Model::from(line))
-        .insert(conn)
-        .await?;
-    Ok(())
 }
 
 /// Inserts the reservations of an order's lines in one statement.
