@@ -38,14 +38,16 @@ impl Dispatcher {
     /// Hands each of `deliveries` of `notification` to its channel and
     /// records the outcome (SENT, or FAILED with the reason). A delivery
     /// whose outcome cannot be recorded stays PENDING and is sent again
-    /// later.
+    /// later. Returns the deliveries as now stored when this call recorded
+    /// every outcome, `None` when one was recorded elsewhere or not at all.
     pub async fn deliver(
         &self,
         notification: &notification::Model,
         customer: Option<&customer::Model>,
         deliveries: &[delivery::Model],
-    ) {
+    ) -> Option<Vec<delivery::Model>> {
         let contact = customer.map(customer::Model::contact);
+        let mut finished = Some(Vec::with_capacity(deliveries.len()));
         for delivery in deliveries {
             let at = Utc::now();
             let (status, error) = match self
@@ -65,34 +67,40 @@ impl Dispatcher {
                 status = status.name(),
                 "delivery handed over"
             );
-            let id = notification.id.clone();
-            let code = delivery.channel;
-            let recorded = self
-                .context
-                .internal(move |work| {
-                    Box::pin(async move {
-                        queries::finish_delivery(
-                            work.db(),
-                            &id,
-                            code,
-                            status,
+            // One statement, guarded on PENDING: it needs no transaction.
+            let recorded = queries::finish_delivery(
+                &self.context.db,
+                &notification.id,
+                delivery.channel,
+                status,
+                error.clone(),
+                at.timestamp_millis(),
+            )
+            .await;
+            match recorded {
+                Ok(true) => {
+                    if let Some(finished) = finished.as_mut() {
+                        finished.push(delivery::Model {
+                            status: status.code(),
                             error,
-                            at.timestamp_millis(),
-                        )
-                        .await?;
-                        Ok(())
-                    })
-                })
-                .await;
-            if let Err(error) = recorded {
-                tracing::warn!(
-                    notification.id = %notification.id,
-                    channel,
-                    %error,
-                    "delivery outcome not recorded; it will be sent again"
-                );
+                            sent_at: Some(at.timestamp_millis()),
+                            ..delivery.clone()
+                        });
+                    }
+                }
+                Ok(false) => finished = None,
+                Err(error) => {
+                    finished = None;
+                    tracing::warn!(
+                        notification.id = %notification.id,
+                        channel,
+                        %error,
+                        "delivery outcome not recorded; it will be sent again"
+                    );
+                }
             }
         }
+        finished
     }
 
     /// Sends one delivery; the error is the reason stored with it. A stored

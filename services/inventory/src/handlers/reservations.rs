@@ -57,9 +57,11 @@ async fn reserve(work: &Work, order: OrderReservation) -> ServiceResult<pb::Rese
     let mut skus = lock_skus(work, &order).await?;
     let outcomes = decide(&order, &mut skus)?;
     let lines = write_lines(work, &order, outcomes).await?;
-    for (sku, locked) in &skus {
-        queries::save_stock(work.db(), sku, locked.before, locked.after).await?;
-    }
+    let changes: Vec<_> = skus
+        .iter()
+        .map(|(sku, locked)| (sku.as_str(), locked.before, locked.after))
+        .collect();
+    queries::save_stocks(work.db(), &changes).await?;
     Ok(pb::ReserveOrderResponse {
         order_id: order.order_id.to_string(),
         lines,

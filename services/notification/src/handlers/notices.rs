@@ -55,17 +55,24 @@ impl NotificationApi {
                 })
             })
             .await?;
-        match recorded_rx.await {
-            Ok(recorded) => self.send(recorded).await,
-            Err(_) => tracing::debug!(notification.id = %id, "repeated event, nothing sent"),
-        }
         // The stored answer shows the deliveries as pending; the caller
         // wants them as they are now.
+        if let Ok(recorded) = recorded_rx.await {
+            let notification = recorded.notification.clone();
+            if let Some(deliveries) = self.send(recorded).await {
+                return Ok(pb::NotifyResponse {
+                    notification: Some(convert::notification_to_proto(&notification, &deliveries)?),
+                });
+            }
+        } else {
+            tracing::debug!(notification.id = %id, "repeated event, nothing sent");
+        }
         self.current(id).await
     }
 
-    /// Hands a just-recorded notification to its channels.
-    async fn send(&self, recorded: Recorded) {
+    /// Hands a just-recorded notification to its channels; the deliveries
+    /// as stored afterwards, when every outcome was recorded.
+    async fn send(&self, recorded: Recorded) -> Option<Vec<delivery::Model>> {
         tracing::info!(
             notification.id = %recorded.notification.id,
             event = recorded.notification.event().map_or("unknown", |e| e.name()),
@@ -83,10 +90,14 @@ impl NotificationApi {
                     recorded.customer.as_ref(),
                     &recorded.deliveries,
                 )
-                .await;
+                .await
         });
-        if let Err(error) = sending.await {
-            tracing::warn!(notification.id = %id, %error, "delivery task failed; pending deliveries will be re-sent");
+        match sending.await {
+            Ok(finished) => finished,
+            Err(error) => {
+                tracing::warn!(notification.id = %id, %error, "delivery task failed; pending deliveries will be re-sent");
+                None
+            }
         }
     }
 

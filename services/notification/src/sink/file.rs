@@ -1,11 +1,11 @@
 //! The file sink: one JSON line per delivery, one file per channel.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::SecondsFormat;
 use serde::Serialize;
-use tokio::io::AsyncWriteExt;
 use tokio::sync::Mutex;
 
 use super::{Outgoing, SinkError};
@@ -64,14 +64,20 @@ impl FileSink {
         let mut line = serde_json::to_string(&record)?;
         line.push('\n');
         let _guard = self.lock.lock().await;
-        tokio::fs::create_dir_all(&self.dir).await?;
-        let mut file = tokio::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.path(channel))
-            .await?;
-        file.write_all(line.as_bytes()).await?;
-        file.flush().await?;
+        // One trip to the blocking pool for the whole append, not one per
+        // file operation.
+        let (dir, path) = (self.dir.clone(), self.path(channel));
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            std::fs::create_dir_all(&dir)?;
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)?;
+            file.write_all(line.as_bytes())?;
+            file.flush()
+        })
+        .await
+        .map_err(std::io::Error::other)??;
         Ok(())
     }
 }

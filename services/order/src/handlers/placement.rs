@@ -40,6 +40,14 @@ const ORDER_REFUSED: &str = "ORDER_REFUSED";
 
 type Outcomes = BTreeMap<Uuid, LineOutcome>;
 
+/// Inventory's answer for a pending order, with the order's lines as they
+/// were recorded (a pending order's lines change only when it leaves
+/// PENDING, so they need no second read).
+struct Reserved {
+    outcomes: Outcomes,
+    lines: Vec<Line>,
+}
+
 impl OrderApi {
     /// The `PlaceOrder` RPC.
     pub async fn place_order(
@@ -177,11 +185,14 @@ impl OrderApi {
         match reply {
             Ok(reservation) => {
                 let outcomes = views::reservation_outcomes(&reservation)?;
-                let recorded = self.record_outcome(order.id, Some(outcomes), request).await;
+                let line_ids: Vec<Uuid> = lines.iter().map(|l| l.id).collect();
+                let recorded = self
+                    .record_outcome(order.id, Some(Reserved { outcomes, lines }), request)
+                    .await;
                 if let Err(ServiceError::FailedPrecondition { reason, .. }) = &recorded
                     && *reason == ORDER_REFUSED
                 {
-                    self.release_orphaned(order.id, &lines).await?;
+                    self.release_orphaned(order.id, line_ids).await?;
                 }
                 recorded
             }
@@ -217,20 +228,20 @@ impl OrderApi {
     async fn record_outcome(
         &self,
         order_id: Uuid,
-        outcomes: Option<Outcomes>,
+        reserved: Option<Reserved>,
         request: Option<&pb::PlaceOrderRequest>,
     ) -> ServiceResult<pb::PlaceOrderResponse> {
         match request {
             Some(request) => {
                 self.context
                     .execute(request, move |work| {
-                        Box::pin(apply_reservation(work, order_id, outcomes))
+                        Box::pin(apply_reservation(work, order_id, reserved))
                     })
                     .await
             }
             None => {
                 self.context
-                    .internal(move |work| Box::pin(apply_reservation(work, order_id, outcomes)))
+                    .internal(move |work| Box::pin(apply_reservation(work, order_id, reserved)))
                     .await
             }
         }
@@ -238,8 +249,7 @@ impl OrderApi {
 
     /// Inventory reserved lines of an order that a concurrent, refused
     /// attempt removed: give the stock back.
-    async fn release_orphaned(&self, order_id: Uuid, lines: &[Line]) -> ServiceResult<()> {
-        let line_ids: Vec<Uuid> = lines.iter().map(|l| l.id).collect();
+    async fn release_orphaned(&self, order_id: Uuid, line_ids: Vec<Uuid>) -> ServiceResult<()> {
         self.context
             .internal(move |work| {
                 Box::pin(async move {
@@ -267,7 +277,7 @@ fn is_refusal(status: &Status) -> bool {
 async fn apply_reservation(
     work: &Work,
     order_id: Uuid,
-    outcomes: Option<Outcomes>,
+    reserved: Option<Reserved>,
 ) -> ServiceResult<pb::PlaceOrderResponse> {
     let Some(mut order) = queries::lock_order(work.db(), order_id).await? else {
         return Err(ServiceError::precondition(
@@ -275,14 +285,18 @@ async fn apply_reservation(
             "a concurrent attempt with this request_id was refused by inventory; nothing was placed",
         ));
     };
-    let mut lines = queries::lines_of(work.db(), order_id).await?;
     work.set_resource(order.id.to_string());
     if order.status != OrderStatus::Pending {
+        let lines = queries::lines_of(work.db(), order_id).await?;
         return Ok(pb::PlaceOrderResponse {
             order: Some(view(work.db(), &order, &lines).await?),
         });
     }
-    let Some(outcomes) = outcomes else {
+    let Some(Reserved {
+        outcomes,
+        mut lines,
+    }) = reserved
+    else {
         return Err(ServiceError::Aborted {
             reason: "ORDER_PENDING",
             message: "the order is still being placed; retry shortly".to_owned(),
@@ -300,8 +314,8 @@ async fn apply_reservation(
         line.backordered_quantity = outcome.backordered;
         let backordered = outcome.backordered > 0;
         move_line(line, LineEvent::Reserved { backordered })?;
-        queries::update_line(work.db(), line).await?;
     }
+    queries::update_lines(work.db(), &lines).await?;
     save_status(work, &mut order, &lines).await?;
     let mut events: Vec<(Option<Uuid>, Recorded)> = lines
         .iter()

@@ -16,6 +16,7 @@
 //!   and again with 1,000,000 more rows of other SKUs.
 
 mod baseline;
+mod cpu;
 mod measure;
 mod orders;
 mod receipts;
@@ -27,7 +28,8 @@ use backorder_tests::{SERVICES, Suite, SuiteOptions};
 
 use crate::baseline::Baseline;
 
-use crate::measure::{Measurement, compare, header, items, measure};
+use crate::cpu::Processes;
+use crate::measure::{Measurement, compare, cpu_table, header, items, measure};
 use crate::orders::Shop;
 
 const CATALOGUE: usize = 1_000;
@@ -72,6 +74,9 @@ async fn main() {
     );
 
     let base = Arc::new(Baseline::new(CATALOGUE).await);
+    let warm_up = count("BENCH_WARM_UP", 2_000);
+    new_orders(&base, "warm-up", 8, warm_up, LINES, CATALOGUE).await;
+    analyze(&[&base.db]).await;
     let baseline_many = new_orders(
         &base,
         "New-Order, database alone",
@@ -88,13 +93,17 @@ async fn main() {
 
     let plain = suite(&[]).await;
     let shop = Shop::open(&plain, CATALOGUE).await;
+    shop.warm_up(&plain, warm_up).await;
     let orders_many = shop
         .place_orders("PlaceOrder, 5 lines", 8, many, LINES, CATALOGUE)
         .await;
+    // Drained before the next run, which would otherwise pay for this
+    // run's deliveries.
+    let (backlog, drained) = drain(&plain).await;
     let orders_one = shop
         .place_orders("PlaceOrder, 5 lines", 1, few, LINES, CATALOGUE)
         .await;
-    let (backlog, drained) = drain(&plain).await;
+    drain(&plain).await;
     let orders_hot = shop
         .place_orders("PlaceOrder, every order on one SKU", 8, many, 1, 1)
         .await;
@@ -111,6 +120,7 @@ async fn main() {
     let endpoint = receiver.endpoint();
     let traced = suite(&[("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)]).await;
     let shop = Shop::open(&traced, CATALOGUE).await;
+    shop.warm_up(&traced, warm_up).await;
     let orders_traced = shop
         .place_orders(
             "PlaceOrder, export on, every trace",
@@ -127,6 +137,7 @@ async fn main() {
     ])
     .await;
     let shop = Shop::open(&sampled, CATALOGUE).await;
+    shop.warm_up(&sampled, warm_up).await;
     let orders_sampled = shop
         .place_orders(
             "PlaceOrder, export on, 10% sampled",
@@ -144,6 +155,14 @@ async fn main() {
     compare(&orders_hot, &baseline_hot);
     compare(&orders_traced, &orders_many);
     compare(&orders_sampled, &orders_many);
+    cpu_table(&[
+        &orders_many,
+        &baseline_many,
+        &orders_one,
+        &baseline_one,
+        &orders_hot,
+        &baseline_hot,
+    ]);
     println!(
         "\n{} spans received by the OTLP receiver",
         receiver.spans().len()
@@ -179,11 +198,29 @@ async fn new_orders(
     catalogue: usize,
 ) -> Measurement {
     let base = base.clone();
-    measure(name, clients, total, move |i| {
-        let base = base.clone();
-        async move { base.new_order(&items(i, lines, catalogue)).await }
-    })
+    measure(
+        name,
+        clients,
+        total,
+        &Processes::database_only(),
+        move |i| {
+            let base = base.clone();
+            async move { base.new_order(&items(i, lines, catalogue)).await }
+        },
+    )
     .await
+}
+
+/// Refreshes the planner's statistics, as autovacuum keeps them on a
+/// database in service: measured statements then run with the plans a
+/// production database gives them, not the guesses made for tables that
+/// were empty a second ago (which also stick to a connection's cached
+/// plans until the statistics change).
+pub async fn analyze(databases: &[&sea_orm::DatabaseConnection]) {
+    use sea_orm::ConnectionTrait;
+    for db in databases {
+        db.execute_unprepared("ANALYZE").await.expect("analyze");
+    }
 }
 
 /// Messages due but undelivered across the four outboxes now, and the time

@@ -4,6 +4,8 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use crate::cpu::{Processes, per_operation};
+
 /// One measured scenario.
 #[derive(Clone, Debug)]
 pub struct Measurement {
@@ -12,11 +14,20 @@ pub struct Measurement {
     pub ops_per_sec: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
+    /// CPU milliseconds per operation by process group.
+    pub cpu_ms: Vec<(String, f64)>,
 }
 
 /// Runs `total` operations over `clients` concurrent callers, after one
-/// warm-up operation per caller. `op(i)` is the i-th operation.
-pub async fn measure<F, Fut>(name: &str, clients: usize, total: usize, op: F) -> Measurement
+/// warm-up operation per caller. `op(i)` is the i-th operation; the CPU of
+/// `processes` is measured over the timed part.
+pub async fn measure<F, Fut>(
+    name: &str,
+    clients: usize,
+    total: usize,
+    processes: &Processes,
+    op: F,
+) -> Measurement
 where
     F: Fn(usize) -> Fut + Clone + Send + 'static,
     Fut: Future<Output = ()> + Send,
@@ -24,6 +35,7 @@ where
     for i in 0..clients {
         op(total + i).await;
     }
+    let cpu_before = processes.snapshot();
     let started = Instant::now();
     let mut workers = Vec::new();
     for w in 0..clients {
@@ -45,6 +57,7 @@ where
         latencies.extend(worker.await.unwrap_or_default());
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu_ms = per_operation(&cpu_before, &processes.snapshot(), latencies.len());
     latencies.sort();
     let pick = |q: f64| {
         let index = ((latencies.len() as f64 - 1.0) * q).round() as usize;
@@ -58,6 +71,7 @@ where
         ops_per_sec: latencies.len() as f64 / elapsed,
         p50_ms: pick(0.5),
         p99_ms: pick(0.99),
+        cpu_ms,
     }
 }
 
@@ -79,6 +93,26 @@ pub fn compare(suite: &Measurement, baseline: &Measurement) {
         suite.ops_per_sec / baseline.ops_per_sec,
         suite.p50_ms / baseline.p50_ms
     );
+}
+
+/// Prints where the CPU of each scenario went, per operation.
+pub fn cpu_table(measurements: &[&Measurement]) {
+    println!("\nCPU ms per operation (user + system, all threads), by process:");
+    for m in measurements {
+        let total: f64 = m.cpu_ms.iter().map(|(_, ms)| ms).sum();
+        let parts: Vec<String> = m
+            .cpu_ms
+            .iter()
+            .filter(|(_, ms)| *ms > 0.0)
+            .map(|(group, ms)| format!("{group} {ms:.2}"))
+            .collect();
+        println!(
+            "  {:<44} {:>3}  total {total:.2}: {}",
+            m.name,
+            m.clients,
+            parts.join(", ")
+        );
+    }
 }
 
 /// The table's header.

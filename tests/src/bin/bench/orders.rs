@@ -4,9 +4,10 @@
 use backorder_proto::inventory::v1 as inv;
 use backorder_proto::notification::v1 as notif;
 use backorder_proto::order::v1 as ord;
-use backorder_tests::{Suite, rid};
+use backorder_tests::{SERVICES, Suite, rid};
 use tonic::transport::Channel;
 
+use crate::cpu::Processes;
 use crate::measure::{Measurement, items, measure};
 
 /// SKU of catalogue item `n` of a run.
@@ -20,6 +21,7 @@ pub struct Shop {
     pub prefix: String,
     pub customer: String,
     pub orders: ord::order_service_client::OrderServiceClient<Channel>,
+    processes: Processes,
 }
 
 impl Shop {
@@ -77,7 +79,30 @@ impl Shop {
             prefix,
             customer,
             orders: suite.order().await,
+            processes: Processes::with_services(
+                SERVICES
+                    .iter()
+                    .filter_map(|s| Some(((*s).to_owned(), suite.pid(s)?))),
+            ),
         }
+    }
+
+    /// Places `orders` orders and lets every outbox drain, then refreshes
+    /// each service database's statistics: the measured runs start from a
+    /// database with a history, as in service.
+    pub async fn warm_up(&self, suite: &Suite, orders: usize) {
+        self.place_orders("warm-up", 8, orders, crate::LINES, crate::CATALOGUE)
+            .await;
+        crate::drain(suite).await;
+        let mut connections = Vec::new();
+        for service in SERVICES {
+            connections.push(
+                sea_orm::Database::connect(suite.database_url(service))
+                    .await
+                    .expect("service database"),
+            );
+        }
+        crate::analyze(&connections.iter().collect::<Vec<_>>()).await;
     }
 
     /// PlaceOrder of `lines` in-stock lines per order, drawn from
@@ -95,7 +120,7 @@ impl Shop {
             self.customer.clone(),
             self.prefix.clone(),
         );
-        measure(name, clients, total, move |i| {
+        measure(name, clients, total, &self.processes, move |i| {
             let mut client = client.clone();
             let request = ord::PlaceOrderRequest {
                 request_id: rid(),

@@ -24,7 +24,7 @@ pub use reservations::{
     find_reservation, find_reservations, insert_reservations, reservations_of_order,
     update_reservation, update_reservation_priority,
 };
-pub use stock::{find_stock, find_stocks, lock_stock, lock_stocks, save_stock};
+pub use stock::{find_stock, find_stocks, lock_stock, lock_stocks, save_stock, save_stocks};
 
 /// The one warehouse served today.
 pub const DEFAULT_WAREHOUSE: &str = "default";

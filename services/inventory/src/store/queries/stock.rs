@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use backorder_platform::ServiceResult;
 use backorder_platform::time::now_ms;
-use sea_orm::sea_query::{Expr, LockType};
+use sea_orm::sea_query::{CaseStatement, Condition, Expr, LockType};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::{DEFAULT_WAREHOUSE, changed_meanwhile};
@@ -101,5 +101,57 @@ pub async fn save_stock<C: ConnectionTrait>(
         Ok(())
     } else {
         Err(changed_meanwhile(&format!("the stock of {sku}")))
+    }
+}
+
+/// Writes every changed position of `changes` (SKU, before, after) with one
+/// statement, provided each row still is `before`; unchanged SKUs are
+/// skipped. One round trip whatever the order's size.
+pub async fn save_stocks<C: ConnectionTrait>(
+    conn: &C,
+    changes: &[(&str, StockPosition, StockPosition)],
+) -> ServiceResult<()> {
+    use stock_level::Column;
+    let changed: Vec<_> = changes
+        .iter()
+        .filter(|(_, before, after)| before != after)
+        .collect();
+    let Some(((first_sku, _, first_after), rest)) = changed.split_first().map(|(f, r)| (*f, r))
+    else {
+        return Ok(());
+    };
+    // CASE per column: the value of the row's SKU.
+    let column_case = |value: fn(&StockPosition) -> i64| -> Expr {
+        rest.iter()
+            .fold(
+                CaseStatement::new().case(Column::Sku.eq(*first_sku), value(first_after)),
+                |case, (sku, _, after)| case.case(Column::Sku.eq(*sku), value(after)),
+            )
+            .into()
+    };
+    let still_before = changed
+        .iter()
+        .fold(Condition::any(), |any, (sku, before, _)| {
+            any.add(
+                Condition::all()
+                    .add(Column::Sku.eq(*sku))
+                    .add(Column::OnHand.eq(before.on_hand))
+                    .add(Column::Reserved.eq(before.reserved))
+                    .add(Column::Backordered.eq(before.backordered)),
+            )
+        });
+    let written = stock_level::Entity::update_many()
+        .col_expr(Column::OnHand, column_case(|p| p.on_hand))
+        .col_expr(Column::Reserved, column_case(|p| p.reserved))
+        .col_expr(Column::Backordered, column_case(|p| p.backordered))
+        .col_expr(Column::UpdatedAt, Expr::value(now_ms()))
+        .filter(Column::Warehouse.eq(DEFAULT_WAREHOUSE))
+        .filter(still_before)
+        .exec(conn)
+        .await?;
+    if written.rows_affected == changed.len() as u64 {
+        Ok(())
+    } else {
+        Err(changed_meanwhile("the stock of the order's SKUs"))
     }
 }

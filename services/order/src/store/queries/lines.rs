@@ -2,7 +2,7 @@
 
 use backorder_platform::ServiceResult;
 use backorder_platform::time::now_ms;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{CaseStatement, Expr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
@@ -56,6 +56,46 @@ pub async fn update_line<C: ConnectionTrait>(conn: &C, line: &Line) -> ServiceRe
         )
         .col_expr(Column::UpdatedAt, Expr::value(now_ms()))
         .filter(Column::Id.eq(line.id.to_string()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Writes the mutable fields of several lines with one statement (a CASE
+/// per column on the line id), whatever their number.
+pub async fn update_lines<C: ConnectionTrait>(conn: &C, lines: &[Line]) -> ServiceResult<()> {
+    let Some((first, rest)) = lines.split_first() else {
+        return Ok(());
+    };
+    let per_line = |value: &dyn Fn(&Line) -> Expr| -> Expr {
+        rest.iter()
+            .fold(
+                CaseStatement::new().case(Column::Id.eq(first.id.to_string()), value(first)),
+                |case, line| case.case(Column::Id.eq(line.id.to_string()), value(line)),
+            )
+            .into()
+    };
+    order_line::Entity::update_many()
+        .col_expr(
+            Column::ReservedQuantity,
+            per_line(&|l| Expr::value(l.reserved_quantity)),
+        )
+        .col_expr(
+            Column::BackorderedQuantity,
+            per_line(&|l| Expr::value(l.backordered_quantity)),
+        )
+        .col_expr(Column::Status, per_line(&|l| Expr::value(l.status.code())))
+        .col_expr(Column::Eta, per_line(&|l| Expr::value(l.eta)))
+        .col_expr(
+            Column::PurchaseOrderId,
+            per_line(&|l| Expr::value(l.purchase_order_id.map(|id| id.to_string()))),
+        )
+        .col_expr(
+            Column::ShipmentId,
+            per_line(&|l| Expr::value(l.shipment_id.map(|id| id.to_string()))),
+        )
+        .col_expr(Column::UpdatedAt, Expr::value(now_ms()))
+        .filter(Column::Id.is_in(lines.iter().map(|l| l.id.to_string())))
         .exec(conn)
         .await?;
     Ok(())

@@ -10,7 +10,7 @@ mod shipments;
 mod stats;
 
 pub use events::{events_of, record, record_all};
-pub use lines::{lines_of, lines_of_orders, update_line};
+pub use lines::{lines_of, lines_of_orders, update_line, update_lines};
 pub use orders::{
     Deletion, PendingOrder, Placed, claim_attempt, delete_pending_order, due_pending_orders,
     find_order, find_order_by_request, insert_pending_order, list_orders, lock_order,
