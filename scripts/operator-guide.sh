@@ -80,8 +80,8 @@ for port in 50051 50052 50053 50054; do
   done
 done
 
-# The guide's three shell blocks, exactly as the README has them. The first
-# two must not fail at all. The parked-messages block ends with calls about a
+# The guide's four shell blocks, exactly as the README has them. The first
+# three must not fail at all. The parked-messages block ends with calls about a
 # made-up id, so there every failing command's exit status is recorded
 # instead (and checked below).
 python3 - "$work/guide.sh" "$work/failures" <<'PY'
@@ -89,9 +89,12 @@ import sys
 readme = open("README.md").read()
 guide = readme.split("## Operator's guide")[1].split("```sh")[1].split("```")[0]
 where = readme.split("### Where is this order?")[1].split("```sh")[1].split("```")[0]
+shipping = readme.split("### Shipping choices")[1].split("```sh")[1].split("```")[0]
 parked = readme.split("### Parked messages")[1].split("```sh")[1].split("```")[0]
 record = f"set +e\ntrap 'echo $? >>\"{sys.argv[2]}\"' ERR\n"
-open(sys.argv[1], "w").write("set -euo pipefail\n" + guide + "\n" + where + "\n" + record + parked + "\nexit 0\n")
+open(sys.argv[1], "w").write(
+    "set -euo pipefail\n" + guide + "\n" + where + "\n" + shipping + "\n" + record + parked + "\nexit 0\n"
+)
 PY
 : >"$work/failures"
 if ! PATH="$PWD/$venv/bin:$PATH" bash "$work/guide.sh" >"$work/guide.out" 2>&1; then
@@ -102,6 +105,9 @@ if ! PATH="$PWD/$venv/bin:$PATH" bash "$work/guide.sh" >"$work/guide.out" 2>&1; 
 fi
 grep -q '"status": "ORDER_STATUS_DELIVERED"' "$work/guide.out" || {
   cat "$work/guide.out"; echo "operator guide: the order did not reach DELIVERED" >&2; exit 1;
+}
+grep -q '"bundleId"' "$work/guide.out" || {
+  cat "$work/guide.out"; echo "operator guide: the bundled parcel did not ship" >&2; exit 1;
 }
 # Only the outbox's messages have a destination: a listed one was parked.
 if grep -q '"destination":' "$work/guide.out"; then

@@ -327,6 +327,77 @@ def test_create_shipment(suite):
     malformed_request_id(o.CreateShipment, request)
 
 
+@contract_case("order", "CreateBundledShipment")
+def test_create_bundled_shipment(suite):
+    o, pb = suite.order, suite.ord
+    code = suite.product("BUN", "ALLOW", on_hand=4)
+    customer = suite.customer()
+    first = suite.place(customer, [(code, 1)], ship_to_address="1 Quay Street")
+    second = suite.place(customer, [(code, 1)], ship_to_address="1 Quay Street")
+    request = pb.CreateBundledShipmentRequest(
+        request_id=rid(), order_ids=[first.id, second.id], tracking_number="PARCEL-9", carrier="DHL"
+    )
+    response = check_idempotent(o.CreateBundledShipment, request, tracking_number="PARCEL-0")
+    check_shape(response)
+    assert_uuid(response.bundle_id, "bundle_id")
+    assert [s.order_id for s in response.shipments] == [first.id, second.id]
+    for shipment in response.shipments:
+        assert shipment.bundle_id == response.bundle_id
+        assert (shipment.tracking_number, shipment.carrier) == ("PARCEL-9", "DHL")
+        assert shipment.status == pb.SHIPMENT_STATUS_SHIPPED
+    for order in response.orders:
+        check_order(order, pb)
+        assert order.status == pb.ORDER_STATUS_SHIPPED
+    eventually("stock issued for both", lambda: suite.stock(code).on_hand == 2)
+    suite.wait_notified(first.id, suite.notif.NOTIFICATION_EVENT_SHIPPED)
+
+    def req(**over):
+        fields = dict(request_id=rid(), order_ids=[first.id, second.id], tracking_number="T", carrier="C")
+        fields.update(over)
+        return pb.CreateBundledShipmentRequest(**fields)
+
+    o.CreateBundledShipment.error(INVALID, req(order_ids=[first.id]), field="order_ids", why="one order")
+    o.CreateBundledShipment.error(
+        INVALID, req(order_ids=[first.id, first.id]), field="order_ids[1]", why="an order named twice"
+    )
+    o.CreateBundledShipment.error(INVALID, req(order_ids=[first.id, "nope"]), why="malformed order id")
+    o.CreateBundledShipment.error(INVALID, req(tracking_number=""), field="tracking_number", why="no tracking")
+    o.CreateBundledShipment.error(INVALID, req(carrier=""), field="carrier", why="no carrier")
+    o.CreateBundledShipment.error(NOT_FOUND, req(order_ids=[first.id, str(uuid.uuid4())]), why="unknown order")
+    o.CreateBundledShipment.error(PRECONDITION, req(), why="nothing left to ship")
+    third = suite.place(customer, [(code, 1)], ship_to_address="9 Hill Road")
+    fourth = suite.place(customer, [(code, 1)], ship_to_address="1 Quay Street")
+    o.CreateBundledShipment.error(
+        PRECONDITION, req(order_ids=[third.id, fourth.id]), why="different addresses"
+    )
+    other = suite.place(suite.customer(), [(code, 1)], ship_to_address="1 Quay Street")
+    o.CreateBundledShipment.error(
+        PRECONDITION, req(order_ids=[fourth.id, other.id]), why="different customers"
+    )
+    assert not o.GetOrder(order_id=fourth.id).order.shipments, "refused bundles ship nothing"
+    malformed_request_id(o.CreateBundledShipment, request)
+
+
+@contract_case("order", "GetFulfilmentSettings")
+def test_get_fulfilment_settings(suite):
+    o, pb = suite.order, suite.ord
+    settings = o.GetFulfilmentSettings()
+    check_shape(settings)
+    assert settings.default_ship_policy != pb.SHIP_POLICY_UNSPECIFIED
+    if settings.default_ship_policy == pb.SHIP_POLICY_UP_TO_N_SHIPMENTS:
+        assert 1 <= settings.default_max_shipments <= 20
+    else:
+        assert settings.default_max_shipments == 0
+    # An order placed without a policy gets the default.
+    request = suite.place_request(suite.customer(), [(suite.product("FS", "DENY", on_hand=1), 1)])
+    request.ship_policy = pb.SHIP_POLICY_UNSPECIFIED
+    order = o.PlaceOrder(request).order
+    assert (order.ship_policy, order.max_shipments) == (
+        settings.default_ship_policy,
+        settings.default_max_shipments,
+    )
+
+
 @contract_case("order", "MarkDelivered")
 def test_mark_delivered(suite):
     o, pb = suite.order, suite.ord

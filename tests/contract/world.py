@@ -160,6 +160,8 @@ class Suite:
         lines: list[tuple[str, int]],
         accept_backorders: bool = True,
         ship_policy: str = "AS_AVAILABLE",
+        max_shipments: int = 0,
+        ship_to_address: str = "",
     ) -> Any:
         return self.ord.PlaceOrderRequest(
             request_id=rid(),
@@ -167,6 +169,8 @@ class Suite:
             lines=[self.ord.PlaceOrderLine(sku=s, quantity=q) for s, q in lines],
             accept_backorders=accept_backorders,
             ship_policy=getattr(self.ord, f"SHIP_POLICY_{ship_policy}"),
+            max_shipments=max_shipments,
+            ship_to_address=ship_to_address,
         )
 
     def place(self, customer_id: str, lines: list[tuple[str, int]], **kw: Any) -> Any:

@@ -117,6 +117,7 @@ pub fn order_request(customer_id: &str, lines: &[(&str, i64)]) -> ord::PlaceOrde
             .collect(),
         accept_backorders: true,
         ship_policy: ord::ShipPolicy::AsAvailable as i32,
+        ..Default::default()
     }
 }
 

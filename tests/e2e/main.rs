@@ -4,6 +4,7 @@
 mod bad_input;
 mod concurrency;
 mod fixtures;
+mod fulfilment;
 mod lifecycle;
 mod limits;
 mod measures;

@@ -15,6 +15,8 @@ backorder_platform::grpc_service! {
         fn cancel_order(pb::CancelOrderRequest) -> pb::CancelOrderResponse;
         fn cancel_order_line(pb::CancelOrderLineRequest) -> pb::CancelOrderLineResponse;
         fn create_shipment(pb::CreateShipmentRequest) -> pb::CreateShipmentResponse;
+        fn create_bundled_shipment(pb::CreateBundledShipmentRequest) -> pb::CreateBundledShipmentResponse;
+        fn get_fulfilment_settings(pb::GetFulfilmentSettingsRequest) -> pb::GetFulfilmentSettingsResponse;
         fn mark_delivered(pb::MarkDeliveredRequest) -> pb::MarkDeliveredResponse;
         fn mark_line_allocated(pb::MarkLineAllocatedRequest) -> pb::MarkLineAllocatedResponse;
         fn update_line_eta(pb::UpdateLineEtaRequest) -> pb::UpdateLineEtaResponse;

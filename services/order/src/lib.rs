@@ -29,6 +29,8 @@ use serde::Deserialize;
 use tonic::service::Routes;
 
 use crate::domain::sweep::Backoff;
+use crate::domain::{MAX_SHIPMENTS, ShipPolicy};
+pub use crate::handlers::FulfilmentSettings;
 use crate::handlers::OrderApi;
 use crate::workers::pending_sweeper::{self, Schedule};
 
@@ -89,10 +91,58 @@ impl SweeperSettings {
     }
 }
 
+/// The merchant's fulfilment defaults (section `fulfilment`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct FulfilmentSection {
+    /// Ship policy of an order placed without one: `AS_AVAILABLE`,
+    /// `COMPLETE` or `UP_TO_N_SHIPMENTS`.
+    pub default_ship_policy: String,
+    /// Parcel limit when the default is `UP_TO_N_SHIPMENTS` (1 to 20).
+    pub default_max_shipments: i32,
+}
+
+impl FulfilmentSection {
+    /// The settings as the service uses them; a policy name or count that
+    /// does not fit is a configuration error naming the setting.
+    pub fn parse(&self) -> Result<FulfilmentSettings, ConfigError> {
+        let code = match self
+            .default_ship_policy
+            .trim()
+            .to_ascii_uppercase()
+            .as_str()
+        {
+            "AS_AVAILABLE" => ShipPolicy::AsAvailable.code(),
+            "COMPLETE" => ShipPolicy::Complete.code(),
+            "UP_TO_N_SHIPMENTS" => ShipPolicy::UpToShipments(1).code(),
+            other => {
+                return Err(ConfigError::Message(format!(
+                    "fulfilment.default_ship_policy {other:?}: use AS_AVAILABLE, COMPLETE or UP_TO_N_SHIPMENTS"
+                )));
+            }
+        };
+        // The count matters only with UP_TO_N_SHIPMENTS.
+        let count = if code == ShipPolicy::UpToShipments(1).code() {
+            self.default_max_shipments
+        } else {
+            0
+        };
+        let default_ship_policy = ShipPolicy::from_parts(code, count).map_err(|_| {
+            ConfigError::Message(format!(
+                "fulfilment.default_max_shipments {}: must be 1 to {MAX_SHIPMENTS} with UP_TO_N_SHIPMENTS",
+                self.default_max_shipments
+            ))
+        })?;
+        Ok(FulfilmentSettings {
+            default_ship_policy,
+        })
+    }
+}
+
 #[derive(Deserialize)]
 struct OwnSections {
     peers: PeerAddresses,
     sweeper: SweeperSettings,
+    fulfilment: FulfilmentSection,
 }
 
 /// Everything the service reads at start.
@@ -104,6 +154,8 @@ pub struct Config {
     pub peers: PeerAddresses,
     /// Pending-order sweeper.
     pub sweeper: SweeperSettings,
+    /// The merchant's fulfilment defaults.
+    pub fulfilment: FulfilmentSettings,
 }
 
 impl Config {
@@ -124,14 +176,23 @@ impl Config {
             ("sweeper.batch_size", "50"),
             ("sweeper.initial_backoff_ms", "10000"),
             ("sweeper.max_backoff_ms", "300000"),
+            ("fulfilment.default_ship_policy", "AS_AVAILABLE"),
+            ("fulfilment.default_max_shipments", "2"),
         ];
-        let (common, OwnSections { peers, sweeper }) =
-            config::load_service_with(SERVICE, DEFAULT_PORT, &defaults, overrides)?;
+        let (
+            common,
+            OwnSections {
+                peers,
+                sweeper,
+                fulfilment,
+            },
+        ) = config::load_service_with(SERVICE, DEFAULT_PORT, &defaults, overrides)?;
         sweeper.check()?;
         Ok(Self {
             common,
             peers,
             sweeper,
+            fulfilment: fulfilment.parse()?,
         })
     }
 
@@ -152,10 +213,15 @@ fn spec() -> ServiceSpec {
 }
 
 /// The API and its sweeper on `context`.
-fn routes(context: ServiceContext, sweeper: &SweeperSettings) -> Result<Routes, BoxError> {
+fn routes(
+    context: ServiceContext,
+    sweeper: &SweeperSettings,
+    fulfilment: FulfilmentSettings,
+) -> Result<Routes, BoxError> {
     let api = OrderApi::new(
         context,
         Duration::from_millis(sweeper.first_attempt_after_ms),
+        fulfilment,
     )?;
     pending_sweeper::spawn(api.clone(), sweeper.schedule());
     Ok(Routes::new(OrderServiceServer::new(api)))
@@ -165,9 +231,9 @@ fn routes(context: ServiceContext, sweeper: &SweeperSettings) -> Result<Routes, 
 /// setting is 0), migrating, then serving until `shutdown` fires.
 pub async fn build(config: Config, shutdown: Shutdown) -> Result<RunningService, BoxError> {
     let peers = config.peer_addresses();
-    let sweeper = config.sweeper.clone();
+    let (sweeper, fulfilment) = (config.sweeper.clone(), config.fulfilment);
     service::build::<store::Migrator, _>(spec(), &config.common, peers, shutdown, move |context| {
-        routes(context, &sweeper)
+        routes(context, &sweeper, fulfilment)
     })
     .await
 }
@@ -175,9 +241,9 @@ pub async fn build(config: Config, shutdown: Shutdown) -> Result<RunningService,
 /// Runs the service until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> Result<(), BoxError> {
     let peers = config.peer_addresses();
-    let sweeper = config.sweeper.clone();
+    let (sweeper, fulfilment) = (config.sweeper.clone(), config.fulfilment);
     service::launch::<store::Migrator, _>(spec(), config.common, peers, move |context| {
-        routes(context, &sweeper)
+        routes(context, &sweeper, fulfilment)
     })
     .await
 }

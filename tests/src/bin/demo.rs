@@ -146,6 +146,7 @@ async fn main() -> Result<(), Error> {
             }],
             accept_backorders: true,
             ship_policy: ord::ShipPolicy::AsAvailable as i32,
+            ..Default::default()
         })
         .await?
         .into_inner()

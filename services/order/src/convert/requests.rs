@@ -11,19 +11,21 @@ use backorder_proto::order::v1 as pb;
 use uuid::Uuid;
 
 use crate::domain::commands::{
-    CancelLine, CancelOrder, LineAllocated, LineEta, NewShipment, Window,
+    CancelLine, CancelOrder, LineAllocated, LineEta, MAX_BUNDLED_ORDERS, NewBundle, NewShipment,
+    Window,
 };
 use crate::domain::limits::{
-    MAX_LINES, MAX_QUANTITY, MAX_REASON_CHARS, MAX_SHIPPING_TEXT_CHARS, sku_problem,
+    MAX_ADDRESS_CHARS, MAX_LINES, MAX_QUANTITY, MAX_REASON_CHARS, MAX_SHIPPING_TEXT_CHARS,
+    sku_problem,
 };
 use crate::domain::notices::DEFAULT_CANCEL_REASON;
 use crate::domain::placement::{NewLine, NewOrder};
-use crate::domain::{OrderStatus, ShipPolicy};
+use crate::domain::{BadPolicy, MAX_SHIPMENTS, OrderStatus, ShipPolicy};
 
-impl TryFrom<&pb::PlaceOrderRequest> for NewOrder {
-    type Error = ServiceError;
-
-    fn try_from(req: &pb::PlaceOrderRequest) -> Result<Self, Self::Error> {
+impl NewOrder {
+    /// A valid PlaceOrder; an unspecified ship policy takes `default`, the
+    /// merchant's.
+    pub fn parse(req: &pb::PlaceOrderRequest, default: ShipPolicy) -> Result<Self, ServiceError> {
         let mut v = Violations::new();
         let request_id = v.uuid("request_id", &req.request_id);
         let customer_id = v.uuid("customer_id", &req.customer_id);
@@ -51,9 +53,46 @@ impl TryFrom<&pb::PlaceOrderRequest> for NewOrder {
                 quantity: line.quantity,
             });
         }
-        let ship_policy = ShipPolicy::from_request(req.ship_policy);
-        if ship_policy.is_none() {
-            v.add("ship_policy", "must be AS_AVAILABLE or COMPLETE");
+        let ship_policy = match (req.ship_policy, req.max_shipments) {
+            (0, 0) => Some(default),
+            (0, _) => {
+                v.add(
+                    "max_shipments",
+                    "needs ship_policy SHIP_POLICY_UP_TO_N_SHIPMENTS; leave it 0 to take the merchant's default",
+                );
+                None
+            }
+            (code, count) => match ShipPolicy::from_parts(code, count) {
+                Ok(policy) => Some(policy),
+                Err(BadPolicy::Unknown(_)) => {
+                    v.add(
+                        "ship_policy",
+                        "must be AS_AVAILABLE, COMPLETE or UP_TO_N_SHIPMENTS",
+                    );
+                    None
+                }
+                Err(BadPolicy::Count(_)) if code == ShipPolicy::UpToShipments(1).code() => {
+                    v.add(
+                        "max_shipments",
+                        format!("must be 1 to {MAX_SHIPMENTS} with SHIP_POLICY_UP_TO_N_SHIPMENTS"),
+                    );
+                    None
+                }
+                Err(BadPolicy::Count(_)) => {
+                    v.add(
+                        "max_shipments",
+                        "must be 0 unless ship_policy is SHIP_POLICY_UP_TO_N_SHIPMENTS",
+                    );
+                    None
+                }
+            },
+        };
+        let ship_to_address = req.ship_to_address.trim();
+        if ship_to_address.chars().count() > MAX_ADDRESS_CHARS {
+            v.add(
+                "ship_to_address",
+                format!("must be at most {MAX_ADDRESS_CHARS} characters"),
+            );
         }
         v.finish()?;
         let (Some(request_id), Some(customer_id), Some(ship_policy)) =
@@ -70,6 +109,7 @@ impl TryFrom<&pb::PlaceOrderRequest> for NewOrder {
             lines,
             accept_backorders: req.accept_backorders,
             ship_policy,
+            ship_to_address: ship_to_address.to_owned(),
         })
     }
 }
@@ -152,6 +192,45 @@ impl TryFrom<&pb::CreateShipmentRequest> for NewShipment {
             order_id.map(|order_id| NewShipment {
                 order_id,
                 line_ids,
+                tracking_number: req.tracking_number.trim().to_owned(),
+                carrier: req.carrier.trim().to_owned(),
+            }),
+        )
+    }
+}
+
+impl TryFrom<&pb::CreateBundledShipmentRequest> for NewBundle {
+    type Error = ServiceError;
+
+    fn try_from(req: &pb::CreateBundledShipmentRequest) -> Result<Self, Self::Error> {
+        let mut v = Violations::new();
+        v.text(
+            "tracking_number",
+            &req.tracking_number,
+            MAX_SHIPPING_TEXT_CHARS,
+        );
+        v.text("carrier", &req.carrier, MAX_SHIPPING_TEXT_CHARS);
+        if req.order_ids.len() < 2 || req.order_ids.len() > MAX_BUNDLED_ORDERS {
+            v.add(
+                "order_ids",
+                format!("must name 2 to {MAX_BUNDLED_ORDERS} orders; ship a single order with CreateShipment"),
+            );
+        }
+        let mut seen = HashSet::new();
+        let mut order_ids = Vec::with_capacity(req.order_ids.len());
+        for (i, id) in req.order_ids.iter().enumerate() {
+            if let Some(order_id) = v.uuid(&format!("order_ids[{i}]"), id) {
+                if seen.insert(order_id) {
+                    order_ids.push(order_id);
+                } else {
+                    v.add(format!("order_ids[{i}]"), "repeats an earlier order id");
+                }
+            }
+        }
+        finish(
+            v,
+            Some(NewBundle {
+                order_ids,
                 tracking_number: req.tracking_number.trim().to_owned(),
                 carrier: req.carrier.trim().to_owned(),
             }),
@@ -295,7 +374,7 @@ mod tests {
             customer_id: Uuid::now_v7().to_string(),
             lines,
             accept_backorders: true,
-            ship_policy: 0,
+            ..Default::default()
         }
     }
 
@@ -308,14 +387,20 @@ mod tests {
 
     #[test]
     fn line_quantities_are_bounded_at_one_and_the_maximum() {
-        let ok = NewOrder::try_from(&place(vec![line("A", 1), line(" B ", MAX_QUANTITY)]))
-            .expect("at the bounds");
+        let ok = NewOrder::parse(
+            &place(vec![line("A", 1), line(" B ", MAX_QUANTITY)]),
+            ShipPolicy::AsAvailable,
+        )
+        .expect("at the bounds");
         assert_eq!(ok.lines[1].sku, "B", "stored trimmed");
-        let error = NewOrder::try_from(&place(vec![
-            line("A", 0),
-            line("B", MAX_QUANTITY + 1),
-            line("C", i64::MAX),
-        ]))
+        let error = NewOrder::parse(
+            &place(vec![
+                line("A", 0),
+                line("B", MAX_QUANTITY + 1),
+                line("C", i64::MAX),
+            ]),
+            ShipPolicy::AsAvailable,
+        )
         .expect_err("past the bounds");
         assert_eq!(
             fields(error),
@@ -330,25 +415,64 @@ mod tests {
     #[test]
     fn an_order_has_one_to_two_hundred_lines() {
         let at = place((0..MAX_LINES).map(|i| line(&format!("S{i}"), 1)).collect());
-        assert_eq!(NewOrder::try_from(&at).expect("200 lines").lines.len(), 200);
+        assert_eq!(
+            NewOrder::parse(&at, ShipPolicy::AsAvailable)
+                .expect("200 lines")
+                .lines
+                .len(),
+            200
+        );
         let past = place((0..=MAX_LINES).map(|i| line(&format!("S{i}"), 1)).collect());
         assert_eq!(
-            fields(NewOrder::try_from(&past).expect_err("201")),
+            fields(NewOrder::parse(&past, ShipPolicy::AsAvailable).expect_err("201")),
             ["lines"]
         );
         assert_eq!(
-            fields(NewOrder::try_from(&place(vec![])).expect_err("0")),
+            fields(NewOrder::parse(&place(vec![]), ShipPolicy::AsAvailable).expect_err("0")),
             ["lines"]
         );
     }
 
     #[test]
+    fn an_unspecified_policy_takes_the_merchants_default_and_counts_fit_their_policy() {
+        let default = ShipPolicy::UpToShipments(3);
+        let order = NewOrder::parse(&place(vec![line("A", 1)]), default).expect("default");
+        assert_eq!(order.ship_policy, default);
+        let mut own = place(vec![line("A", 1)]);
+        own.ship_policy = 3;
+        own.max_shipments = 2;
+        assert_eq!(
+            NewOrder::parse(&own, default).expect("own").ship_policy,
+            ShipPolicy::UpToShipments(2)
+        );
+        for (policy, count) in [(3, 0), (3, 21), (1, 2), (0, 2)] {
+            let mut bad = place(vec![line("A", 1)]);
+            bad.ship_policy = policy;
+            bad.max_shipments = count;
+            assert_eq!(
+                fields(NewOrder::parse(&bad, default).expect_err("bad count")),
+                ["max_shipments"],
+                "policy {policy}, count {count}"
+            );
+        }
+        let mut unknown = place(vec![line("A", 1)]);
+        unknown.ship_policy = 9;
+        assert_eq!(
+            fields(NewOrder::parse(&unknown, default).expect_err("unknown")),
+            ["ship_policy"]
+        );
+    }
+
+    #[test]
     fn skus_are_checked_as_stored() {
-        let error = NewOrder::try_from(&place(vec![
-            line("  ", 1),
-            line(&"X".repeat(65), 1),
-            line("A B", 1),
-        ]))
+        let error = NewOrder::parse(
+            &place(vec![
+                line("  ", 1),
+                line(&"X".repeat(65), 1),
+                line("A B", 1),
+            ]),
+            ShipPolicy::AsAvailable,
+        )
         .expect_err("bad skus");
         assert_eq!(
             fields(error),

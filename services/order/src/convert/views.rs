@@ -48,6 +48,10 @@ pub fn shipment_to_proto(shipment: &Shipment, lines: &[Line]) -> pb::Shipment {
         status: shipment.status.code(),
         ship_time: Some(to_timestamp(shipment.shipped_at)),
         deliver_time: to_timestamp_opt(shipment.delivered_at),
+        bundle_id: shipment
+            .bundle_id
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -76,6 +80,8 @@ pub fn order_to_proto(order: &Order, lines: &[Line], shipments: &[Shipment]) -> 
         create_time: Some(to_timestamp(order.created_at)),
         update_time: Some(to_timestamp(order.updated_at)),
         trace_id: trace_id(order),
+        max_shipments: order.ship_policy.max_shipments(),
+        ship_to_address: order.ship_to_address.clone(),
     }
 }
 

@@ -36,6 +36,20 @@ pub struct NewShipment {
     pub carrier: String,
 }
 
+/// Most orders one parcel may bundle.
+pub const MAX_BUNDLED_ORDERS: usize = 20;
+
+/// One parcel for several orders of one customer and address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewBundle {
+    /// Orders, distinct, as named.
+    pub order_ids: Vec<Uuid>,
+    /// Tracking number (trimmed).
+    pub tracking_number: String,
+    /// Carrier (trimmed).
+    pub carrier: String,
+}
+
 /// A line got all its stock (told by inventory).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LineAllocated {

@@ -105,22 +105,55 @@ pub enum ShipRefusal {
     LineNotReady(usize, LineStatus),
     /// Ship-complete and some open line still waits.
     WaitingForCompletion,
+    /// The order's last allowed parcel waits until every open line is
+    /// ready (the parcel limit).
+    LastParcelWaiting(u32),
+    /// The order's last allowed parcel must take every open line; these
+    /// ready lines were left out (indices).
+    LastParcelTakesAll(u32, Vec<usize>),
+    /// Every allowed parcel has shipped (the limit).
+    ShipmentLimitReached(u32),
 }
 
 /// Chooses the lines of a shipment: the named ones (indices into `lines`),
-/// or every ready line when none are named.
+/// or every ready line when none are named, by the order's `policy` and
+/// the parcels it has already had (`shipped_parcels`).
+///
+/// The rule for a parcel limit of n: while more than one parcel is left,
+/// ready lines ship as available; the last allowed parcel acts as
+/// ship-complete for what is left and must take all of it. So an order
+/// never needs an (n+1)th parcel, and a customer who asked for few
+/// parcels gets early lines early only while that costs no extra one.
 pub fn plan_shipment(
     policy: ShipPolicy,
+    shipped_parcels: u32,
     lines: &[LineStatus],
     named: Option<&[usize]>,
 ) -> Result<Vec<usize>, ShipRefusal> {
-    if policy == ShipPolicy::Complete
-        && lines
-            .iter()
-            .any(|s| matches!(s, LineStatus::Pending | LineStatus::Backordered))
-    {
-        return Err(ShipRefusal::WaitingForCompletion);
-    }
+    let waiting = lines
+        .iter()
+        .any(|s| matches!(s, LineStatus::Pending | LineStatus::Backordered));
+    let last_parcel = match policy {
+        ShipPolicy::AsAvailable => None,
+        ShipPolicy::Complete if waiting => return Err(ShipRefusal::WaitingForCompletion),
+        ShipPolicy::Complete => None,
+        ShipPolicy::UpToShipments(n) if shipped_parcels >= n => {
+            return Err(ShipRefusal::ShipmentLimitReached(n));
+        }
+        ShipPolicy::UpToShipments(n) if shipped_parcels + 1 == n => {
+            if waiting {
+                return Err(ShipRefusal::LastParcelWaiting(n));
+            }
+            Some(n)
+        }
+        ShipPolicy::UpToShipments(_) => None,
+    };
+    let ready: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| **s == LineStatus::Ready)
+        .map(|(i, _)| i)
+        .collect();
     let chosen: Vec<usize> = match named {
         Some(indices) => {
             for &i in indices {
@@ -130,14 +163,19 @@ pub fn plan_shipment(
                     None => return Err(ShipRefusal::NothingReady),
                 }
             }
+            if let Some(n) = last_parcel {
+                let left_out: Vec<usize> = ready
+                    .iter()
+                    .copied()
+                    .filter(|i| !indices.contains(i))
+                    .collect();
+                if !left_out.is_empty() {
+                    return Err(ShipRefusal::LastParcelTakesAll(n, left_out));
+                }
+            }
             indices.to_vec()
         }
-        None => lines
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| **s == LineStatus::Ready)
-            .map(|(i, _)| i)
-            .collect(),
+        None => ready,
     };
     if chosen.is_empty() {
         return Err(ShipRefusal::NothingReady);
@@ -257,23 +295,23 @@ mod tests {
     fn shipments_take_ready_lines_and_respect_ship_complete() {
         let lines = [S::Ready, S::Backordered, S::Ready, S::Cancelled];
         assert_eq!(
-            plan_shipment(ShipPolicy::AsAvailable, &lines, None),
+            plan_shipment(ShipPolicy::AsAvailable, 0, &lines, None),
             Ok(vec![0, 2])
         );
         assert_eq!(
-            plan_shipment(ShipPolicy::AsAvailable, &lines, Some(&[1])),
+            plan_shipment(ShipPolicy::AsAvailable, 0, &lines, Some(&[1])),
             Err(ShipRefusal::LineNotReady(1, S::Backordered))
         );
         assert_eq!(
-            plan_shipment(ShipPolicy::Complete, &lines, None),
+            plan_shipment(ShipPolicy::Complete, 0, &lines, None),
             Err(ShipRefusal::WaitingForCompletion)
         );
         assert_eq!(
-            plan_shipment(ShipPolicy::AsAvailable, &[S::Backordered], None),
+            plan_shipment(ShipPolicy::AsAvailable, 0, &[S::Backordered], None),
             Err(ShipRefusal::NothingReady)
         );
         assert_eq!(
-            plan_shipment(ShipPolicy::Complete, &[S::Ready, S::Cancelled], None),
+            plan_shipment(ShipPolicy::Complete, 0, &[S::Ready, S::Cancelled], None),
             Ok(vec![0])
         );
     }
@@ -288,5 +326,39 @@ mod tests {
         assert_eq!(eta_news(Some(6 * day - 1), 6 * day), EtaNews::Changed);
         // Before the epoch too.
         assert_eq!(eta_news(Some(-1), -day + 1), EtaNews::Unchanged);
+    }
+
+    #[test]
+    fn a_parcel_limit_ships_as_available_until_the_last_parcel() {
+        let policy = ShipPolicy::UpToShipments(2);
+        let lines = [S::Ready, S::Backordered, S::Ready];
+        assert_eq!(plan_shipment(policy, 0, &lines, None), Ok(vec![0, 2]));
+        assert_eq!(
+            plan_shipment(policy, 1, &lines, None),
+            Err(ShipRefusal::LastParcelWaiting(2))
+        );
+        let rest = [S::Shipped, S::Ready, S::Ready];
+        assert_eq!(plan_shipment(policy, 1, &rest, None), Ok(vec![1, 2]));
+        assert_eq!(
+            plan_shipment(policy, 1, &rest, Some(&[1])),
+            Err(ShipRefusal::LastParcelTakesAll(2, vec![2]))
+        );
+        assert_eq!(
+            plan_shipment(policy, 2, &rest, None),
+            Err(ShipRefusal::ShipmentLimitReached(2))
+        );
+    }
+
+    #[test]
+    fn one_parcel_means_complete() {
+        let policy = ShipPolicy::UpToShipments(1);
+        assert_eq!(
+            plan_shipment(policy, 0, &[S::Ready, S::Backordered], None),
+            Err(ShipRefusal::LastParcelWaiting(1))
+        );
+        assert_eq!(
+            plan_shipment(policy, 0, &[S::Ready, S::Cancelled, S::Ready], None),
+            Ok(vec![0, 2])
+        );
     }
 }

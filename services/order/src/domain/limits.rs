@@ -13,6 +13,8 @@ pub const MAX_REASON_CHARS: usize = 500;
 /// Longest tracking number or carrier name, in characters (the
 /// notification service's bound).
 pub const MAX_SHIPPING_TEXT_CHARS: usize = 100;
+/// Most characters of a delivery address.
+pub const MAX_ADDRESS_CHARS: usize = 500;
 /// Longest free-text detail of a customer notice, in characters (the
 /// notification service refuses longer ones).
 pub const MAX_NOTICE_DETAIL_CHARS: usize = 1000;

@@ -16,4 +16,6 @@ pub mod timeline;
 
 pub use lifecycle::{EtaNews, LineEvent, Move, ShipRefusal};
 pub use model::{Line, Order, Shipment};
-pub use status::{LineStatus, OrderStatus, ShipPolicy, ShipmentStatus, UnknownCode};
+pub use status::{
+    BadPolicy, LineStatus, MAX_SHIPMENTS, OrderStatus, ShipPolicy, ShipmentStatus, UnknownCode,
+};

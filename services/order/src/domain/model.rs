@@ -21,6 +21,8 @@ pub struct Order {
     pub accept_backorders: bool,
     /// When lines may ship.
     pub ship_policy: ShipPolicy,
+    /// Delivery address; empty when none was given.
+    pub ship_to_address: String,
     /// `traceparent` of the sale.
     pub trace_context: Option<String>,
     /// Unix ms.
@@ -73,6 +75,8 @@ pub struct Shipment {
     pub shipped_at: i64,
     /// Unix ms.
     pub delivered_at: Option<i64>,
+    /// Parcel shared with other orders' shipments, if any.
+    pub bundle_id: Option<Uuid>,
 }
 
 impl Line {

@@ -268,6 +268,7 @@ mod tests {
             status: ShipmentStatus::Shipped,
             shipped_at: 0,
             delivered_at: None,
+            bundle_id: None,
         };
         for notice in [
             Notice::backordered(&worst),

@@ -20,6 +20,8 @@ pub struct NewOrder {
     pub accept_backorders: bool,
     /// When lines may ship.
     pub ship_policy: ShipPolicy,
+    /// Delivery address, trimmed; empty when none was given.
+    pub ship_to_address: String,
 }
 
 /// One line of a [`NewOrder`].

@@ -139,6 +139,24 @@ pub enum ShipPolicy {
     AsAvailable,
     /// Nothing until every open line is ready.
     Complete,
+    /// At most this many parcels; the last allowed one takes everything
+    /// left, once all of it is ready.
+    UpToShipments(u32),
+}
+
+/// Most parcels an order may ask for.
+pub const MAX_SHIPMENTS: u32 = 20;
+
+/// A stored or requested policy that is not one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BadPolicy {
+    /// An unknown policy code.
+    #[error("unknown ship policy {0}")]
+    Unknown(i32),
+    /// A parcel count with a policy that takes none, or a count outside
+    /// `1..=MAX_SHIPMENTS` with one that does.
+    #[error("max_shipments {0} does not fit the policy")]
+    Count(i32),
 }
 
 impl ShipPolicy {
@@ -147,14 +165,41 @@ impl ShipPolicy {
         match self {
             Self::AsAvailable => 1,
             Self::Complete => 2,
+            Self::UpToShipments(_) => 3,
         }
     }
 
-    /// From a request, where unspecified (0) means as available.
-    pub fn from_request(code: i32) -> Option<Self> {
-        match code {
-            0 => Some(Self::AsAvailable),
-            other => Self::try_from(other).ok(),
+    /// The parcel limit as stored and answered (0 without one).
+    pub fn max_shipments(self) -> i32 {
+        match self {
+            Self::UpToShipments(n) => i32::try_from(n).unwrap_or(i32::MAX),
+            _ => 0,
+        }
+    }
+
+    /// From a code and a parcel count, as stored or requested.
+    pub fn from_parts(code: i32, max_shipments: i32) -> Result<Self, BadPolicy> {
+        let policy = match code {
+            1 => Self::AsAvailable,
+            2 => Self::Complete,
+            3 => match u32::try_from(max_shipments) {
+                Ok(n) if (1..=MAX_SHIPMENTS).contains(&n) => Self::UpToShipments(n),
+                _ => return Err(BadPolicy::Count(max_shipments)),
+            },
+            other => return Err(BadPolicy::Unknown(other)),
+        };
+        if code != 3 && max_shipments != 0 {
+            return Err(BadPolicy::Count(max_shipments));
+        }
+        Ok(policy)
+    }
+
+    /// The policy's name in the API, for messages and the timeline.
+    pub fn describe(self) -> String {
+        match self {
+            Self::AsAvailable => "ships as available".to_owned(),
+            Self::Complete => "ships complete".to_owned(),
+            Self::UpToShipments(n) => format!("ships in at most {n} parcel(s)"),
         }
     }
 }
@@ -162,6 +207,8 @@ impl ShipPolicy {
 impl TryFrom<i32> for ShipPolicy {
     type Error = UnknownCode;
 
+    /// A policy without a parcel count (the count is read with
+    /// [`ShipPolicy::from_parts`]).
     fn try_from(code: i32) -> Result<Self, Self::Error> {
         match code {
             1 => Ok(Self::AsAvailable),
@@ -262,9 +309,19 @@ mod tests {
     }
 
     #[test]
-    fn an_unspecified_ship_policy_in_a_request_means_as_available() {
-        assert_eq!(ShipPolicy::from_request(0), Some(ShipPolicy::AsAvailable));
-        assert_eq!(ShipPolicy::from_request(2), Some(ShipPolicy::Complete));
-        assert_eq!(ShipPolicy::from_request(9), None);
+    fn a_parcel_limit_comes_only_with_its_policy_and_within_bounds() {
+        assert_eq!(
+            ShipPolicy::from_parts(3, 2),
+            Ok(ShipPolicy::UpToShipments(2))
+        );
+        assert_eq!(ShipPolicy::from_parts(3, 0), Err(BadPolicy::Count(0)));
+        assert_eq!(ShipPolicy::from_parts(3, 21), Err(BadPolicy::Count(21)));
+        assert_eq!(ShipPolicy::from_parts(1, 2), Err(BadPolicy::Count(2)));
+        assert_eq!(ShipPolicy::from_parts(9, 0), Err(BadPolicy::Unknown(9)));
+        let policy = ShipPolicy::UpToShipments(3);
+        assert_eq!(
+            ShipPolicy::from_parts(policy.code(), policy.max_shipments()),
+            Ok(policy)
+        );
     }
 }

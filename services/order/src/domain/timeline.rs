@@ -4,6 +4,7 @@
 
 use super::lifecycle::{EtaNews, utc_day};
 use super::model::{Line, Shipment};
+use super::status::ShipPolicy;
 
 /// Something the order service records on an order's timeline.
 #[derive(Clone, Copy, Debug)]
@@ -16,6 +17,8 @@ pub enum Recorded<'a> {
     OrderPlaced {
         /// Lines in the order.
         lines: usize,
+        /// The ship policy it got (its own or the merchant's default).
+        policy: ShipPolicy,
     },
     /// A line was cancelled for `reason`.
     LineCancelled {
@@ -66,7 +69,9 @@ impl Recorded<'_> {
                 "{} x {}: {} reserved, {} backordered",
                 line.quantity, line.sku, line.reserved_quantity, line.backordered_quantity
             ),
-            Self::OrderPlaced { lines } => format!("{lines} line(s)"),
+            Self::OrderPlaced { lines, policy } => {
+                format!("{lines} line(s), {}", policy.describe())
+            }
             Self::LineCancelled { reason } => (*reason).to_owned(),
             Self::LineShipped(line, shipment) => format!(
                 "{} x {} with {} {}",

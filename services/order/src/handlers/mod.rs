@@ -4,10 +4,12 @@
 //! claim, the stored answer and the outbox), convert the answer. The rules
 //! live in `crate::domain`, the SQL in `crate::store`.
 
+mod bundling;
 mod cancellation;
 mod line_news;
 mod orders;
 mod placement;
+mod settings;
 mod shipping;
 mod stats;
 mod timeline;
@@ -28,23 +30,32 @@ use crate::domain::{Line, LineEvent, Move, Order};
 use crate::peers::Peers;
 use crate::store::queries;
 
+pub use settings::FulfilmentSettings;
+
 /// The order gRPC service.
 #[derive(Clone)]
 pub struct OrderApi {
     context: ServiceContext,
     peers: Peers,
     first_sweep_after: Duration,
+    fulfilment: FulfilmentSettings,
 }
 
 impl OrderApi {
     /// Serves from the context's database, calling peers through clients
     /// built here once. A new pending order is left to the sweeper once
     /// `first_sweep_after` has passed without an answer from inventory.
-    pub fn new(context: ServiceContext, first_sweep_after: Duration) -> ServiceResult<Self> {
+    /// Orders placed without a ship policy get `fulfilment`'s default.
+    pub fn new(
+        context: ServiceContext,
+        first_sweep_after: Duration,
+        fulfilment: FulfilmentSettings,
+    ) -> ServiceResult<Self> {
         Ok(Self {
             peers: Peers::new(&context)?,
             context,
             first_sweep_after,
+            fulfilment,
         })
     }
 

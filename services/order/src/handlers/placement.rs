@@ -54,7 +54,7 @@ impl OrderApi {
         &self,
         req: pb::PlaceOrderRequest,
     ) -> ServiceResult<pb::PlaceOrderResponse> {
-        let new_order = NewOrder::try_from(&req)?;
+        let new_order = NewOrder::parse(&req, self.fulfilment.default_ship_policy)?;
         // A retry finds its order when recording it conflicts on the
         // request id, so a first call pays no read beforehand.
         let (order, lines) = self.record_pending(&new_order).await?;
@@ -116,6 +116,7 @@ impl OrderApi {
             status: OrderStatus::Pending,
             accept_backorders: new_order.accept_backorders,
             ship_policy: new_order.ship_policy,
+            ship_to_address: new_order.ship_to_address.clone(),
             trace_context: current_traceparent(),
             created_at: now,
             updated_at: now,
@@ -328,7 +329,13 @@ async fn apply_reservation(
             (Some(line.id), event)
         })
         .collect();
-    events.push((None, Recorded::OrderPlaced { lines: lines.len() }));
+    events.push((
+        None,
+        Recorded::OrderPlaced {
+            lines: lines.len(),
+            policy: order.ship_policy,
+        },
+    ));
     queries::record_all(work.db(), order.id, events).await?;
     notify(work, &order, Notice::order_confirmed(&lines)).await?;
     for line in lines.iter().filter(|l| l.backordered_quantity > 0) {

@@ -1,9 +1,12 @@
-//! CreateShipment and MarkDelivered: ready lines leave in a parcel (the
-//! stock is issued in inventory), then arrive; the customer hears both.
+//! CreateShipment and MarkDelivered: lines the order's ship policy lets go
+//! leave in a parcel (the stock is issued in inventory), then arrive; the
+//! customer hears both. A parcel bundling several orders (see
+//! `bundling`) is delivered as one.
 
 use backorder_platform::error::PreconditionViolation;
 use backorder_platform::ids::new_id;
 use backorder_platform::time::now_ms;
+use backorder_platform::unit_of_work::Work;
 use backorder_platform::{ServiceError, ServiceResult};
 use backorder_proto::order::v1 as pb;
 use tracing::Instrument;
@@ -17,34 +20,139 @@ use crate::domain::commands::NewShipment;
 use crate::domain::notices::Notice;
 use crate::domain::timeline::Recorded;
 use crate::domain::{
-    Line, LineEvent, LineStatus, ShipRefusal, Shipment, ShipmentStatus, lifecycle,
+    Line, LineEvent, LineStatus, Order, ShipRefusal, Shipment, ShipmentStatus, lifecycle,
 };
 use crate::store::queries;
 
 /// The refusal of a shipment, named for the caller.
-fn refusal(order_id: Uuid, lines: &[Line], refusal: ShipRefusal) -> ServiceError {
+pub(super) fn refusal(order_id: Uuid, lines: &[Line], refusal: ShipRefusal) -> ServiceError {
+    let line_id = |i: usize| lines.get(i).map(|l| l.id.to_string()).unwrap_or_default();
     match refusal {
         ShipRefusal::NothingReady => ServiceError::precondition(
             "NOTHING_TO_SHIP",
             format!("order {order_id} has no line ready to ship"),
         ),
-        ShipRefusal::LineNotReady(i, status) => {
-            let line_id = lines.get(i).map(|l| l.id.to_string()).unwrap_or_default();
-            ServiceError::FailedPrecondition {
-                reason: "LINE_NOT_READY",
-                message: format!("line {line_id} is {}, not ready to ship", status.name()),
-                violations: vec![PreconditionViolation {
-                    kind: "LINE_NOT_READY".to_owned(),
-                    subject: format!("line_ids:{line_id}"),
-                    description: format!("the line is {}", status.name()),
-                }],
-            }
-        }
+        ShipRefusal::LineNotReady(i, status) => ServiceError::FailedPrecondition {
+            reason: "LINE_NOT_READY",
+            message: format!(
+                "line {} is {}, not ready to ship",
+                line_id(i),
+                status.name()
+            ),
+            violations: vec![PreconditionViolation {
+                kind: "LINE_NOT_READY".to_owned(),
+                subject: format!("line_ids:{}", line_id(i)),
+                description: format!("the line is {}", status.name()),
+            }],
+        },
         ShipRefusal::WaitingForCompletion => ServiceError::precondition(
             "SHIP_COMPLETE_WAITING",
-            "the order ships complete and some lines still wait for stock",
+            format!("order {order_id} ships complete and some lines still wait for stock"),
+        ),
+        ShipRefusal::LastParcelWaiting(n) => ServiceError::precondition(
+            "LAST_PARCEL_WAITING",
+            format!(
+                "order {order_id} ships in at most {n} parcel(s); the last one waits until every open line is ready"
+            ),
+        ),
+        ShipRefusal::LastParcelTakesAll(n, left_out) => ServiceError::FailedPrecondition {
+            reason: "LAST_PARCEL_TAKES_ALL",
+            message: format!(
+                "order {order_id} ships in at most {n} parcel(s); the last one must take every open line (name them all, or none)"
+            ),
+            violations: left_out
+                .into_iter()
+                .map(|i| PreconditionViolation {
+                    kind: "LAST_PARCEL_TAKES_ALL".to_owned(),
+                    subject: format!("line_ids:{}", line_id(i)),
+                    description: "the line is ready and would need another parcel".to_owned(),
+                })
+                .collect(),
+        },
+        ShipRefusal::ShipmentLimitReached(n) => ServiceError::precondition(
+            "SHIPMENT_LIMIT_REACHED",
+            format!("order {order_id} has had all {n} parcel(s) its ship policy allows"),
         ),
     }
+}
+
+/// The indices of the lines a parcel of `order` takes now: the named ones
+/// or every ready one, as its ship policy and its earlier parcels allow.
+pub(super) async fn plan(
+    work: &Work,
+    order: &Order,
+    lines: &[Line],
+    named: &[Uuid],
+) -> ServiceResult<Vec<usize>> {
+    let named = if named.is_empty() {
+        None
+    } else {
+        Some(
+            named
+                .iter()
+                .map(|id| line_index(lines, *id))
+                .collect::<ServiceResult<Vec<usize>>>()?,
+        )
+    };
+    let shipped_parcels = queries::count_shipments(work.db(), order.id).await?;
+    let statuses: Vec<LineStatus> = lines.iter().map(|l| l.status).collect();
+    lifecycle::plan_shipment(
+        order.ship_policy,
+        shipped_parcels,
+        &statuses,
+        named.as_deref(),
+    )
+    .map_err(|r| refusal(order.id, lines, r))
+}
+
+/// What a parcel says on its label.
+pub(super) struct Parcel {
+    pub tracking_number: String,
+    pub carrier: String,
+    pub bundle_id: Option<Uuid>,
+}
+
+/// Ships the `chosen` lines of a locked order in a new shipment: the lines
+/// move, inventory is told to issue their stock, the customer is told.
+pub(super) async fn ship(
+    work: &Work,
+    order: &mut Order,
+    lines: &mut [Line],
+    chosen: &[usize],
+    parcel: &Parcel,
+) -> ServiceResult<Shipment> {
+    let shipment = Shipment {
+        id: new_id(),
+        order_id: order.id,
+        tracking_number: parcel.tracking_number.clone(),
+        carrier: parcel.carrier.clone(),
+        status: ShipmentStatus::Shipped,
+        shipped_at: now_ms(),
+        delivered_at: None,
+        bundle_id: parcel.bundle_id,
+    };
+    queries::insert_shipment(work.db(), &shipment).await?;
+    let mut shipped = Vec::with_capacity(chosen.len());
+    for &i in chosen {
+        let Some(line) = lines.get_mut(i) else {
+            continue;
+        };
+        move_line(line, LineEvent::Shipped)?;
+        line.shipment_id = Some(shipment.id);
+        shipped.push(line.clone());
+    }
+    queries::update_lines(work.db(), &shipped).await?;
+    let events = shipped
+        .iter()
+        .map(|line| (Some(line.id), Recorded::LineShipped(line, &shipment)))
+        .collect();
+    queries::record_all(work.db(), order.id, events).await?;
+    save_status(work, order, lines).await?;
+    let shipped_ids: Vec<Uuid> = shipped.iter().map(|l| l.id).collect();
+    work.send(views::issue_request(&shipment, &shipped_ids))
+        .await?;
+    notify(work, order, Notice::shipped(&shipment, shipped.len())).await?;
+    Ok(shipment)
 }
 
 impl OrderApi {
@@ -59,53 +167,16 @@ impl OrderApi {
                 Box::pin(async move {
                     let (mut order, mut lines) =
                         load_order(work.db(), command.order_id, true).await?;
-                    let named = if command.line_ids.is_empty() {
-                        None
-                    } else {
-                        let indices: ServiceResult<Vec<usize>> = command
-                            .line_ids
-                            .iter()
-                            .map(|id| line_index(&lines, *id))
-                            .collect();
-                        Some(indices?)
-                    };
-                    let statuses: Vec<LineStatus> = lines.iter().map(|l| l.status).collect();
-                    let chosen =
-                        lifecycle::plan_shipment(order.ship_policy, &statuses, named.as_deref())
-                            .map_err(|r| refusal(order.id, &lines, r))?;
+                    let chosen = plan(work, &order, &lines, &command.line_ids).await?;
                     let span = span_in_sale_trace("ship order lines", &order);
                     async {
-                        let shipment = Shipment {
-                            id: new_id(),
-                            order_id: order.id,
+                        let parcel = Parcel {
                             tracking_number: command.tracking_number,
                             carrier: command.carrier,
-                            status: ShipmentStatus::Shipped,
-                            shipped_at: now_ms(),
-                            delivered_at: None,
+                            bundle_id: None,
                         };
-                        queries::insert_shipment(work.db(), &shipment).await?;
+                        let shipment = ship(work, &mut order, &mut lines, &chosen, &parcel).await?;
                         work.set_resource(shipment.id.to_string());
-                        let mut shipped = Vec::with_capacity(chosen.len());
-                        for &i in &chosen {
-                            let Some(line) = lines.get_mut(i) else {
-                                continue;
-                            };
-                            move_line(line, LineEvent::Shipped)?;
-                            line.shipment_id = Some(shipment.id);
-                            queries::update_line(work.db(), line).await?;
-                            queries::record(
-                                work.db(),
-                                order.id,
-                                Some(line.id),
-                                Recorded::LineShipped(line, &shipment),
-                            )
-                            .await?;
-                            shipped.push(line.id);
-                        }
-                        save_status(work, &mut order, &lines).await?;
-                        work.send(views::issue_request(&shipment, &shipped)).await?;
-                        notify(work, &order, Notice::shipped(&shipment, shipped.len())).await?;
                         Ok(pb::CreateShipmentResponse {
                             shipment: Some(views::shipment_to_proto(&shipment, &lines)),
                             order: Some(view(work.db(), &order, &lines).await?),
@@ -118,7 +189,8 @@ impl OrderApi {
             .await
     }
 
-    /// The `MarkDelivered` RPC.
+    /// The `MarkDelivered` RPC: the shipment, and the other shipments of
+    /// its parcel when it is part of a bundle.
     pub async fn mark_delivered(
         &self,
         req: pb::MarkDeliveredRequest,
@@ -131,52 +203,76 @@ impl OrderApi {
                     let found = queries::find_shipment(work.db(), shipment_id)
                         .await?
                         .ok_or_else(not_found)?;
-                    let (mut order, mut lines) =
-                        load_order(work.db(), found.order_id, true).await?;
-                    // Read again under the order's lock: a twin delivery
-                    // may have just committed.
-                    let mut shipment = queries::find_shipment(work.db(), shipment_id)
-                        .await?
-                        .ok_or_else(not_found)?;
-                    if shipment.status == ShipmentStatus::Delivered {
-                        return Err(ServiceError::precondition(
-                            "ALREADY_DELIVERED",
-                            format!("shipment {} was already delivered", shipment.id),
-                        ));
-                    }
-                    let span = span_in_sale_trace("deliver shipment", &order);
-                    async {
-                        let now = now_ms();
-                        queries::set_shipment_delivered(work.db(), shipment.id, now).await?;
-                        shipment.status = ShipmentStatus::Delivered;
-                        shipment.delivered_at = Some(now);
-                        work.set_resource(shipment.id.to_string());
-                        for line in lines
-                            .iter_mut()
-                            .filter(|l| l.shipment_id == Some(shipment.id))
-                        {
-                            if move_line(line, LineEvent::Delivered)? {
-                                queries::update_line(work.db(), line).await?;
-                            }
+                    let mut parcel = match found.bundle_id {
+                        Some(bundle_id) => {
+                            queries::shipments_of_bundle(work.db(), bundle_id).await?
                         }
-                        save_status(work, &mut order, &lines).await?;
-                        queries::record(
-                            work.db(),
-                            order.id,
-                            None,
-                            Recorded::ShipmentDelivered(&shipment),
-                        )
-                        .await?;
-                        notify(work, &order, Notice::delivered(&shipment)).await?;
-                        Ok(pb::MarkDeliveredResponse {
-                            shipment: Some(views::shipment_to_proto(&shipment, &lines)),
-                            order: Some(view(work.db(), &order, &lines).await?),
-                        })
+                        None => vec![found],
+                    };
+                    // Orders locked in id order, so two deliveries of
+                    // bundles sharing orders never deadlock.
+                    parcel.sort_by_key(|s| s.order_id);
+                    let mut answer = None;
+                    for shipment in parcel {
+                        let delivered = deliver(work, shipment.id).await?;
+                        if shipment.id == shipment_id {
+                            answer = Some(delivered);
+                        }
                     }
-                    .instrument(span)
-                    .await
+                    work.set_resource(shipment_id.to_string());
+                    answer.ok_or_else(not_found)
                 })
             })
             .await
     }
+}
+
+/// Delivers one shipment: its lines, its order's status, the customer.
+async fn deliver(work: &Work, shipment_id: Uuid) -> ServiceResult<pb::MarkDeliveredResponse> {
+    let not_found = || ServiceError::not_found("shipment", shipment_id.to_string());
+    let found = queries::find_shipment(work.db(), shipment_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let (mut order, mut lines) = load_order(work.db(), found.order_id, true).await?;
+    // Read again under the order's lock: a twin delivery may have just
+    // committed.
+    let mut shipment = queries::find_shipment(work.db(), shipment_id)
+        .await?
+        .ok_or_else(not_found)?;
+    if shipment.status == ShipmentStatus::Delivered {
+        return Err(ServiceError::precondition(
+            "ALREADY_DELIVERED",
+            format!("shipment {} was already delivered", shipment.id),
+        ));
+    }
+    let span = span_in_sale_trace("deliver shipment", &order);
+    async {
+        let now = now_ms();
+        queries::set_shipment_delivered(work.db(), shipment.id, now).await?;
+        shipment.status = ShipmentStatus::Delivered;
+        shipment.delivered_at = Some(now);
+        for line in lines
+            .iter_mut()
+            .filter(|l| l.shipment_id == Some(shipment.id))
+        {
+            if move_line(line, LineEvent::Delivered)? {
+                queries::update_line(work.db(), line).await?;
+            }
+        }
+        save_status(work, &mut order, &lines).await?;
+        queries::record(
+            work.db(),
+            order.id,
+            None,
+            Recorded::ShipmentDelivered(&shipment),
+        )
+        .await?;
+        notify(work, &order, Notice::delivered(&shipment)).await?;
+        Ok(pb::MarkDeliveredResponse {
+            shipment: Some(views::shipment_to_proto(&shipment, &lines)),
+            order: Some(view(work.db(), &order, &lines).await?),
+        })
+    }
+    .instrument(span)
+    .await
 }

@@ -32,6 +32,10 @@ pub struct Model {
     pub attempts: i32,
     /// When the sweeper may next try a pending order (Unix ms).
     pub next_attempt_at: i64,
+    /// Parcel limit of the up-to-n policy; 0 with the others.
+    pub max_shipments: i32,
+    /// Delivery address; empty when none was given.
+    pub ship_to_address: String,
 }
 
 /// No relations.

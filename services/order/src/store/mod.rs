@@ -5,6 +5,7 @@ pub mod customer_order;
 pub mod m20261122_000300_create_order_tables;
 pub mod m20261122_000301_index_orders_by_time;
 pub mod m20261202_000302_pending_order_retries;
+pub mod m20261203_000303_fulfilment_choices;
 pub mod order_event;
 pub mod order_line;
 pub mod queries;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000300_create_order_tables::Migration),
             Box::new(m20261122_000301_index_orders_by_time::Migration),
             Box::new(m20261202_000302_pending_order_retries::Migration),
+            Box::new(m20261203_000303_fulfilment_choices::Migration),
         ];
         migrations.extend(own);
         migrations

@@ -66,7 +66,9 @@ impl TryFrom<customer_order::Model> for Order {
             customer_id: r.uuid("customer_id", &row.customer_id)?,
             status: OrderStatus::try_from(row.status).map_err(|e| r.fail(e))?,
             accept_backorders: row.accept_backorders,
-            ship_policy: ShipPolicy::try_from(row.ship_policy).map_err(|e| r.fail(e))?,
+            ship_policy: ShipPolicy::from_parts(row.ship_policy, row.max_shipments)
+                .map_err(|e| r.fail(e))?,
+            ship_to_address: row.ship_to_address,
             trace_context: row.trace_context,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -115,6 +117,7 @@ impl TryFrom<shipment::Model> for Shipment {
             carrier: row.carrier,
             shipped_at: row.shipped_at,
             delivered_at: row.delivered_at,
+            bundle_id: r.optional_uuid("bundle_id", row.bundle_id.as_deref())?,
         })
     }
 }

@@ -21,6 +21,8 @@ pub struct Model {
     pub shipped_at: i64,
     /// Unix ms.
     pub delivered_at: Option<i64>,
+    /// Parcel shared with other orders' shipments, if any.
+    pub bundle_id: Option<String>,
 }
 
 /// No relations.

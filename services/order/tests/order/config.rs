@@ -1,6 +1,6 @@
 //! Configuration: the sweeper's timings come from settings, with defaults
 //! that keep today's behaviour, and settings under which it cannot work
-//! are refused.
+//! are refused; the same for the merchant's fulfilment defaults.
 
 fn overrides(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
@@ -39,5 +39,28 @@ fn a_sweeper_that_could_never_work_is_refused() {
             .expect_err("refused")
             .to_string();
         assert!(error.contains(key), "{error}");
+    }
+}
+
+#[test]
+fn the_merchants_default_ship_policy_is_read_and_checked() {
+    use order::domain::ShipPolicy;
+    let config = order::Config::load_with(&overrides(&[
+        ("fulfilment.default_ship_policy", "up_to_n_shipments"),
+        ("fulfilment.default_max_shipments", "3"),
+    ]))
+    .expect("loads");
+    assert_eq!(
+        config.fulfilment.default_ship_policy,
+        ShipPolicy::UpToShipments(3)
+    );
+    for (policy, count) in [("SOMETIMES", "2"), ("UP_TO_N_SHIPMENTS", "0")] {
+        let error = order::Config::load_with(&overrides(&[
+            ("fulfilment.default_ship_policy", policy),
+            ("fulfilment.default_max_shipments", count),
+        ]))
+        .expect_err("refused")
+        .to_string();
+        assert!(error.contains("fulfilment.default_"), "{error}");
     }
 }

@@ -15,7 +15,7 @@ use backorder_proto::notification::v1::NotifyRequest;
 use backorder_proto::order::v1 as pb;
 use backorder_proto::order::v1::order_service_client::OrderServiceClient;
 use backorder_proto::{Peer, Rpc};
-use order::handlers::OrderApi;
+use order::handlers::{FulfilmentSettings, OrderApi};
 use prost::Message;
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
 use tonic::transport::Channel;
@@ -53,6 +53,7 @@ pub fn place_request(customer_id: &str, lines: &[(&str, i64)]) -> pb::PlaceOrder
             .collect(),
         accept_backorders: true,
         ship_policy: 0,
+        ..Default::default()
     }
 }
 
@@ -107,7 +108,12 @@ pub async fn harness(label: &str) -> Harness {
         (Peer::Notification, channel),
     ]);
     let context = ServiceContext::standalone(db.clone(), channels);
-    let api = OrderApi::new(context, Duration::from_secs(30)).expect("api");
+    let api = OrderApi::new(
+        context,
+        Duration::from_secs(30),
+        FulfilmentSettings::default(),
+    )
+    .expect("api");
     Harness {
         api,
         db,

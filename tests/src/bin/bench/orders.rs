@@ -11,7 +11,7 @@ use crate::cpu::Processes;
 use crate::measure::{Measurement, items, measure};
 
 /// SKU of catalogue item `n` of a run.
-fn sku(prefix: &str, n: usize) -> String {
+pub fn sku(prefix: &str, n: usize) -> String {
     format!("{prefix}-{n:04}")
 }
 
@@ -134,6 +134,7 @@ impl Shop {
                     .collect(),
                 accept_backorders: true,
                 ship_policy: ord::ShipPolicy::AsAvailable as i32,
+                ..Default::default()
             };
             async move {
                 client.place_order(request).await.expect("place order");

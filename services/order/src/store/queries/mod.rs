@@ -16,5 +16,8 @@ pub use orders::{
     find_order, find_order_by_request, insert_pending_order, list_orders, lock_order,
     set_order_status,
 };
-pub use shipments::{find_shipment, insert_shipment, set_shipment_delivered, shipments_of_orders};
+pub use shipments::{
+    count_shipments, find_shipment, insert_shipment, set_shipment_delivered, shipments_of_bundle,
+    shipments_of_orders,
+};
 pub use stats::backorder_counts;

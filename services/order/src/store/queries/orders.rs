@@ -90,6 +90,8 @@ pub async fn insert_pending_order<C: ConnectionTrait>(
         status: OrderStatus::Pending.code(),
         accept_backorders: order.accept_backorders,
         ship_policy: order.ship_policy.code(),
+        max_shipments: order.ship_policy.max_shipments(),
+        ship_to_address: order.ship_to_address.clone(),
         trace_context: order.trace_context.clone(),
         created_at: order.created_at,
         updated_at: order.updated_at,

@@ -3,7 +3,8 @@
 use backorder_platform::ServiceResult;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
 };
 use uuid::Uuid;
 
@@ -22,6 +23,28 @@ pub async fn shipments_of_orders<C: ConnectionTrait>(
         .all(conn)
         .await?;
     Ok(read_all(rows)?)
+}
+
+/// The shipments of one bundled parcel, by id.
+pub async fn shipments_of_bundle<C: ConnectionTrait>(
+    conn: &C,
+    bundle_id: Uuid,
+) -> ServiceResult<Vec<Shipment>> {
+    let rows = shipment::Entity::find()
+        .filter(Column::BundleId.eq(bundle_id.to_string()))
+        .order_by_asc(Column::Id)
+        .all(conn)
+        .await?;
+    Ok(read_all(rows)?)
+}
+
+/// How many shipments an order has had.
+pub async fn count_shipments<C: ConnectionTrait>(conn: &C, order_id: Uuid) -> ServiceResult<u32> {
+    let count = shipment::Entity::find()
+        .filter(Column::OrderId.eq(order_id.to_string()))
+        .count(conn)
+        .await?;
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
 
 /// A shipment by id.
@@ -45,6 +68,7 @@ pub async fn insert_shipment<C: ConnectionTrait>(conn: &C, model: &Shipment) -> 
         status: model.status.code(),
         shipped_at: model.shipped_at,
         delivered_at: model.delivered_at,
+        bundle_id: model.bundle_id.map(|id| id.to_string()),
     })
     .insert(conn)
     .await?;

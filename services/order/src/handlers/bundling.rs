@@ -1,0 +1,107 @@
+//! CreateBundledShipment: one parcel for several open orders of one
+//! customer to one address. Each order gets its own shipment (its parcel
+//! count, its lines, its customer notice), all under one bundle id and
+//! tracking number; delivering any of them delivers the parcel.
+
+use backorder_platform::ids::new_id;
+use backorder_platform::{ServiceError, ServiceResult};
+use backorder_proto::order::v1 as pb;
+use tracing::Instrument;
+
+use super::shipping::{Parcel, plan, ship};
+use super::{OrderApi, load_order, span_in_sale_trace, view};
+use crate::convert::views;
+use crate::domain::commands::NewBundle;
+use crate::domain::{Line, Order};
+
+impl OrderApi {
+    /// The `CreateBundledShipment` RPC.
+    pub async fn create_bundled_shipment(
+        &self,
+        req: pb::CreateBundledShipmentRequest,
+    ) -> ServiceResult<pb::CreateBundledShipmentResponse> {
+        let bundle = NewBundle::try_from(&req)?;
+        self.context
+            .execute(&req, move |work| {
+                Box::pin(async move {
+                    // Locked in id order, so bundles sharing orders never
+                    // deadlock; answered in the order named.
+                    let mut by_id = bundle.order_ids.clone();
+                    by_id.sort();
+                    let mut orders: Vec<(Order, Vec<Line>)> = Vec::with_capacity(by_id.len());
+                    for order_id in by_id {
+                        orders.push(load_order(work.db(), order_id, true).await?);
+                    }
+                    check_one_destination(&orders)?;
+                    let parcel = Parcel {
+                        tracking_number: bundle.tracking_number,
+                        carrier: bundle.carrier,
+                        bundle_id: Some(new_id()),
+                    };
+                    let mut plans = Vec::with_capacity(orders.len());
+                    for (order, lines) in &orders {
+                        plans.push(plan(work, order, lines, &[]).await?);
+                    }
+                    let mut shipped = Vec::with_capacity(orders.len());
+                    for ((mut order, mut lines), chosen) in orders.into_iter().zip(plans) {
+                        let span = span_in_sale_trace("ship order lines in a bundle", &order);
+                        let shipment = ship(work, &mut order, &mut lines, &chosen, &parcel)
+                            .instrument(span)
+                            .await?;
+                        shipped.push((order, lines, shipment));
+                    }
+                    let bundle_id = parcel
+                        .bundle_id
+                        .map(|id| id.to_string())
+                        .unwrap_or_default();
+                    work.set_resource(bundle_id.clone());
+                    let mut response = pb::CreateBundledShipmentResponse {
+                        bundle_id,
+                        ..Default::default()
+                    };
+                    for order_id in &bundle.order_ids {
+                        let Some((order, lines, shipment)) =
+                            shipped.iter().find(|(o, _, _)| o.id == *order_id)
+                        else {
+                            continue;
+                        };
+                        response
+                            .shipments
+                            .push(views::shipment_to_proto(shipment, lines));
+                        response.orders.push(view(work.db(), order, lines).await?);
+                    }
+                    Ok(response)
+                })
+            })
+            .await
+    }
+}
+
+/// One parcel goes to one customer at one address.
+fn check_one_destination(orders: &[(Order, Vec<Line>)]) -> ServiceResult<()> {
+    let Some(((first, _), rest)) = orders.split_first() else {
+        return Ok(());
+    };
+    for (order, _) in rest {
+        if order.customer_id != first.customer_id {
+            return Err(ServiceError::precondition(
+                "BUNDLE_CUSTOMERS_DIFFER",
+                format!(
+                    "orders {} and {} belong to different customers; a parcel goes to one customer",
+                    first.id, order.id
+                ),
+            ));
+        }
+        // Addresses stay out of the message: it may be logged by a caller.
+        if order.ship_to_address != first.ship_to_address {
+            return Err(ServiceError::precondition(
+                "BUNDLE_ADDRESSES_DIFFER",
+                format!(
+                    "orders {} and {} ship to different addresses; a parcel goes to one address",
+                    first.id, order.id
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
