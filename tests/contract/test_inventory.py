@@ -313,6 +313,22 @@ def test_issue_stock(suite):
         req(order_id=waiting.order_id, line_ids=[waiting.lines[0].line_id]),
         why="the line still waits for stock",
     )
+    # By units: the reserved part of a waiting line ships, the line keeps waiting.
+    part = pb.IssueLine(line_id=waiting.lines[0].line_id, quantity=1)
+    i.IssueStock.error(
+        PRECONDITION,
+        req(order_id=waiting.order_id, line_ids=[], lines=[pb.IssueLine(line_id=part.line_id, quantity=2)]),
+        why="more units than the line holds",
+    )
+    i.IssueStock.error(INVALID, req(lines=[part]), field="lines", why="both whole lines and units")
+    i.IssueStock.error(
+        INVALID, req(line_ids=[], lines=[pb.IssueLine(line_id=part.line_id, quantity=0)]),
+        field="lines[0].quantity", why="no units",
+    )
+    by_units = i.IssueStock(req(order_id=waiting.order_id, line_ids=[], lines=[part]))
+    assert by_units.issued_quantity == 1
+    left = i.ListReservations(order_id=waiting.order_id).reservations[0]
+    assert left.state == pb.RESERVATION_STATE_WAITING, "the line keeps waiting for the rest"
     gone = suite.reserve([(code, 1)])
     i.ReleaseReservation(request_id=rid(), order_id=gone.order_id, line_id=gone.lines[0].line_id)
     i.IssueStock.error(

@@ -231,3 +231,83 @@ async fn one_parcel_carries_the_ready_lines_of_a_customers_orders_and_arrives_on
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_reserved_part_of_a_short_line_ships_ahead_and_the_customer_hears_what_is_left() {
+    let suite = Suite::start().await;
+    product(&suite, "LAMP-9", inv::BackorderPolicy::Allow, 2).await;
+    let ida = customer(&suite, "Ida").await;
+    let order = place(&suite, &ida, &[("LAMP-9", 5)]).await;
+    let line_id = order.lines[0].id.clone();
+    assert_eq!(
+        (
+            order.lines[0].ready_quantity,
+            order.lines[0].shipped_quantity
+        ),
+        (2, 0)
+    );
+
+    // The 2 on hand leave; the line keeps waiting for 3.
+    let first = ship(&suite, &order.id).await.expect("part ships");
+    let parcel = first.shipment.expect("shipment");
+    assert_eq!(
+        parcel.items,
+        vec![ord::ShipmentItem {
+            line_id: line_id.clone(),
+            quantity: 2
+        }]
+    );
+    let line = &first.order.expect("order").lines[0];
+    assert_eq!(line.status, LineStatus::Backordered as i32);
+    assert_eq!((line.shipped_quantity, line.ready_quantity), (2, 0));
+    eventually("2 units issued", WAIT, || async {
+        let level = stock(&suite, "LAMP-9").await;
+        ((level.on_hand, level.reserved, level.backordered) == (0, 0, 3)).then_some(())
+    })
+    .await;
+    let refused = ship(&suite, &order.id)
+        .await
+        .expect_err("nothing reserved now");
+    assert_eq!(reason(&refused), "NOTHING_TO_SHIP");
+
+    // One more unit arrives: it may ship ahead of the other two.
+    restock(&suite, "LAMP-9", 1).await;
+    eventually("the unit reserved for the line", WAIT, || async {
+        (get_order(&suite, &order.id).await.lines[0].ready_quantity == 1).then_some(())
+    })
+    .await;
+    ship(&suite, &order.id).await.expect("the unit ships");
+
+    // The rest arrives: the line is ready and leaves complete.
+    restock(&suite, "LAMP-9", 5).await;
+    wait_line_statuses(&suite, &order.id, &[LineStatus::Ready]).await;
+    let last = ship(&suite, &order.id).await.expect("the rest ships");
+    let line = &last.order.expect("order").lines[0];
+    assert_eq!(line.status, LineStatus::Shipped as i32);
+    assert_eq!((line.shipped_quantity, line.ready_quantity), (5, 0));
+    assert_eq!(last.shipment.expect("shipment").items[0].quantity, 2);
+    eventually("every unit issued once", WAIT, || async {
+        let level = stock(&suite, "LAMP-9").await;
+        ((level.on_hand, level.reserved, level.backordered) == (3, 0, 0)).then_some(())
+    })
+    .await;
+
+    let told = wait_notifications(
+        &suite,
+        &ida,
+        &[
+            Ev::OrderConfirmed,
+            Ev::Backordered,
+            Ev::Shipped,
+            Ev::Shipped,
+            Ev::Ready,
+            Ev::Shipped,
+        ],
+    )
+    .await;
+    assert!(
+        told[2].message.contains("2 of 5 x LAMP-9") && told[2].message.contains("the other 3"),
+        "the customer hears what shipped and what is still to come: {}",
+        told[2].message
+    );
+}

@@ -147,6 +147,14 @@ pub fn line_not_allocated(line_id: Uuid, waiting: i64) -> ServiceError {
     )
 }
 
+/// A shipment asks for more units of a line than it holds.
+pub fn not_enough_reserved(line_id: Uuid, reserved: i64, asked: i64) -> ServiceError {
+    ServiceError::precondition(
+        "LINE_NOT_ALLOCATED",
+        format!("line {line_id} holds {reserved} reserved units; {asked} cannot ship"),
+    )
+}
+
 /// A shipped line that was cancelled.
 pub fn line_released(line_id: Uuid) -> ServiceError {
     ServiceError::precondition("LINE_RELEASED", format!("line {line_id} was cancelled"))

@@ -214,6 +214,9 @@ pub struct Shipment {
     pub shipment_id: Uuid,
     /// Shipped lines, distinct.
     pub line_ids: Vec<Uuid>,
+    /// Units shipped per line (same order as `line_ids`); `None` for whole
+    /// lines.
+    pub quantities: Option<Vec<i64>>,
 }
 
 impl TryFrom<&pb::IssueStockRequest> for Shipment {
@@ -223,17 +226,51 @@ impl TryFrom<&pb::IssueStockRequest> for Shipment {
         let mut v = Violations::new();
         let order_id = v.uuid("order_id", &req.order_id);
         let shipment_id = v.uuid("shipment_id", &req.shipment_id);
-        if req.line_ids.is_empty() {
-            v.add("line_ids", wording::NO_SHIPPED_LINES);
-        } else if req.line_ids.len() > MAX_LINES {
+        let (named, quantities): (Vec<(String, &str)>, Option<Vec<i64>>) =
+            match (req.line_ids.is_empty(), req.lines.is_empty()) {
+                (false, true) => (
+                    req.line_ids
+                        .iter()
+                        .enumerate()
+                        .map(|(i, id)| (format!("line_ids[{i}]"), id.as_str()))
+                        .collect(),
+                    None,
+                ),
+                (true, false) => {
+                    for (i, line) in req.lines.iter().enumerate() {
+                        if line.quantity < 1 {
+                            v.add(format!("lines[{i}].quantity"), "must be at least 1");
+                        }
+                    }
+                    (
+                        req.lines
+                            .iter()
+                            .enumerate()
+                            .map(|(i, l)| (format!("lines[{i}].line_id"), l.line_id.as_str()))
+                            .collect(),
+                        Some(req.lines.iter().map(|l| l.quantity).collect()),
+                    )
+                }
+                (true, true) => {
+                    v.add("line_ids", wording::NO_SHIPPED_LINES);
+                    (Vec::new(), None)
+                }
+                (false, false) => {
+                    v.add(
+                        "lines",
+                        "give line_ids (whole lines) or lines (units), not both",
+                    );
+                    (Vec::new(), None)
+                }
+            };
+        if named.len() > MAX_LINES {
             v.add("line_ids", wording::too_many_lines());
         }
-        let mut line_ids = Vec::with_capacity(req.line_ids.len());
-        for (i, id) in req.line_ids.iter().enumerate() {
-            let field = format!("line_ids[{i}]");
-            if let Some(id) = v.uuid(&field, id) {
+        let mut line_ids = Vec::with_capacity(named.len());
+        for (field, id) in &named {
+            if let Some(id) = v.uuid(field, id) {
                 if line_ids.contains(&id) {
-                    v.add(field, wording::REPEATED_LINE);
+                    v.add(field.clone(), wording::REPEATED_LINE);
                 } else {
                     line_ids.push(id);
                 }
@@ -245,6 +282,7 @@ impl TryFrom<&pb::IssueStockRequest> for Shipment {
                 order_id,
                 shipment_id,
                 line_ids,
+                quantities,
             }),
             _ => Err(ServiceError::invalid("order_id", wording::REQUIRED)),
         }
@@ -423,12 +461,34 @@ mod tests {
         let req = pb::IssueStockRequest {
             request_id: Uuid::now_v7().to_string(),
             order_id: Uuid::now_v7().to_string(),
-            line_ids: vec![line.clone(), line],
+            line_ids: vec![line.clone(), line.clone()],
             shipment_id: Uuid::now_v7().to_string(),
+            ..Default::default()
         };
         assert_eq!(
             fields(Shipment::try_from(&req).expect_err("refused")),
             ["line_ids[1]"]
+        );
+        let units = |quantity| pb::IssueLine {
+            line_id: line.clone(),
+            quantity,
+        };
+        let by_units = pb::IssueStockRequest {
+            line_ids: Vec::new(),
+            lines: vec![units(0), units(2)],
+            ..req.clone()
+        };
+        assert_eq!(
+            fields(Shipment::try_from(&by_units).expect_err("refused")),
+            ["lines[0].quantity", "lines[1].line_id"]
+        );
+        let both = pb::IssueStockRequest {
+            lines: vec![units(1)],
+            ..req
+        };
+        assert_eq!(
+            fields(Shipment::try_from(&both).expect_err("refused")),
+            ["lines"]
         );
     }
 }

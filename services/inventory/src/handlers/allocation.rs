@@ -21,7 +21,7 @@ use crate::wording;
 const QUEUE_CHUNK: u64 = 100;
 
 /// Gives free stock of `sku` to its waiting lines in queue order and tells
-/// the order service about every line that is now complete. Each filled line
+/// the order service about every line it gave stock to. Each filled line
 /// gets a short span in its sale's trace, linked to the current (receipt)
 /// span, which in turn links to every sale it served.
 pub(super) async fn allocate_waiting(
@@ -86,8 +86,8 @@ pub(super) async fn allocate_waiting(
     Ok(allocations)
 }
 
-/// Writes one grant: the line, the ledger and, when the line is complete,
-/// the messages that continue its sale's trace.
+/// Writes one grant: the line, the ledger, the order's news and, when the
+/// line is complete, its demand's closing, in its sale's trace.
 async fn fill_line(
     work: &Work,
     line: &Reservation,
@@ -111,16 +111,20 @@ async fn fill_line(
         },
     )
     .await?;
+    // The order hears of every allocation: part of a line may ship ahead
+    // of the rest.
+    work.send_in_trace(
+        MarkLineAllocatedRequest {
+            order_id: line.order_id.to_string(),
+            line_id: line.line_id.to_string(),
+            allocated_quantity: grant.quantity,
+            waiting_quantity: filled.waiting,
+            ..Default::default()
+        },
+        trace.clone(),
+    )
+    .await?;
     if grant.complete {
-        work.send_in_trace(
-            MarkLineAllocatedRequest {
-                order_id: line.order_id.to_string(),
-                line_id: line.line_id.to_string(),
-                ..Default::default()
-            },
-            trace.clone(),
-        )
-        .await?;
         // The shortage is gone, whatever filled it (a receipt, a count
         // correction, stock another line gave back): its demand closes, so
         // a draft purchase order never buys units nobody waits for.

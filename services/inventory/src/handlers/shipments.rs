@@ -52,41 +52,34 @@ async fn issue(work: &Work, shipment: Shipment) -> ServiceResult<pb::IssueStockR
     // Under the locks: the lines as they are now.
     let lines = lines_by_id(queries::find_reservations(db, order_id, &shipment.line_ids).await?);
     let mut issued_quantity: i64 = 0;
-    for line_id in &shipment.line_ids {
+    for (i, line_id) in shipment.line_ids.iter().enumerate() {
         let line = lines
             .get(line_id)
             .ok_or_else(|| wording::reservation_not_found(order_id, *line_id))?;
-        match line.state {
-            ReservationState::Allocated => {}
-            ReservationState::Issued => continue,
-            ReservationState::Waiting => {
-                return Err(wording::line_not_allocated(*line_id, line.waiting));
-            }
-            ReservationState::Released => {
-                return Err(wording::line_released(*line_id));
-            }
-        }
+        let asked = shipment.quantities.as_ref().and_then(|q| q.get(i).copied());
+        let Some((units, issued)) = issue_line(line, asked)? else {
+            continue;
+        };
         let (_, stock) = stocks
             .get_mut(&line.sku)
             .ok_or_else(|| wording::product_not_found(&line.sku))?;
         stock
-            .issue(line.reserved)
+            .issue(units)
             .map_err(|limit| wording::quantity_limit(&line.sku, limit))?;
-        let issued = line.moved_to(ReservationState::Issued);
         queries::update_reservation(db, line, &issued).await?;
         queries::record_movement(
             db,
             Movement {
                 sku: &line.sku,
                 kind: MovementKind::Issue,
-                on_hand_delta: line.reserved.saturating_neg(),
-                reserved_delta: line.reserved.saturating_neg(),
+                on_hand_delta: units.saturating_neg(),
+                reserved_delta: units.saturating_neg(),
                 reference: &shipment.shipment_id.to_string(),
                 reason: wording::LEDGER_SHIPPED,
             },
         )
         .await?;
-        issued_quantity = issued_quantity.checked_add(line.reserved).ok_or_else(|| {
+        issued_quantity = issued_quantity.checked_add(units).ok_or_else(|| {
             wording::quantity_limit(
                 &format!("shipment {}", shipment.shipment_id),
                 QuantityLimit {
@@ -99,6 +92,42 @@ async fn issue(work: &Work, shipment: Shipment) -> ServiceResult<pb::IssueStockR
         queries::save_stock(db, sku, *before, *after).await?;
     }
     Ok(pb::IssueStockResponse { issued_quantity })
+}
+
+/// What shipping `asked` units of `line` (the whole line when `None`)
+/// takes off the shelf, and the line afterwards; `None` when a whole line
+/// was issued before (a repeat counts 0).
+fn issue_line(line: &Reservation, asked: Option<i64>) -> ServiceResult<Option<(i64, Reservation)>> {
+    match (line.state, asked) {
+        (ReservationState::Released, _) => Err(wording::line_released(line.line_id)),
+        (ReservationState::Issued, None) => Ok(None),
+        (ReservationState::Waiting, None) => {
+            Err(wording::line_not_allocated(line.line_id, line.waiting))
+        }
+        (ReservationState::Allocated, None) => Ok(Some((
+            line.reserved,
+            line.moved_to(ReservationState::Issued),
+        ))),
+        (_, Some(units)) => {
+            let rest = line
+                .reserved
+                .checked_sub(units)
+                .filter(|rest| *rest >= 0 && line.state != ReservationState::Issued)
+                .ok_or_else(|| wording::not_enough_reserved(line.line_id, line.reserved, units))?;
+            let issued = if rest == 0 && line.state == ReservationState::Allocated {
+                // Everything the line holds has left: it is issued, and
+                // keeps its last reserved count as it always did.
+                line.moved_to(ReservationState::Issued)
+            } else {
+                // Part of the line left; a waiting line keeps waiting.
+                Reservation {
+                    reserved: rest,
+                    ..line.clone()
+                }
+            };
+            Ok(Some((units, issued)))
+        }
+    }
 }
 
 fn lines_by_id(lines: Vec<Reservation>) -> HashMap<Uuid, Reservation> {

@@ -39,6 +39,7 @@ async fn an_unknown_stored_state_or_policy_is_refused_not_guessed() {
             order_id: order_id.clone(),
             line_ids: vec![line_id.clone()],
             shipment_id: rid(),
+            ..Default::default()
         })
         .await
         .expect_err("nor shipped");

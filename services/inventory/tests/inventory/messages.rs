@@ -64,6 +64,8 @@ async fn messages_are_addressed_by_their_request_type() {
             request_id: allocated[0].id.clone(),
             order_id: request.order_id.clone(),
             line_id: request.lines[0].line_id.clone(),
+            allocated_quantity: 3,
+            waiting_quantity: 0,
         }
     );
     let closed: Vec<_> = outbox

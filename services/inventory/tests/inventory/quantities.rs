@@ -93,6 +93,7 @@ async fn quantities_at_the_limit_pass_and_one_past_is_refused_naming_the_field()
         order_id: rid(),
         line_ids: (0..201).map(|_| rid()).collect(),
         shipment_id: rid(),
+        ..Default::default()
     };
     assert_invalid(client.issue_stock(many_lines).await, &["line_ids"]);
     let capped = |cap| pb::CreateProductRequest {

@@ -1,7 +1,8 @@
 //! IssueStock locks the stock row before it reads the lines it ships, and
 //! writes them back only as it read them: racing a cancellation or another
 //! shipment of the same line, it never issues twice and never brings a
-//! released line back.
+//! released line back. The reserved part of a line still waiting for the
+//! rest ships by units, and the line keeps waiting.
 
 use backorder_proto::inventory::v1 as pb;
 use tonic::Code;
@@ -25,6 +26,7 @@ fn issue(order_id: &str, line_id: &str) -> pb::IssueStockRequest {
         order_id: order_id.to_owned(),
         line_ids: vec![line_id.to_owned()],
         shipment_id: rid(),
+        ..Default::default()
     }
 }
 
@@ -140,5 +142,44 @@ async fn two_shipments_of_one_line_take_it_off_the_shelf_once() {
     assert_eq!(issues, [("issue".to_owned(), -3, -3)]);
     let rows = service.reservation_rows(&order_id).await;
     assert_eq!(rows[0].state, pb::ReservationState::Issued as i32);
+    service.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_reserved_part_of_a_waiting_line_ships_and_the_line_keeps_waiting() {
+    let service = Inventory::start("inv_issue_part").await;
+    let mut client = service.client();
+    product(&mut client, "PART-1", pb::BackorderPolicy::Allow, 2).await;
+    let request = order(&[("PART-1", 5)]);
+    client
+        .reserve_order(request.clone())
+        .await
+        .expect("reserve");
+    let line_id = request.lines[0].line_id.clone();
+    let units = |quantity| pb::IssueStockRequest {
+        request_id: rid(),
+        order_id: request.order_id.clone(),
+        shipment_id: rid(),
+        lines: vec![pb::IssueLine {
+            line_id: line_id.clone(),
+            quantity,
+        }],
+        ..Default::default()
+    };
+
+    assert_precondition(client.issue_stock(units(3)).await, "LINE_NOT_ALLOCATED");
+    let issued = client.issue_stock(units(2)).await.expect("the part ships");
+    assert_eq!(issued.into_inner().issued_quantity, 2);
+    // on hand, reserved, available, backordered
+    assert_eq!(stock(&mut client, "PART-1").await, (0, 0, 0, 3));
+    let rows = service.reservation_rows(&request.order_id).await;
+    assert_eq!(
+        (rows[0].reserved_quantity, rows[0].waiting_quantity),
+        (0, 3),
+        "still waiting"
+    );
+    assert_precondition(client.issue_stock(units(1)).await, "LINE_NOT_ALLOCATED");
+    let whole = issue(&request.order_id, &line_id);
+    assert_precondition(client.issue_stock(whole).await, "LINE_NOT_ALLOCATED");
     service.stop().await;
 }

@@ -245,10 +245,29 @@ impl TryFrom<&pb::MarkLineAllocatedRequest> for LineAllocated {
         let mut v = Violations::new();
         let order_id = v.uuid("order_id", &req.order_id);
         let line_id = v.uuid("line_id", &req.line_id);
+        if req.allocated_quantity < 0 || req.allocated_quantity > MAX_QUANTITY {
+            v.add("allocated_quantity", format!("must be 0 to {MAX_QUANTITY}"));
+        }
+        if req.waiting_quantity < 0 || req.waiting_quantity > MAX_QUANTITY {
+            v.add("waiting_quantity", format!("must be 0 to {MAX_QUANTITY}"));
+        }
+        if req.waiting_quantity > 0 && req.allocated_quantity == 0 {
+            v.add(
+                "allocated_quantity",
+                "must be at least 1 when the line still waits",
+            );
+        }
+        // A line still waiting heard of the units reserved for it; one
+        // that waits for nothing more is complete.
+        let partial = (req.waiting_quantity > 0).then_some(req.allocated_quantity);
         let parts = order_id.zip(line_id);
         finish(
             v,
-            parts.map(|(order_id, line_id)| LineAllocated { order_id, line_id }),
+            parts.map(|(order_id, line_id)| LineAllocated {
+                order_id,
+                line_id,
+                partial,
+            }),
         )
     }
 }

@@ -30,20 +30,30 @@ pub fn line_to_proto(line: &Line) -> pb::OrderLine {
             .shipment_id
             .map(|id| id.to_string())
             .unwrap_or_default(),
+        shipped_quantity: line.shipped_quantity,
+        ready_quantity: line.ready_quantity,
     }
 }
 
-/// A shipment as answered, with the ids of the lines it carried.
-pub fn shipment_to_proto(shipment: &Shipment, lines: &[Line]) -> pb::Shipment {
+/// A shipment as answered, with the lines and units it carried.
+pub fn shipment_to_proto(shipment: &Shipment) -> pb::Shipment {
     pb::Shipment {
         id: shipment.id.to_string(),
         order_id: shipment.order_id.to_string(),
         tracking_number: shipment.tracking_number.clone(),
         carrier: shipment.carrier.clone(),
-        line_ids: lines
+        line_ids: shipment
+            .items
             .iter()
-            .filter(|l| l.shipment_id == Some(shipment.id))
-            .map(|l| l.id.to_string())
+            .map(|(line_id, _)| line_id.to_string())
+            .collect(),
+        items: shipment
+            .items
+            .iter()
+            .map(|(line_id, quantity)| pb::ShipmentItem {
+                line_id: line_id.to_string(),
+                quantity: *quantity,
+            })
             .collect(),
         status: shipment.status.code(),
         ship_time: Some(to_timestamp(shipment.shipped_at)),
@@ -73,10 +83,7 @@ pub fn order_to_proto(order: &Order, lines: &[Line], shipments: &[Shipment]) -> 
         accept_backorders: order.accept_backorders,
         ship_policy: order.ship_policy.code(),
         lines: lines.iter().map(line_to_proto).collect(),
-        shipments: shipments
-            .iter()
-            .map(|s| shipment_to_proto(s, lines))
-            .collect(),
+        shipments: shipments.iter().map(shipment_to_proto).collect(),
         create_time: Some(to_timestamp(order.created_at)),
         update_time: Some(to_timestamp(order.updated_at)),
         trace_id: trace_id(order),
@@ -171,12 +178,19 @@ pub fn release_request(order_id: Uuid, line_id: Uuid) -> inventory_pb::ReleaseRe
 }
 
 /// Issues the stock of shipped lines in inventory.
-pub fn issue_request(shipment: &Shipment, line_ids: &[Uuid]) -> inventory_pb::IssueStockRequest {
+pub fn issue_request(shipment: &Shipment) -> inventory_pb::IssueStockRequest {
     inventory_pb::IssueStockRequest {
-        request_id: String::new(),
         order_id: shipment.order_id.to_string(),
-        line_ids: line_ids.iter().map(Uuid::to_string).collect(),
         shipment_id: shipment.id.to_string(),
+        lines: shipment
+            .items
+            .iter()
+            .map(|(line_id, quantity)| inventory_pb::IssueLine {
+                line_id: line_id.to_string(),
+                quantity: *quantity,
+            })
+            .collect(),
+        ..Default::default()
     }
 }
 

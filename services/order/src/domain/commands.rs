@@ -50,13 +50,16 @@ pub struct NewBundle {
     pub carrier: String,
 }
 
-/// A line got all its stock (told by inventory).
+/// A line got stock (told by inventory): all it waited for, or part.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LineAllocated {
     /// Order id.
     pub order_id: Uuid,
     /// Line id.
     pub line_id: Uuid,
+    /// Units it still waits for: `None` when it is complete, else the
+    /// units this allocation reserved (which may ship ahead).
+    pub partial: Option<i64>,
 }
 
 /// A line's expected arrival (told by procurement).

@@ -115,24 +115,49 @@ pub enum ShipRefusal {
     ShipmentLimitReached(u32),
 }
 
+/// What the planner needs of a line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shippable {
+    /// Its status.
+    pub status: LineStatus,
+    /// A backordered line with units reserved for it that have not
+    /// shipped: those may leave ahead of the rest.
+    pub part_ready: bool,
+}
+
+impl Shippable {
+    /// A line whose units are all reserved.
+    pub fn ready(status: LineStatus) -> Self {
+        Self {
+            status,
+            part_ready: false,
+        }
+    }
+}
+
 /// Chooses the lines of a shipment: the named ones (indices into `lines`),
-/// or every ready line when none are named, by the order's `policy` and
-/// the parcels it has already had (`shipped_parcels`).
+/// or every line with units that may ship when none are named, by the
+/// order's `policy` and the parcels it has already had (`shipped_parcels`).
+///
+/// Ready lines ship whole. The reserved part of a line still waiting for
+/// the rest ships ahead of it only when parcels are not limited by the
+/// policy at that point: as available, or up to n while more than one
+/// parcel is left.
 ///
 /// The rule for a parcel limit of n: while more than one parcel is left,
-/// ready lines ship as available; the last allowed parcel acts as
-/// ship-complete for what is left and must take all of it. So an order
-/// never needs an (n+1)th parcel, and a customer who asked for few
-/// parcels gets early lines early only while that costs no extra one.
+/// lines ship as available; the last allowed parcel acts as ship-complete
+/// for what is left and must take all of it. So an order never needs an
+/// (n+1)th parcel, and a customer who asked for few parcels gets early
+/// units early only while that costs no extra one.
 pub fn plan_shipment(
     policy: ShipPolicy,
     shipped_parcels: u32,
-    lines: &[LineStatus],
+    lines: &[Shippable],
     named: Option<&[usize]>,
 ) -> Result<Vec<usize>, ShipRefusal> {
     let waiting = lines
         .iter()
-        .any(|s| matches!(s, LineStatus::Pending | LineStatus::Backordered));
+        .any(|l| matches!(l.status, LineStatus::Pending | LineStatus::Backordered));
     let last_parcel = match policy {
         ShipPolicy::AsAvailable => None,
         ShipPolicy::Complete if waiting => return Err(ShipRefusal::WaitingForCompletion),
@@ -148,18 +173,22 @@ pub fn plan_shipment(
         }
         ShipPolicy::UpToShipments(_) => None,
     };
+    let may_ship = |line: &Shippable| {
+        line.status == LineStatus::Ready
+            || (line.status == LineStatus::Backordered && line.part_ready)
+    };
     let ready: Vec<usize> = lines
         .iter()
         .enumerate()
-        .filter(|(_, s)| **s == LineStatus::Ready)
+        .filter(|(_, l)| may_ship(l))
         .map(|(i, _)| i)
         .collect();
     let chosen: Vec<usize> = match named {
         Some(indices) => {
             for &i in indices {
                 match lines.get(i) {
-                    Some(LineStatus::Ready) => {}
-                    Some(other) => return Err(ShipRefusal::LineNotReady(i, *other)),
+                    Some(line) if may_ship(line) => {}
+                    Some(line) => return Err(ShipRefusal::LineNotReady(i, line.status)),
                     None => return Err(ShipRefusal::NothingReady),
                 }
             }
@@ -214,6 +243,10 @@ pub fn eta_news(previous: Option<i64>, new: i64) -> EtaNews {
 mod tests {
     use super::LineStatus as S;
     use super::*;
+
+    fn ready<const N: usize>(statuses: [LineStatus; N]) -> Vec<Shippable> {
+        statuses.into_iter().map(Shippable::ready).collect()
+    }
 
     #[test]
     fn reservation_decides_ready_or_backordered() {
@@ -295,23 +328,28 @@ mod tests {
     fn shipments_take_ready_lines_and_respect_ship_complete() {
         let lines = [S::Ready, S::Backordered, S::Ready, S::Cancelled];
         assert_eq!(
-            plan_shipment(ShipPolicy::AsAvailable, 0, &lines, None),
+            plan_shipment(ShipPolicy::AsAvailable, 0, &ready(lines), None),
             Ok(vec![0, 2])
         );
         assert_eq!(
-            plan_shipment(ShipPolicy::AsAvailable, 0, &lines, Some(&[1])),
+            plan_shipment(ShipPolicy::AsAvailable, 0, &ready(lines), Some(&[1])),
             Err(ShipRefusal::LineNotReady(1, S::Backordered))
         );
         assert_eq!(
-            plan_shipment(ShipPolicy::Complete, 0, &lines, None),
+            plan_shipment(ShipPolicy::Complete, 0, &ready(lines), None),
             Err(ShipRefusal::WaitingForCompletion)
         );
         assert_eq!(
-            plan_shipment(ShipPolicy::AsAvailable, 0, &[S::Backordered], None),
+            plan_shipment(ShipPolicy::AsAvailable, 0, &ready([S::Backordered]), None),
             Err(ShipRefusal::NothingReady)
         );
         assert_eq!(
-            plan_shipment(ShipPolicy::Complete, 0, &[S::Ready, S::Cancelled], None),
+            plan_shipment(
+                ShipPolicy::Complete,
+                0,
+                &ready([S::Ready, S::Cancelled]),
+                None
+            ),
             Ok(vec![0])
         );
     }
@@ -332,19 +370,22 @@ mod tests {
     fn a_parcel_limit_ships_as_available_until_the_last_parcel() {
         let policy = ShipPolicy::UpToShipments(2);
         let lines = [S::Ready, S::Backordered, S::Ready];
-        assert_eq!(plan_shipment(policy, 0, &lines, None), Ok(vec![0, 2]));
         assert_eq!(
-            plan_shipment(policy, 1, &lines, None),
+            plan_shipment(policy, 0, &ready(lines), None),
+            Ok(vec![0, 2])
+        );
+        assert_eq!(
+            plan_shipment(policy, 1, &ready(lines), None),
             Err(ShipRefusal::LastParcelWaiting(2))
         );
         let rest = [S::Shipped, S::Ready, S::Ready];
-        assert_eq!(plan_shipment(policy, 1, &rest, None), Ok(vec![1, 2]));
+        assert_eq!(plan_shipment(policy, 1, &ready(rest), None), Ok(vec![1, 2]));
         assert_eq!(
-            plan_shipment(policy, 1, &rest, Some(&[1])),
+            plan_shipment(policy, 1, &ready(rest), Some(&[1])),
             Err(ShipRefusal::LastParcelTakesAll(2, vec![2]))
         );
         assert_eq!(
-            plan_shipment(policy, 2, &rest, None),
+            plan_shipment(policy, 2, &ready(rest), None),
             Err(ShipRefusal::ShipmentLimitReached(2))
         );
     }
@@ -353,12 +394,41 @@ mod tests {
     fn one_parcel_means_complete() {
         let policy = ShipPolicy::UpToShipments(1);
         assert_eq!(
-            plan_shipment(policy, 0, &[S::Ready, S::Backordered], None),
+            plan_shipment(policy, 0, &ready([S::Ready, S::Backordered]), None),
             Err(ShipRefusal::LastParcelWaiting(1))
         );
         assert_eq!(
-            plan_shipment(policy, 0, &[S::Ready, S::Cancelled, S::Ready], None),
+            plan_shipment(policy, 0, &ready([S::Ready, S::Cancelled, S::Ready]), None),
             Ok(vec![0, 2])
+        );
+    }
+
+    #[test]
+    fn the_reserved_part_of_a_waiting_line_ships_only_while_parcels_are_not_counted() {
+        let part = Shippable {
+            status: S::Backordered,
+            part_ready: true,
+        };
+        let lines = [part, Shippable::ready(S::Backordered)];
+        assert_eq!(
+            plan_shipment(ShipPolicy::AsAvailable, 0, &lines, None),
+            Ok(vec![0])
+        );
+        assert_eq!(
+            plan_shipment(ShipPolicy::UpToShipments(3), 1, &lines, Some(&[0])),
+            Ok(vec![0])
+        );
+        assert_eq!(
+            plan_shipment(ShipPolicy::AsAvailable, 0, &lines, Some(&[1])),
+            Err(ShipRefusal::LineNotReady(1, S::Backordered))
+        );
+        assert_eq!(
+            plan_shipment(ShipPolicy::Complete, 0, &lines, None),
+            Err(ShipRefusal::WaitingForCompletion)
+        );
+        assert_eq!(
+            plan_shipment(ShipPolicy::UpToShipments(2), 1, &lines, None),
+            Err(ShipRefusal::LastParcelWaiting(2))
         );
     }
 }

@@ -54,8 +54,12 @@ pub struct Line {
     pub eta: Option<i64>,
     /// Purchase order carrying its demand.
     pub purchase_order_id: Option<Uuid>,
-    /// Shipment that carried it.
+    /// Shipment that carried its last units.
     pub shipment_id: Option<Uuid>,
+    /// Units shipped so far.
+    pub shipped_quantity: i64,
+    /// Units reserved for it and not shipped: what may ship now.
+    pub ready_quantity: i64,
 }
 
 /// A parcel.
@@ -77,6 +81,8 @@ pub struct Shipment {
     pub delivered_at: Option<i64>,
     /// Parcel shared with other orders' shipments, if any.
     pub bundle_id: Option<Uuid>,
+    /// Units carried per line (line id, units), in line order.
+    pub items: Vec<(Uuid, i64)>,
 }
 
 impl Line {

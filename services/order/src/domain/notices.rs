@@ -5,6 +5,7 @@
 
 use uuid::Uuid;
 
+use super::lifecycle::utc_day;
 use super::limits::MAX_NOTICE_DETAIL_CHARS;
 use super::model::{Line, Shipment};
 
@@ -106,13 +107,31 @@ impl Notice {
         Self::about(NoticeKind::Cancelled, Some(line.id), detail)
     }
 
-    /// A parcel with `lines` lines left.
-    pub fn shipped(shipment: &Shipment, lines: usize) -> Self {
-        let mut notice = Self::about(
-            NoticeKind::Shipped,
-            None,
-            format!("{lines} line(s) shipped"),
-        );
+    /// A parcel left with `lines` (as they are after it, in the order of
+    /// the shipment's items): what each carried, and for a line that
+    /// shipped in part, how many are still to come and when.
+    pub fn shipped(shipment: &Shipment, lines: &[Line]) -> Self {
+        let parts: Vec<String> = lines
+            .iter()
+            .zip(&shipment.items)
+            .map(|(line, (_, units))| {
+                if line.shipped_quantity < line.quantity {
+                    let rest = line.quantity - line.shipped_quantity;
+                    let expected = line.eta.and_then(utc_day).map_or_else(
+                        || "date to follow".to_owned(),
+                        |day| format!("expected {day}"),
+                    );
+                    format!(
+                        "{units} of {} x {} (the other {rest}: {expected})",
+                        line.quantity, line.sku
+                    )
+                } else {
+                    format!("{units} x {}", line.sku)
+                }
+            })
+            .collect();
+        let detail = format!("{} line(s) shipped: {}", lines.len(), parts.join(", "));
+        let mut notice = Self::about(NoticeKind::Shipped, None, detail);
         notice.parcel = Some(parcel_of(shipment));
         notice
     }
@@ -203,6 +222,8 @@ mod tests {
             eta: None,
             purchase_order_id: None,
             shipment_id: None,
+            shipped_quantity: 0,
+            ready_quantity: 0,
         }
     }
 
@@ -269,6 +290,7 @@ mod tests {
             shipped_at: 0,
             delivered_at: None,
             bundle_id: None,
+            items: vec![(worst.id, 1); MAX_LINES],
         };
         for notice in [
             Notice::backordered(&worst),
@@ -276,7 +298,7 @@ mod tests {
             Notice::eta(true, &worst, 0),
             Notice::ready(&worst),
             Notice::cancelled(&worst, &reason),
-            Notice::shipped(&shipment, MAX_LINES),
+            Notice::shipped(&shipment, &vec![worst.clone(); MAX_LINES]),
             Notice::delivered(&shipment),
         ] {
             assert!(

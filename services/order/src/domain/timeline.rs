@@ -26,11 +26,25 @@ pub enum Recorded<'a> {
         reason: &'a str,
     },
     /// A line left in a parcel.
-    LineShipped(&'a Line, &'a Shipment),
+    LineShipped {
+        /// The line after shipping.
+        line: &'a Line,
+        /// Units of it in this parcel.
+        units: i64,
+        /// The parcel.
+        shipment: &'a Shipment,
+    },
     /// A parcel arrived.
     ShipmentDelivered(&'a Shipment),
     /// A backordered line got its stock.
     LineAllocated(&'a Line),
+    /// A backordered line got part of its stock, which may ship ahead.
+    LinePartlyAllocated {
+        /// The line after it.
+        line: &'a Line,
+        /// Units reserved by this allocation.
+        units: i64,
+    },
     /// Procurement told a line's ETA.
     Eta {
         /// Whether it is news for the customer.
@@ -50,9 +64,13 @@ impl Recorded<'_> {
             Self::LineBackordered(_) => "line_backordered",
             Self::OrderPlaced { .. } => "order_placed",
             Self::LineCancelled { .. } => "line_cancelled",
-            Self::LineShipped(..) => "line_shipped",
+            Self::LineShipped { line, .. } if line.shipped_quantity < line.quantity => {
+                "line_partly_shipped"
+            }
+            Self::LineShipped { .. } => "line_shipped",
             Self::ShipmentDelivered(_) => "shipment_delivered",
             Self::LineAllocated(_) => "line_allocated",
+            Self::LinePartlyAllocated { .. } => "line_partly_allocated",
             Self::Eta { news, .. } => match news {
                 EtaNews::Known => "eta_known",
                 EtaNews::Changed => "eta_changed",
@@ -73,9 +91,17 @@ impl Recorded<'_> {
                 format!("{lines} line(s), {}", policy.describe())
             }
             Self::LineCancelled { reason } => (*reason).to_owned(),
-            Self::LineShipped(line, shipment) => format!(
-                "{} x {} with {} {}",
-                line.quantity, line.sku, shipment.carrier, shipment.tracking_number
+            Self::LineShipped {
+                line,
+                units,
+                shipment,
+            } => format!(
+                "{units} of {} x {} with {} {} ({} shipped so far)",
+                line.quantity,
+                line.sku,
+                shipment.carrier,
+                shipment.tracking_number,
+                line.shipped_quantity
             ),
             Self::ShipmentDelivered(shipment) => {
                 format!(
@@ -83,6 +109,10 @@ impl Recorded<'_> {
                     shipment.carrier, shipment.tracking_number
                 )
             }
+            Self::LinePartlyAllocated { line, units } => format!(
+                "{units} more of {} x {} reserved; {} ready to ship",
+                line.quantity, line.sku, line.ready_quantity
+            ),
             Self::LineAllocated(line) => format!(
                 "{} x {} allocated from arriving stock",
                 line.quantity, line.sku

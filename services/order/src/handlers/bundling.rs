@@ -65,9 +65,7 @@ impl OrderApi {
                         else {
                             continue;
                         };
-                        response
-                            .shipments
-                            .push(views::shipment_to_proto(shipment, lines));
+                        response.shipments.push(views::shipment_to_proto(shipment));
                         response.orders.push(view(work.db(), order, lines).await?);
                     }
                     Ok(response)

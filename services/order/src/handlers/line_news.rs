@@ -11,8 +11,41 @@ use crate::convert::views;
 use crate::domain::commands::{LineAllocated, LineEta};
 use crate::domain::notices::Notice;
 use crate::domain::timeline::Recorded;
-use crate::domain::{EtaNews, LineEvent, LineStatus, lifecycle};
+use crate::domain::{EtaNews, Line, LineEvent, LineStatus, lifecycle};
 use crate::store::queries;
+
+/// Adds `units` reserved ahead of the rest to a backordered line; `false`
+/// for a line the news no longer concerns (ready, shipped or cancelled
+/// meanwhile). A line still pending hears it again later.
+fn part_reserved(line: &mut Line, units: i64) -> ServiceResult<bool> {
+    match line.status {
+        LineStatus::Backordered => {
+            let ready = line
+                .ready_quantity
+                .checked_add(units)
+                .filter(|ready| line.shipped_quantity.saturating_add(*ready) < line.quantity)
+                .ok_or_else(|| {
+                    ServiceError::precondition(
+                        "ALLOCATION_EXCEEDS_LINE",
+                        format!(
+                            "{units} more units would leave line {} nothing to wait for; a complete line is told with waiting_quantity 0",
+                            line.id
+                        ),
+                    )
+                })?;
+            line.ready_quantity = ready;
+            Ok(true)
+        }
+        LineStatus::Pending => Err(ServiceError::precondition(
+            "LINE_NOT_READY_FOR_EVENT",
+            format!(
+                "line {} is still being placed; tell it again shortly",
+                line.id
+            ),
+        )),
+        _ => Ok(false),
+    }
+}
 
 impl OrderApi {
     /// The `MarkLineAllocated` RPC.
@@ -28,10 +61,34 @@ impl OrderApi {
                         load_order(work.db(), command.order_id, true).await?;
                     work.set_resource(order.id.to_string());
                     let index = line_index(&lines, command.line_id)?;
+                    if let Some(units) = command.partial {
+                        let line = lines.get_mut(index).ok_or_else(|| {
+                            ServiceError::not_found("order line", command.line_id.to_string())
+                        })?;
+                        if part_reserved(line, units)? {
+                            queries::update_line(work.db(), line).await?;
+                            queries::record(
+                                work.db(),
+                                order.id,
+                                Some(line.id),
+                                Recorded::LinePartlyAllocated { line, units },
+                            )
+                            .await?;
+                        }
+                        return Ok(pb::MarkLineAllocatedResponse {
+                            line: lines.get(index).map(views::line_to_proto),
+                        });
+                    }
                     let moved = match lines.get_mut(index) {
                         Some(line) => move_line(line, LineEvent::Allocated)?,
                         None => false,
                     };
+                    if let Some(line) = lines.get_mut(index)
+                        && moved
+                    {
+                        // Everything not shipped is reserved now.
+                        line.ready_quantity = line.quantity - line.shipped_quantity;
+                    }
                     if moved && let Some(line) = lines.get(index).cloned() {
                         queries::update_line(work.db(), &line).await?;
                         queries::record(

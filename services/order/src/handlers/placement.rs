@@ -137,6 +137,8 @@ impl OrderApi {
                 eta: None,
                 purchase_order_id: None,
                 shipment_id: None,
+                shipped_quantity: 0,
+                ready_quantity: 0,
             })
             .collect();
         let grace = i64::try_from(self.first_sweep_after.as_millis()).unwrap_or(i64::MAX);
@@ -313,6 +315,7 @@ async fn apply_reservation(
         })?;
         line.reserved_quantity = outcome.reserved;
         line.backordered_quantity = outcome.backordered;
+        line.ready_quantity = outcome.reserved;
         let backordered = outcome.backordered > 0;
         move_line(line, LineEvent::Reserved { backordered })?;
     }

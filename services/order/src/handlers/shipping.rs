@@ -17,6 +17,7 @@ use super::{
 };
 use crate::convert::{requests, views};
 use crate::domain::commands::NewShipment;
+use crate::domain::lifecycle::Shippable;
 use crate::domain::notices::Notice;
 use crate::domain::timeline::Recorded;
 use crate::domain::{
@@ -95,11 +96,17 @@ pub(super) async fn plan(
         )
     };
     let shipped_parcels = queries::count_shipments(work.db(), order.id).await?;
-    let statuses: Vec<LineStatus> = lines.iter().map(|l| l.status).collect();
+    let shippable: Vec<Shippable> = lines
+        .iter()
+        .map(|l| Shippable {
+            status: l.status,
+            part_ready: l.status == LineStatus::Backordered && l.ready_quantity > 0,
+        })
+        .collect();
     lifecycle::plan_shipment(
         order.ship_policy,
         shipped_parcels,
-        &statuses,
+        &shippable,
         named.as_deref(),
     )
     .map_err(|r| refusal(order.id, lines, r))
@@ -112,8 +119,10 @@ pub(super) struct Parcel {
     pub bundle_id: Option<Uuid>,
 }
 
-/// Ships the `chosen` lines of a locked order in a new shipment: the lines
-/// move, inventory is told to issue their stock, the customer is told.
+/// Ships the `chosen` lines of a locked order in a new shipment: a ready
+/// line all it has left, a line still waiting for the rest the units
+/// reserved for it; inventory is told to issue those units, the customer
+/// what left and what is still to come.
 pub(super) async fn ship(
     work: &Work,
     order: &mut Order,
@@ -121,7 +130,7 @@ pub(super) async fn ship(
     chosen: &[usize],
     parcel: &Parcel,
 ) -> ServiceResult<Shipment> {
-    let shipment = Shipment {
+    let mut shipment = Shipment {
         id: new_id(),
         order_id: order.id,
         tracking_number: parcel.tracking_number.clone(),
@@ -130,28 +139,49 @@ pub(super) async fn ship(
         shipped_at: now_ms(),
         delivered_at: None,
         bundle_id: parcel.bundle_id,
+        items: Vec::with_capacity(chosen.len()),
     };
-    queries::insert_shipment(work.db(), &shipment).await?;
     let mut shipped = Vec::with_capacity(chosen.len());
     for &i in chosen {
         let Some(line) = lines.get_mut(i) else {
             continue;
         };
-        move_line(line, LineEvent::Shipped)?;
-        line.shipment_id = Some(shipment.id);
+        let units = line.ready_quantity;
+        if line.status == LineStatus::Ready {
+            move_line(line, LineEvent::Shipped)?;
+            line.shipment_id = Some(shipment.id);
+        }
+        line.shipped_quantity = line
+            .shipped_quantity
+            .checked_add(units)
+            .filter(|shipped| *shipped <= line.quantity)
+            .ok_or_else(|| {
+                ServiceError::Internal(format!("line {} would ship more than ordered", line.id))
+            })?;
+        line.ready_quantity = 0;
+        shipment.items.push((line.id, units));
         shipped.push(line.clone());
     }
+    queries::insert_shipment(work.db(), &shipment).await?;
     queries::update_lines(work.db(), &shipped).await?;
     let events = shipped
         .iter()
-        .map(|line| (Some(line.id), Recorded::LineShipped(line, &shipment)))
+        .zip(&shipment.items)
+        .map(|(line, (_, units))| {
+            (
+                Some(line.id),
+                Recorded::LineShipped {
+                    line,
+                    units: *units,
+                    shipment: &shipment,
+                },
+            )
+        })
         .collect();
     queries::record_all(work.db(), order.id, events).await?;
     save_status(work, order, lines).await?;
-    let shipped_ids: Vec<Uuid> = shipped.iter().map(|l| l.id).collect();
-    work.send(views::issue_request(&shipment, &shipped_ids))
-        .await?;
-    notify(work, order, Notice::shipped(&shipment, shipped.len())).await?;
+    work.send(views::issue_request(&shipment)).await?;
+    notify(work, order, Notice::shipped(&shipment, &shipped)).await?;
     Ok(shipment)
 }
 
@@ -178,7 +208,7 @@ impl OrderApi {
                         let shipment = ship(work, &mut order, &mut lines, &chosen, &parcel).await?;
                         work.set_resource(shipment.id.to_string());
                         Ok(pb::CreateShipmentResponse {
-                            shipment: Some(views::shipment_to_proto(&shipment, &lines)),
+                            shipment: Some(views::shipment_to_proto(&shipment)),
                             order: Some(view(work.db(), &order, &lines).await?),
                         })
                     }
@@ -269,7 +299,7 @@ async fn deliver(work: &Work, shipment_id: Uuid) -> ServiceResult<pb::MarkDelive
         .await?;
         notify(work, &order, Notice::delivered(&shipment)).await?;
         Ok(pb::MarkDeliveredResponse {
-            shipment: Some(views::shipment_to_proto(&shipment, &lines)),
+            shipment: Some(views::shipment_to_proto(&shipment)),
             order: Some(view(work.db(), &order, &lines).await?),
         })
     }

@@ -6,11 +6,13 @@ pub mod m20261122_000300_create_order_tables;
 pub mod m20261122_000301_index_orders_by_time;
 pub mod m20261202_000302_pending_order_retries;
 pub mod m20261203_000303_fulfilment_choices;
+pub mod m20261203_000304_partial_shipments;
 pub mod order_event;
 pub mod order_line;
 pub mod queries;
 pub mod rows;
 pub mod shipment;
+pub mod shipment_item;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -25,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000301_index_orders_by_time::Migration),
             Box::new(m20261202_000302_pending_order_retries::Migration),
             Box::new(m20261203_000303_fulfilment_choices::Migration),
+            Box::new(m20261203_000304_partial_shipments::Migration),
         ];
         migrations.extend(own);
         migrations

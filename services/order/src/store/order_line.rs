@@ -27,8 +27,12 @@ pub struct Model {
     pub eta: Option<i64>,
     /// Purchase order carrying its demand.
     pub purchase_order_id: Option<String>,
-    /// Shipment that carried it.
+    /// Shipment that carried its last units.
     pub shipment_id: Option<String>,
+    /// Units shipped so far.
+    pub shipped_quantity: i64,
+    /// Units reserved for it and not shipped: what may ship now.
+    pub ready_quantity: i64,
     /// Unix ms.
     pub updated_at: i64,
 }

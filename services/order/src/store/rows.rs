@@ -97,6 +97,8 @@ impl TryFrom<order_line::Model> for Line {
             reserved_quantity: row.reserved_quantity,
             backordered_quantity: row.backordered_quantity,
             eta: row.eta,
+            shipped_quantity: row.shipped_quantity,
+            ready_quantity: row.ready_quantity,
         })
     }
 }
@@ -118,6 +120,8 @@ impl TryFrom<shipment::Model> for Shipment {
             shipped_at: row.shipped_at,
             delivered_at: row.delivered_at,
             bundle_id: r.optional_uuid("bundle_id", row.bundle_id.as_deref())?,
+            // Read with the shipment's items, when asked for.
+            items: Vec::new(),
         })
     }
 }
@@ -147,6 +151,8 @@ mod tests {
             eta: None,
             purchase_order_id: None,
             shipment_id: Some(String::new()),
+            shipped_quantity: 0,
+            ready_quantity: 1,
             updated_at: 0,
         }
     }

@@ -225,15 +225,23 @@ pub async fn spawn_app(
         server,
         _database: database,
     };
-    let client = app.client().await;
-    // NOT_FOUND for a random order means the tables exist: migrated.
+    // SERVING is reported once every migration has run.
+    let channel = tonic::transport::Endpoint::from_shared(app.address.clone())
+        .expect("address")
+        .connect_lazy();
     eventually("order to serve", WAIT, || {
-        let mut client = client.clone();
+        let mut health = tonic_health::pb::health_client::HealthClient::new(channel.clone());
         async move {
-            let probe = client
-                .get_order(call(pb::GetOrderRequest { order_id: rid() }))
-                .await;
-            matches!(probe, Err(status) if status.code() == tonic::Code::NotFound).then_some(())
+            let status = health
+                .check(tonic_health::pb::HealthCheckRequest {
+                    service: String::new(),
+                })
+                .await
+                .ok()?
+                .into_inner()
+                .status;
+            (status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32)
+                .then_some(())
         }
     })
     .await;

@@ -3,7 +3,7 @@
 //! answered from the stored answer, and the order's own timeline.
 
 use backorder_proto::Rpc;
-use backorder_proto::inventory::v1::IssueStockRequest;
+use backorder_proto::inventory::v1::{IssueLine, IssueStockRequest};
 use backorder_proto::notification::v1::NotificationEvent as Ev;
 use backorder_proto::order::v1 as pb;
 use prost::Message;
@@ -52,6 +52,7 @@ async fn a_backordered_line_goes_from_sale_to_delivery() {
         request_id: rid(),
         order_id: order.id.clone(),
         line_id: line_id.clone(),
+        ..Default::default()
     };
     let line = h
         .api
@@ -123,7 +124,14 @@ async fn a_backordered_line_goes_from_sale_to_delivery() {
         .map(|m| IssueStockRequest::decode(m.payload.as_slice()).expect("decode"))
         .collect();
     assert_eq!(issues.len(), 1);
-    assert_eq!(issues[0].line_ids, [line_id]);
+    assert_eq!(
+        issues[0].lines,
+        [IssueLine {
+            line_id: line_id.clone(),
+            quantity: 3
+        }],
+        "the units shipped, by line"
+    );
     assert_eq!(issues[0].shipment_id, shipment.id);
 
     let timeline = h

@@ -5,6 +5,7 @@ mod config;
 mod fake_peers;
 mod helpers;
 mod lifecycle;
+mod migrations;
 mod notices;
 mod placement;
 mod races;

@@ -40,6 +40,7 @@ async fn a_corrupt_line_status_is_an_error_not_a_pending_line() {
             request_id: rid(),
             order_id: order.id.clone(),
             line_id,
+            ..Default::default()
         })
         .await
         .expect_err("nor allocated");

@@ -54,7 +54,7 @@ async fn later_pending_orders_are_swept_although_earlier_ones_keep_failing() {
             .place_order(call(place_request(&bad_customer, &[(sku, 1)])))
             .await
             .expect_err("inventory down for it");
-        assert_eq!(status.code(), Code::Unavailable);
+        assert_eq!(status.code(), Code::Unavailable, "{status:?}");
     }
     let good_customer = rid();
     let status = client

@@ -54,6 +54,8 @@ pub async fn update_line<C: ConnectionTrait>(conn: &C, line: &Line) -> ServiceRe
             Column::ShipmentId,
             Expr::value(line.shipment_id.map(|id| id.to_string())),
         )
+        .col_expr(Column::ShippedQuantity, Expr::value(line.shipped_quantity))
+        .col_expr(Column::ReadyQuantity, Expr::value(line.ready_quantity))
         .col_expr(Column::UpdatedAt, Expr::value(now_ms()))
         .filter(Column::Id.eq(line.id.to_string()))
         .exec(conn)
@@ -93,6 +95,14 @@ pub async fn update_lines<C: ConnectionTrait>(conn: &C, lines: &[Line]) -> Servi
         .col_expr(
             Column::ShipmentId,
             per_line(&|l| Expr::value(l.shipment_id.map(|id| id.to_string()))),
+        )
+        .col_expr(
+            Column::ShippedQuantity,
+            per_line(&|l| Expr::value(l.shipped_quantity)),
+        )
+        .col_expr(
+            Column::ReadyQuantity,
+            per_line(&|l| Expr::value(l.ready_quantity)),
         )
         .col_expr(Column::UpdatedAt, Expr::value(now_ms()))
         .filter(Column::Id.is_in(lines.iter().map(|l| l.id.to_string())))

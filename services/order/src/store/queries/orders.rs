@@ -120,6 +120,8 @@ pub async fn insert_pending_order<C: ConnectionTrait>(
             eta: line.eta,
             purchase_order_id: line.purchase_order_id.map(|id| id.to_string()),
             shipment_id: line.shipment_id.map(|id| id.to_string()),
+            shipped_quantity: line.shipped_quantity,
+            ready_quantity: line.ready_quantity,
             updated_at: order.updated_at,
         })
     });

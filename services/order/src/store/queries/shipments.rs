@@ -1,5 +1,7 @@
 //! Shipments.
 
+use std::collections::HashMap;
+
 use backorder_platform::ServiceResult;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -8,8 +10,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::super::rows::CorruptRow;
 use super::super::rows::read_all;
 use super::super::shipment::{self, Column};
+use super::super::shipment_item;
 use crate::domain::{Shipment, ShipmentStatus};
 
 /// Shipments of several orders, oldest first.
@@ -22,7 +26,7 @@ pub async fn shipments_of_orders<C: ConnectionTrait>(
         .order_by_asc(Column::Id)
         .all(conn)
         .await?;
-    Ok(read_all(rows)?)
+    with_items(conn, read_all(rows)?).await
 }
 
 /// The shipments of one bundled parcel, by id.
@@ -35,7 +39,7 @@ pub async fn shipments_of_bundle<C: ConnectionTrait>(
         .order_by_asc(Column::Id)
         .all(conn)
         .await?;
-    Ok(read_all(rows)?)
+    with_items(conn, read_all(rows)?).await
 }
 
 /// How many shipments an order has had.
@@ -55,7 +59,44 @@ pub async fn find_shipment<C: ConnectionTrait>(
     let row = shipment::Entity::find_by_id(id.to_string())
         .one(conn)
         .await?;
-    Ok(row.map(Shipment::try_from).transpose()?)
+    let found: Vec<Shipment> = row
+        .map(Shipment::try_from)
+        .transpose()?
+        .into_iter()
+        .collect();
+    Ok(with_items(conn, found).await?.pop())
+}
+
+/// The shipments with the units of each line they carried (one read).
+async fn with_items<C: ConnectionTrait>(
+    conn: &C,
+    mut shipments: Vec<Shipment>,
+) -> ServiceResult<Vec<Shipment>> {
+    if shipments.is_empty() {
+        return Ok(shipments);
+    }
+    let rows = shipment_item::Entity::find()
+        .filter(shipment_item::Column::ShipmentId.is_in(shipments.iter().map(|s| s.id.to_string())))
+        .all(conn)
+        .await?;
+    let mut by_shipment: HashMap<String, Vec<(Uuid, i64)>> = HashMap::new();
+    for row in rows {
+        let line_id = Uuid::try_parse(&row.line_id).map_err(|_| CorruptRow {
+            table: "shipment_item",
+            id: row.shipment_id.clone(),
+            problem: format!("line_id {:?} is not a UUID", row.line_id),
+        })?;
+        by_shipment
+            .entry(row.shipment_id)
+            .or_default()
+            .push((line_id, row.quantity));
+    }
+    for shipment in &mut shipments {
+        shipment.items = by_shipment
+            .remove(&shipment.id.to_string())
+            .unwrap_or_default();
+    }
+    Ok(shipments)
 }
 
 /// Inserts a shipment.
@@ -72,6 +113,19 @@ pub async fn insert_shipment<C: ConnectionTrait>(conn: &C, model: &Shipment) -> 
     })
     .insert(conn)
     .await?;
+    let items = model.items.iter().map(|(line_id, quantity)| {
+        shipment_item::ActiveModel::from(shipment_item::Model {
+            shipment_id: model.id.to_string(),
+            line_id: line_id.to_string(),
+            order_id: model.order_id.to_string(),
+            quantity: *quantity,
+        })
+    });
+    if !model.items.is_empty() {
+        shipment_item::Entity::insert_many(items)
+            .exec_without_returning(conn)
+            .await?;
+    }
     Ok(())
 }
 

@@ -1,0 +1,80 @@
+//! Migrations keep what earlier versions stored: orders and shipments
+//! written before partial shipments existed read as they meant.
+
+use backorder_platform::testing::TestDatabase;
+use sea_orm::{ConnectionTrait, Statement};
+use sea_orm_migration::MigratorTrait;
+
+/// Applies every migration but the last `skip`.
+async fn migrate_all_but(db: &sea_orm::DatabaseConnection, skip: usize) {
+    let total = order::store::Migrator::migrations().len();
+    order::store::Migrator::up(db, Some((total - skip) as u32))
+        .await
+        .expect("earlier migrations");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lines_stored_before_partial_shipments_keep_their_meaning() {
+    let database = TestDatabase::fresh("order_migrate_partial")
+        .await
+        .expect("test database");
+    let db = backorder_platform::db::connect(&database.settings)
+        .await
+        .expect("connect");
+    migrate_all_but(&db, 1).await;
+    // A ready line, a backordered line with 2 of 5 reserved, and a line
+    // shipped in a parcel, as the previous version stored them.
+    for statement in [
+        "INSERT INTO shipment (id, order_id, tracking_number, carrier, status, shipped_at) \
+         VALUES ('s1', 'o1', 'T', 'C', 1, 0)",
+        "INSERT INTO order_line (id, order_id, line_no, sku, quantity, reserved_quantity, \
+         backordered_quantity, status, updated_at) VALUES ('l1', 'o1', 0, 'A', 3, 3, 0, 3, 0)",
+        "INSERT INTO order_line (id, order_id, line_no, sku, quantity, reserved_quantity, \
+         backordered_quantity, status, updated_at) VALUES ('l2', 'o1', 1, 'B', 5, 2, 3, 2, 0)",
+        "INSERT INTO order_line (id, order_id, line_no, sku, quantity, reserved_quantity, \
+         backordered_quantity, status, shipment_id, updated_at) \
+         VALUES ('l3', 'o1', 2, 'C', 4, 4, 0, 4, 's1', 0)",
+    ] {
+        db.execute_unprepared(statement).await.expect("old row");
+    }
+    order::store::Migrator::up(&db, None)
+        .await
+        .expect("the partial shipments migration");
+
+    let backend = db.get_database_backend();
+    let lines = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT id, shipped_quantity, ready_quantity FROM order_line ORDER BY id",
+        ))
+        .await
+        .expect("lines");
+    let read: Vec<(String, i64, i64)> = lines
+        .iter()
+        .map(|row| {
+            (
+                row.try_get_by_index(0).expect("id"),
+                row.try_get_by_index(1).expect("shipped"),
+                row.try_get_by_index(2).expect("ready"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        read,
+        [
+            ("l1".to_owned(), 0, 3),
+            ("l2".to_owned(), 0, 2),
+            ("l3".to_owned(), 4, 0)
+        ]
+    );
+    let items = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT shipment_id, line_id, quantity FROM shipment_item",
+        ))
+        .await
+        .expect("items");
+    assert_eq!(items.len(), 1, "the old parcel lists its line");
+    let quantity: i64 = items[0].try_get_by_index(2).expect("quantity");
+    assert_eq!(quantity, 4);
+}
