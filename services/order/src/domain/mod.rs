@@ -15,7 +15,7 @@ pub mod sweep;
 pub mod timeline;
 
 pub use lifecycle::{EtaNews, LineEvent, Move, ShipRefusal};
-pub use model::{Line, Order, Shipment};
+pub use model::{Line, Order, PartRefused, Shipment};
 pub use status::{
     BadPolicy, LineStatus, MAX_SHIPMENTS, OrderStatus, ShipPolicy, ShipmentStatus, UnknownCode,
 };

@@ -95,6 +95,34 @@ impl Line {
         }
         decided
     }
+
+    /// Adds `units` that inventory reserved for a backordered line ahead of
+    /// the rest: they may ship now. `Ok(false)` for a line the news no
+    /// longer concerns (ready, shipped or cancelled meanwhile).
+    pub fn reserve_part(&mut self, units: i64) -> Result<bool, PartRefused> {
+        match self.status {
+            LineStatus::Backordered => {
+                self.ready_quantity = self
+                    .ready_quantity
+                    .checked_add(units)
+                    .filter(|ready| self.shipped_quantity.saturating_add(*ready) < self.quantity)
+                    .ok_or(PartRefused::WouldComplete)?;
+                Ok(true)
+            }
+            LineStatus::Pending => Err(PartRefused::NotPlacedYet),
+            _ => Ok(false),
+        }
+    }
+}
+
+/// Why a part reservation cannot be recorded on a line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartRefused {
+    /// The line is still being placed: the news comes too early.
+    NotPlacedYet,
+    /// The units would leave nothing to wait for: a complete line is
+    /// told as complete, never as a part.
+    WouldComplete,
 }
 
 impl Order {
@@ -103,5 +131,47 @@ impl Order {
         let statuses: Vec<LineStatus> = lines.iter().map(|l| l.status).collect();
         self.status = lifecycle::order_status(&statuses);
         self.status
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn backordered(quantity: i64, ready: i64, shipped: i64) -> Line {
+        Line {
+            id: Uuid::now_v7(),
+            order_id: Uuid::now_v7(),
+            line_no: 0,
+            sku: "A".to_owned(),
+            quantity,
+            reserved_quantity: ready,
+            backordered_quantity: quantity - ready,
+            status: LineStatus::Backordered,
+            eta: None,
+            purchase_order_id: None,
+            shipment_id: None,
+            shipped_quantity: shipped,
+            ready_quantity: ready,
+        }
+    }
+
+    #[test]
+    fn a_part_reservation_adds_units_that_may_ship_but_never_completes_the_line() {
+        let mut line = backordered(5, 1, 2);
+        assert_eq!(line.reserve_part(1), Ok(true));
+        assert_eq!(line.ready_quantity, 2);
+        assert_eq!(line.reserve_part(1), Err(PartRefused::WouldComplete));
+        assert_eq!(line.ready_quantity, 2, "a refusal changes nothing");
+        line.status = LineStatus::Pending;
+        assert_eq!(line.reserve_part(1), Err(PartRefused::NotPlacedYet));
+        for stale in [
+            LineStatus::Ready,
+            LineStatus::Shipped,
+            LineStatus::Cancelled,
+        ] {
+            line.status = stale;
+            assert_eq!(line.reserve_part(1), Ok(false));
+        }
     }
 }

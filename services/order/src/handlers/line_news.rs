@@ -11,39 +11,26 @@ use crate::convert::views;
 use crate::domain::commands::{LineAllocated, LineEta};
 use crate::domain::notices::Notice;
 use crate::domain::timeline::Recorded;
-use crate::domain::{EtaNews, Line, LineEvent, LineStatus, lifecycle};
+use crate::domain::{EtaNews, Line, LineEvent, LineStatus, PartRefused, lifecycle};
 use crate::store::queries;
 
-/// Adds `units` reserved ahead of the rest to a backordered line; `false`
-/// for a line the news no longer concerns (ready, shipped or cancelled
-/// meanwhile). A line still pending hears it again later.
-fn part_reserved(line: &mut Line, units: i64) -> ServiceResult<bool> {
-    match line.status {
-        LineStatus::Backordered => {
-            let ready = line
-                .ready_quantity
-                .checked_add(units)
-                .filter(|ready| line.shipped_quantity.saturating_add(*ready) < line.quantity)
-                .ok_or_else(|| {
-                    ServiceError::precondition(
-                        "ALLOCATION_EXCEEDS_LINE",
-                        format!(
-                            "{units} more units would leave line {} nothing to wait for; a complete line is told with waiting_quantity 0",
-                            line.id
-                        ),
-                    )
-                })?;
-            line.ready_quantity = ready;
-            Ok(true)
-        }
-        LineStatus::Pending => Err(ServiceError::precondition(
+/// The refusal of a part reservation, named for the sender.
+fn part_refused(line: &Line, units: i64, refused: PartRefused) -> ServiceError {
+    match refused {
+        PartRefused::NotPlacedYet => ServiceError::precondition(
             "LINE_NOT_READY_FOR_EVENT",
             format!(
                 "line {} is still being placed; tell it again shortly",
                 line.id
             ),
-        )),
-        _ => Ok(false),
+        ),
+        PartRefused::WouldComplete => ServiceError::precondition(
+            "ALLOCATION_EXCEEDS_LINE",
+            format!(
+                "{units} more units would leave line {} nothing to wait for; a complete line is told with waiting_quantity 0",
+                line.id
+            ),
+        ),
     }
 }
 
@@ -65,7 +52,10 @@ impl OrderApi {
                         let line = lines.get_mut(index).ok_or_else(|| {
                             ServiceError::not_found("order line", command.line_id.to_string())
                         })?;
-                        if part_reserved(line, units)? {
+                        let reserved = line
+                            .reserve_part(units)
+                            .map_err(|refused| part_refused(line, units, refused))?;
+                        if reserved {
                             queries::update_line(work.db(), line).await?;
                             queries::record(
                                 work.db(),

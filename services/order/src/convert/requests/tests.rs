@@ -1,0 +1,175 @@
+//! The conversions' checks, field by field.
+
+use super::*;
+use backorder_platform::idempotency::fingerprint;
+
+fn fields(error: ServiceError) -> Vec<String> {
+    match error {
+        ServiceError::InvalidArgument(list) => list.into_iter().map(|v| v.field).collect(),
+        other => panic!("expected invalid argument, got {other:?}"),
+    }
+}
+
+fn place(lines: Vec<pb::PlaceOrderLine>) -> pb::PlaceOrderRequest {
+    pb::PlaceOrderRequest {
+        request_id: Uuid::now_v7().to_string(),
+        customer_id: Uuid::now_v7().to_string(),
+        lines,
+        accept_backorders: true,
+        ..Default::default()
+    }
+}
+
+fn line(sku: &str, quantity: i64) -> pb::PlaceOrderLine {
+    pb::PlaceOrderLine {
+        sku: sku.to_owned(),
+        quantity,
+    }
+}
+
+#[test]
+fn line_quantities_are_bounded_at_one_and_the_maximum() {
+    let ok = NewOrder::parse(
+        &place(vec![line("A", 1), line(" B ", MAX_QUANTITY)]),
+        ShipPolicy::AsAvailable,
+    )
+    .expect("at the bounds");
+    assert_eq!(ok.lines[1].sku, "B", "stored trimmed");
+    let error = NewOrder::parse(
+        &place(vec![
+            line("A", 0),
+            line("B", MAX_QUANTITY + 1),
+            line("C", i64::MAX),
+        ]),
+        ShipPolicy::AsAvailable,
+    )
+    .expect_err("past the bounds");
+    assert_eq!(
+        fields(error),
+        [
+            "lines[0].quantity",
+            "lines[1].quantity",
+            "lines[2].quantity"
+        ]
+    );
+}
+
+#[test]
+fn an_order_has_one_to_two_hundred_lines() {
+    let at = place((0..MAX_LINES).map(|i| line(&format!("S{i}"), 1)).collect());
+    assert_eq!(
+        NewOrder::parse(&at, ShipPolicy::AsAvailable)
+            .expect("200 lines")
+            .lines
+            .len(),
+        200
+    );
+    let past = place((0..=MAX_LINES).map(|i| line(&format!("S{i}"), 1)).collect());
+    assert_eq!(
+        fields(NewOrder::parse(&past, ShipPolicy::AsAvailable).expect_err("201")),
+        ["lines"]
+    );
+    assert_eq!(
+        fields(NewOrder::parse(&place(vec![]), ShipPolicy::AsAvailable).expect_err("0")),
+        ["lines"]
+    );
+}
+
+#[test]
+fn an_unspecified_policy_takes_the_merchants_default_and_counts_fit_their_policy() {
+    let default = ShipPolicy::UpToShipments(3);
+    let order = NewOrder::parse(&place(vec![line("A", 1)]), default).expect("default");
+    assert_eq!(order.ship_policy, default);
+    let mut own = place(vec![line("A", 1)]);
+    own.ship_policy = 3;
+    own.max_shipments = 2;
+    assert_eq!(
+        NewOrder::parse(&own, default).expect("own").ship_policy,
+        ShipPolicy::UpToShipments(2)
+    );
+    for (policy, count) in [(3, 0), (3, 21), (1, 2), (0, 2)] {
+        let mut bad = place(vec![line("A", 1)]);
+        bad.ship_policy = policy;
+        bad.max_shipments = count;
+        assert_eq!(
+            fields(NewOrder::parse(&bad, default).expect_err("bad count")),
+            ["max_shipments"],
+            "policy {policy}, count {count}"
+        );
+    }
+    let mut unknown = place(vec![line("A", 1)]);
+    unknown.ship_policy = 9;
+    assert_eq!(
+        fields(NewOrder::parse(&unknown, default).expect_err("unknown")),
+        ["ship_policy"]
+    );
+}
+
+#[test]
+fn skus_are_checked_as_stored() {
+    let error = NewOrder::parse(
+        &place(vec![
+            line("  ", 1),
+            line(&"X".repeat(65), 1),
+            line("A B", 1),
+        ]),
+        ShipPolicy::AsAvailable,
+    )
+    .expect_err("bad skus");
+    assert_eq!(
+        fields(error),
+        ["lines[0].sku", "lines[1].sku", "lines[2].sku"]
+    );
+}
+
+#[test]
+fn the_fingerprint_covers_every_field_untrimmed() {
+    let base = place(vec![line("A", 1)]);
+    let same = fingerprint(&base.clone());
+    assert_eq!(fingerprint(&base), same);
+    let mut other = base.clone();
+    other.accept_backorders = false;
+    assert_ne!(fingerprint(&other), same);
+    let mut other = base.clone();
+    other.ship_policy = 2;
+    assert_ne!(fingerprint(&other), same);
+    let mut other = base;
+    other.lines[0].sku = " A".to_owned();
+    assert_ne!(fingerprint(&other), same);
+}
+
+#[test]
+fn cancellation_reasons_are_bounded_and_defaulted() {
+    let order_id = Uuid::now_v7().to_string();
+    let cancel = CancelOrder::try_from(&pb::CancelOrderRequest {
+        request_id: String::new(),
+        order_id: order_id.clone(),
+        reason: "   ".to_owned(),
+    })
+    .expect("valid");
+    assert_eq!(cancel.reason, DEFAULT_CANCEL_REASON);
+    let error = CancelOrder::try_from(&pb::CancelOrderRequest {
+        request_id: String::new(),
+        order_id,
+        reason: "r".repeat(MAX_REASON_CHARS + 1),
+    })
+    .expect_err("too long");
+    assert_eq!(fields(error), ["reason"]);
+}
+
+#[test]
+fn a_shipment_names_each_line_once() {
+    let id = Uuid::now_v7().to_string();
+    let error = NewShipment::try_from(&pb::CreateShipmentRequest {
+        request_id: String::new(),
+        order_id: Uuid::now_v7().to_string(),
+        line_ids: vec![id.clone(), id, "x".to_owned()],
+        tracking_number: " ".to_owned(),
+        carrier: "DHL".to_owned(),
+    })
+    .expect_err("bad shipment");
+    assert_eq!(
+        fields(error),
+        ["tracking_number", "line_ids[1]", "line_ids[2]"]
+    );
+}
