@@ -14,12 +14,25 @@
 //!   the PlaceOrder load ends, and how long they take to drain.
 //! - A receipt filling 1,000 waiting lines with a small reservation table,
 //!   and again with 1,000,000 more rows of other SKUs.
+//! - List pages (ListReservations of a SKU's queue, ListBacklog; first page
+//!   and the next) with the small table and with the 1,000,000 more rows,
+//!   and on PostgreSQL the plans of the statements they run.
+//! - Sale to first customer notice: PlaceOrder open loop at half the
+//!   8-client throughput, from sending to the notification row; p50, p99
+//!   and whether the outbox backlog grows.
+//! - Outbox drain: 1,000 and then 100,000 notices written straight into the
+//!   order service's outbox, delivered per second (`BENCH_DRAIN_LARGE`).
 
 mod baseline;
 mod cpu;
+mod drain;
+mod listing;
 mod measure;
+mod notice_latency;
 mod orders;
+mod plans;
 mod receipts;
+mod settle;
 
 use std::sync::Arc;
 
@@ -31,6 +44,7 @@ use crate::baseline::Baseline;
 use crate::cpu::Processes;
 use crate::measure::{Measurement, compare, cpu_table, header, items, measure};
 use crate::orders::Shop;
+use crate::settle::{analyze, drain};
 
 const CATALOGUE: usize = 1_000;
 const LINES: usize = 5;
@@ -107,9 +121,23 @@ async fn main() {
     let orders_hot = shop
         .place_orders("PlaceOrder, every order on one SKU", 8, many, 1, 1)
         .await;
+    let notices = notice_latency::measure(&plain, &shop, orders_many.ops_per_sec / 2.0).await;
+    // Before the receipts, whose notices to orders that do not exist keep
+    // inventory's relay busy retrying for minutes.
+    let drain_small = drain::drain(&plain, &shop.customer, drain::SMALL).await;
+    let drain_large =
+        drain::drain(&plain, &shop.customer, count("BENCH_DRAIN_LARGE", 100_000)).await;
+    let listed = listing::seed(&plain).await;
     let receipt_small = receipts::receipt(&plain, 10_000_000, 0).await;
+    let (list_small, _) = listing::measure(&plain, &listed).await;
     let backlog_rows = count("BENCH_BACKLOG_ROWS", 1_000_000);
     let receipt_large = receipts::receipt(&plain, 20_000_000, backlog_rows).await;
+    let (list_large, tokens) = listing::measure(&plain, &listed).await;
+    let list_plans = if plain.is_postgres() {
+        plans::explain(plain.database_url("inventory"), &listed, &tokens).await
+    } else {
+        Vec::new()
+    };
     let memory: Vec<(String, Option<f64>)> = SERVICES
         .iter()
         .map(|s| ((*s).to_owned(), plain.pid(s).and_then(peak_rss_mib)))
@@ -187,6 +215,10 @@ async fn main() {
             None => println!("  {service:<13} unknown"),
         }
     }
+    listing::report(&list_small, &list_large, backlog_rows);
+    plans::report(&list_plans);
+    notice_latency::report(&notices);
+    drain::report(&drain_small, &drain_large);
 }
 
 async fn new_orders(
@@ -209,55 +241,4 @@ async fn new_orders(
         },
     )
     .await
-}
-
-/// Refreshes the planner's statistics, as autovacuum keeps them on a
-/// database in service: measured statements then run with the plans a
-/// production database gives them, not the guesses made for tables that
-/// were empty a second ago (which also stick to a connection's cached
-/// plans until the statistics change).
-pub async fn analyze(databases: &[&sea_orm::DatabaseConnection]) {
-    use sea_orm::ConnectionTrait;
-    for db in databases {
-        db.execute_unprepared("ANALYZE").await.expect("analyze");
-    }
-}
-
-/// Messages due but undelivered across the four outboxes now, and the time
-/// until none are left (60 s at most).
-async fn drain(suite: &Suite) -> (u64, std::time::Duration) {
-    use sea_orm::{ConnectionTrait, Database, Statement};
-    let mut connections = Vec::new();
-    for service in SERVICES {
-        connections.push(
-            Database::connect(suite.database_url(service))
-                .await
-                .expect("service database"),
-        );
-    }
-    let started = std::time::Instant::now();
-    let mut first = None;
-    loop {
-        let mut waiting = 0u64;
-        for db in &connections {
-            let row = db
-                .query_one_raw(Statement::from_string(
-                    db.get_database_backend(),
-                    format!(
-                        "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND next_attempt_at < {}",
-                        i64::MAX
-                    ),
-                ))
-                .await
-                .expect("count")
-                .expect("a row");
-            let count: i64 = row.try_get_by_index(0).expect("count");
-            waiting += count.max(0) as u64;
-        }
-        let backlog = *first.get_or_insert(waiting);
-        if waiting == 0 || started.elapsed() > std::time::Duration::from_secs(60) {
-            return (backlog, started.elapsed());
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
 }

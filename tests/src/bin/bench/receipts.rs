@@ -14,7 +14,7 @@ pub const FILLED: usize = 1_000;
 
 /// Rows `first..first + count` of reservations for `sku`; every third one
 /// waits, the rest are done, unless `all_waiting`.
-fn seed_sql(
+pub fn seed_sql(
     backend: DatabaseBackend,
     sku: &str,
     first: usize,

@@ -13,6 +13,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::domain::ReservationState;
+use crate::store::m20261201_000102_index_queue_in_allocation_order::WAITING;
 use crate::store::reservation::{self, Column};
 
 /// 2^32: where a quantity is split for summing.
@@ -73,6 +74,14 @@ fn low_half() -> Expr {
     Expr::cust(format!("CAST(SUM(waiting_quantity % {HALF}) AS BIGINT)"))
 }
 
+/// Waiting lines, written as the literal of the waiting queue's partial
+/// index: a bound parameter would keep a prepared statement's generic plan
+/// off that index.
+fn waiting() -> Expr {
+    debug_assert_eq!(ReservationState::Waiting.code(), WAITING);
+    Expr::cust(format!("state = {WAITING}"))
+}
+
 /// SKUs with waiting lines after `after`, by SKU.
 pub async fn backlog<C: ConnectionTrait>(
     conn: &C,
@@ -86,7 +95,7 @@ pub async fn backlog<C: ConnectionTrait>(
         .column_as(high_half(), "units_high")
         .column_as(low_half(), "units_low")
         .column_as(Column::CreatedAt.min(), "oldest_waiting_since")
-        .filter(Column::State.eq(ReservationState::Waiting.code()))
+        .filter(waiting())
         .group_by(Column::Sku)
         .order_by_asc(Column::Sku)
         .limit(limit);
@@ -113,7 +122,7 @@ pub async fn backlog_totals<C: ConnectionTrait>(conn: &C) -> ServiceResult<Backl
         .column_as(high_half(), "units_high")
         .column_as(low_half(), "units_low")
         .column_as(Column::CreatedAt.min(), "oldest_waiting_since")
-        .filter(Column::State.eq(ReservationState::Waiting.code()))
+        .filter(waiting())
         .into_model::<SplitTotals>()
         .one(conn)
         .await?;
