@@ -311,3 +311,55 @@ async fn the_reserved_part_of_a_short_line_ships_ahead_and_the_customer_hears_wh
         told[2].message
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_parcels_over_the_same_orders_ship_each_line_once_and_never_deadlock() {
+    let suite = Suite::start().await;
+    product(&suite, "RACE-BOX", inv::BackorderPolicy::Deny, 100).await;
+    let jon = customer(&suite, "Jon").await;
+    let mut orders = Vec::new();
+    for _ in 0..4 {
+        orders.push(place(&suite, &jon, &[("RACE-BOX", 1)]).await.id);
+    }
+    // Every pair of the four orders, in both directions, at once: the
+    // bundles lock their orders in one order, so none waits on another in
+    // a cycle, and each order's line leaves in exactly one parcel.
+    let mut calls = Vec::new();
+    for a in &orders {
+        for b in &orders {
+            if a == b {
+                continue;
+            }
+            let mut client = suite.order().await;
+            let request = ord::CreateBundledShipmentRequest {
+                request_id: rid(),
+                order_ids: vec![a.clone(), b.clone()],
+                tracking_number: format!("P-{}", &rid()[24..]),
+                carrier: "DHL".into(),
+            };
+            calls.push(tokio::spawn(async move {
+                client.create_bundled_shipment(request).await
+            }));
+        }
+    }
+    let mut shipped = 0;
+    for call in calls {
+        match call.await.expect("task") {
+            Ok(bundle) => shipped += bundle.into_inner().shipments.len(),
+            Err(status) => {
+                assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+                assert_eq!(reason(&status), "NOTHING_TO_SHIP");
+            }
+        }
+    }
+    assert_eq!(shipped, orders.len(), "each order shipped in one parcel");
+    for id in &orders {
+        let order = get_order(&suite, id).await;
+        assert_eq!(order.shipments.len(), 1);
+        assert_eq!(order.status, ord::OrderStatus::Shipped as i32);
+    }
+    eventually("each unit issued once", WAIT, || async {
+        (stock(&suite, "RACE-BOX").await.on_hand == 96).then_some(())
+    })
+    .await;
+}
