@@ -120,6 +120,23 @@ async fn cancellations_racing_receipts_leave_stock_that_adds_up_and_no_unit_idle
     let level = settles("the books", WAIT, || books(&suite, &ids)).await;
     assert_eq!(level.on_hand, OPENING + received);
     assert_eq!((level.reserved, level.backordered), (12, 0), "{level:?}");
+    // The backlog's totals, kept as counts beside the stock, agree: nothing
+    // waits after every line was cancelled or filled.
+    let backlog = suite
+        .inventory()
+        .await
+        .list_backlog(backorder_proto::inventory::v1::ListBacklogRequest::default())
+        .await
+        .expect("backlog")
+        .into_inner();
+    assert_eq!(
+        (
+            backlog.total_waiting_lines,
+            backlog.total_waiting_units,
+            backlog.entries.len()
+        ),
+        (0, 0, 0)
+    );
 
     // Ship every order still open, at once; stock leaves the shelf.
     let mut tasks = tokio::task::JoinSet::new();

@@ -16,6 +16,9 @@ pub struct StockPosition {
     pub reserved: i64,
     /// Promised to lines, not yet on hand.
     pub backordered: i64,
+    /// Lines waiting for some of those units (kept with the units so the
+    /// backlog's totals are a sum over SKUs, not over every line).
+    pub waiting_lines: i64,
 }
 
 /// How one line is served.
@@ -140,6 +143,7 @@ impl StockPosition {
         let after = Self {
             reserved: plus(Total::Reserved, self.reserved, reserved)?,
             backordered: plus(Total::Backordered, self.backordered, short)?,
+            waiting_lines: self.waiting_lines.saturating_add(i64::from(short > 0)),
             ..*self
         };
         *self = after;
@@ -167,10 +171,14 @@ impl StockPosition {
             }
             after.reserved = plus(Total::Reserved, after.reserved, quantity)?;
             after.backordered = minus(Total::Backordered, after.backordered, quantity)?;
+            let complete = quantity == line.waiting;
+            if complete {
+                after.waiting_lines = after.waiting_lines.saturating_sub(1).max(0);
+            }
             grants.push(Grant {
                 id: line.id,
                 quantity,
-                complete: quantity == line.waiting,
+                complete,
             });
         }
         *self = after;
@@ -213,6 +221,11 @@ impl StockPosition {
         let after = Self {
             reserved: minus(Total::Reserved, self.reserved, reserved)?,
             backordered: minus(Total::Backordered, self.backordered, waiting)?,
+            waiting_lines: if waiting > 0 {
+                self.waiting_lines.saturating_sub(1).max(0)
+            } else {
+                self.waiting_lines
+            },
             ..*self
         };
         *self = after;
@@ -229,7 +242,41 @@ mod tests {
             on_hand,
             reserved,
             backordered,
+            waiting_lines: 0,
         }
+    }
+
+    #[test]
+    fn waiting_lines_are_counted_with_their_units() {
+        let mut s = stock(1, 0, 0);
+        s.reserve_line(3, BackorderPolicy::Allow, true)
+            .expect("short line waits");
+        s.reserve_line(2, BackorderPolicy::Allow, true)
+            .expect("second waits");
+        s.reserve_line(0, BackorderPolicy::Allow, true)
+            .expect("nothing short");
+        assert_eq!((s.backordered, s.waiting_lines), (4, 2));
+        s.receive(3).expect("receipt");
+        let grants = s
+            .allocate(&[
+                Waiting {
+                    id: id(1),
+                    waiting: 2,
+                },
+                Waiting {
+                    id: id(2),
+                    waiting: 2,
+                },
+            ])
+            .expect("allocated");
+        assert_eq!(grants.iter().filter(|g| g.complete).count(), 1);
+        assert_eq!(
+            (s.backordered, s.waiting_lines),
+            (1, 1),
+            "one line filled, one part"
+        );
+        s.release(1, 1).expect("the part-filled line is cancelled");
+        assert_eq!((s.backordered, s.waiting_lines), (0, 0));
     }
 
     fn id(n: u128) -> Uuid {
@@ -265,7 +312,13 @@ mod tests {
                 backordered: 2
             }
         );
-        assert_eq!(s, stock(3, 3, 6));
+        assert_eq!(
+            s,
+            StockPosition {
+                waiting_lines: 1,
+                ..stock(3, 3, 6)
+            }
+        );
     }
 
     #[test]

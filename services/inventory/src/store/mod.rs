@@ -3,6 +3,7 @@
 pub mod m20261122_000100_create_inventory_tables;
 pub mod m20261122_000101_add_priority_reason;
 pub mod m20261201_000102_index_queue_in_allocation_order;
+pub mod m20261203_000103_backlog_counters;
 pub mod product;
 pub mod queries;
 pub mod reservation;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000100_create_inventory_tables::Migration),
             Box::new(m20261122_000101_add_priority_reason::Migration),
             Box::new(m20261201_000102_index_queue_in_allocation_order::Migration),
+            Box::new(m20261203_000103_backlog_counters::Migration),
         ];
         migrations.extend(own);
         migrations

@@ -21,6 +21,8 @@ pub struct Model {
     pub reserved: i64,
     /// Backordered (waiting).
     pub backordered: i64,
+    /// Lines waiting for backordered units.
+    pub waiting_lines: i64,
     /// Unix ms.
     pub updated_at: i64,
 }
@@ -37,6 +39,7 @@ impl From<&Model> for StockPosition {
             on_hand: row.on_hand,
             reserved: row.reserved,
             backordered: row.backordered,
+            waiting_lines: row.waiting_lines,
         }
     }
 }

@@ -116,19 +116,27 @@ async fn backlog_sums_are_exact_and_saturate_instead_of_failing() {
         (3, 1_000_012)
     );
 
-    // Rows written before quantities were bounded may add up past 2^63.
+    // Rows written before quantities were bounded may add up past 2^63:
+    // the lines (summed per SKU) and the stock rows (summed for totals).
     let half = i64::MAX / 2 + 1;
-    service
-        .sql(&format!(
-            "UPDATE reservation SET waiting_quantity = {half} WHERE sku = 'SUM-A'"
-        ))
-        .await;
-    service
-        .sql(&format!(
-            "UPDATE reservation SET waiting_quantity = {} WHERE sku = 'SUM-B'",
-            i64::MAX
-        ))
-        .await;
+    for table in ["reservation", "stock_level"] {
+        let column = if table == "reservation" {
+            "waiting_quantity"
+        } else {
+            "backordered"
+        };
+        service
+            .sql(&format!(
+                "UPDATE {table} SET {column} = {half} WHERE sku = 'SUM-A'"
+            ))
+            .await;
+        service
+            .sql(&format!(
+                "UPDATE {table} SET {column} = {} WHERE sku = 'SUM-B'",
+                i64::MAX
+            ))
+            .await;
+    }
     let saturated = backlog(&mut client)
         .await
         .expect("the backlog still answers");

@@ -5,6 +5,7 @@
 
 mod codes;
 mod messages;
+mod migrations;
 mod quantities;
 mod shipments;
 mod support;

@@ -74,7 +74,7 @@ pub async fn seed(suite: &Suite) -> Listed {
             .await
             .expect("waiting lines");
         db.execute_unprepared(&format!(
-            "UPDATE stock_level SET backordered = {lines} WHERE sku = '{name}'"
+            "UPDATE stock_level SET backordered = {lines}, waiting_lines = {lines} WHERE sku = '{name}'"
         ))
         .await
         .expect("backlog count");

@@ -10,6 +10,7 @@ use inventory::domain::ReservationState;
 use inventory::store::m20261201_000102_index_queue_in_allocation_order::WAITING;
 use inventory::store::queries::QueueKey;
 use inventory::store::reservation::{self, Column};
+use inventory::store::stock_level;
 use sea_orm::sea_query::{Expr, PostgresQueryBuilder, QueryBuilder};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
@@ -54,7 +55,7 @@ fn queue_query(sku: &str, after: Option<&QueueKey>, limit: u64) -> Select<reserv
     query
 }
 
-/// backlog.rs: the columns and filter `backlog` and `backlog_totals` share.
+/// backlog.rs `backlog`: the sums per SKU.
 fn waiting_sums() -> Select<reservation::Entity> {
     const HALF: i64 = 1 << 32;
     reservation::Entity::find()
@@ -69,7 +70,41 @@ fn waiting_sums() -> Select<reservation::Entity> {
             "units_low",
         )
         .column_as(Column::CreatedAt.min(), "oldest_waiting_since")
-        .filter(Column::State.eq(ReservationState::Waiting.code()))
+        .filter(waiting())
+}
+
+/// backlog.rs: waiting lines, as the literal of the queue's partial index.
+fn waiting() -> Expr {
+    debug_assert_eq!(ReservationState::Waiting.code(), WAITING);
+    Expr::cust(format!("state = {WAITING}"))
+}
+
+/// backlog.rs `backlog_totals`, first statement: the counts the stock rows
+/// keep, summed.
+fn stock_totals() -> Select<stock_level::Entity> {
+    const HALF: i64 = 1 << 32;
+    stock_level::Entity::find()
+        .select_only()
+        .column_as(
+            Expr::cust("CAST(SUM(waiting_lines) AS BIGINT)"),
+            "waiting_lines",
+        )
+        .column_as(
+            Expr::cust(format!("CAST(SUM(backordered / {HALF}) AS BIGINT)")),
+            "units_high",
+        )
+        .column_as(
+            Expr::cust(format!("CAST(SUM(backordered % {HALF}) AS BIGINT)")),
+            "units_low",
+        )
+}
+
+/// backlog.rs `backlog_totals`, second statement: the oldest waiting line.
+fn oldest_waiting() -> Select<reservation::Entity> {
+    reservation::Entity::find()
+        .select_only()
+        .column_as(Column::CreatedAt.min(), "oldest_waiting_since")
+        .filter(waiting())
 }
 
 /// backlog.rs `backlog`: SKUs with waiting lines after `after`.
@@ -156,32 +191,39 @@ pub async fn explain(database_url: &str, listed: &Listed, tokens: &Tokens) -> Ve
     let key = QueueKey::decode(&token_key(&tokens.queue)).expect("a queue key");
     let after_sku = token_key(&tokens.backlog);
     let order_id = format!("00000000-0000-4000-8000-{FIRST_ROW:012}");
+    let pg = DatabaseBackend::Postgres;
     let statements = [
         (
             "ListReservations (SKU), first page: waiting_queue",
-            queue_query(&listed.sku, None, limit),
+            queue_query(&listed.sku, None, limit).build(pg),
         ),
         (
             "ListReservations (SKU), next page: waiting_queue",
-            queue_query(&listed.sku, Some(&key), limit),
+            queue_query(&listed.sku, Some(&key), limit).build(pg),
         ),
         (
             "ListBacklog, first page: backlog",
-            backlog_query(None, limit),
+            backlog_query(None, limit).build(pg),
         ),
         (
             "ListBacklog, next page: backlog",
-            backlog_query(Some(&after_sku), limit),
+            backlog_query(Some(&after_sku), limit).build(pg),
         ),
-        ("ListBacklog, every page: backlog_totals", waiting_sums()),
+        (
+            "ListBacklog, every page: backlog_totals, counts of the stock rows",
+            stock_totals().build(pg),
+        ),
+        (
+            "ListBacklog, every page: backlog_totals, oldest waiting line",
+            oldest_waiting().build(pg),
+        ),
         (
             "ListReservations (order; not timed): reservations_of_order",
-            order_query(&order_id, None, limit),
+            order_query(&order_id, None, limit).build(pg),
         ),
     ];
     let mut plans = Vec::new();
-    for (title, query) in statements {
-        let statement = query.build(DatabaseBackend::Postgres);
+    for (title, statement) in statements {
         let sql = statement.to_string();
         plans.push(Plan {
             title: title.to_owned(),

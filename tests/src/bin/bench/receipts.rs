@@ -82,6 +82,17 @@ pub async fn receipt(suite: &Suite, first_row: usize, extra_rows: usize) -> Dura
         db.execute_unprepared(&seed_sql(backend, "", first_row, extra_rows, false))
             .await
             .expect("other SKUs' lines");
+        // Their stock rows, counting what waits, as the service keeps them.
+        db.execute_unprepared(
+            "INSERT INTO stock_level (sku, warehouse, on_hand, reserved, backordered, \
+             waiting_lines, updated_at) \
+             SELECT sku, warehouse, 0, 0, SUM(waiting_quantity), COUNT(*), 0 FROM reservation \
+             WHERE state = 1 AND sku LIKE 'OTHER-%' GROUP BY sku, warehouse \
+             ON CONFLICT (sku, warehouse) DO UPDATE SET \
+             backordered = excluded.backordered, waiting_lines = excluded.waiting_lines",
+        )
+        .await
+        .expect("other SKUs' stock rows");
     }
     db.execute_unprepared(&seed_sql(
         backend,
@@ -93,7 +104,7 @@ pub async fn receipt(suite: &Suite, first_row: usize, extra_rows: usize) -> Dura
     .await
     .expect("waiting lines");
     db.execute_unprepared(&format!(
-        "UPDATE stock_level SET backordered = {FILLED} WHERE sku = '{sku}'"
+        "UPDATE stock_level SET backordered = {FILLED}, waiting_lines = {FILLED} WHERE sku = '{sku}'"
     ))
     .await
     .expect("backlog count");

@@ -1,4 +1,5 @@
-//! The backlog: waiting lines summed per SKU and over every SKU.
+//! The backlog: waiting lines summed per SKU, and over every SKU from the
+//! counts the stock rows keep.
 //!
 //! Units are summed in two halves, the high and the low 32 bits of each
 //! line's waiting quantity, and put together here with saturation. Each
@@ -15,6 +16,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use crate::domain::ReservationState;
 use crate::store::m20261201_000102_index_queue_in_allocation_order::WAITING;
 use crate::store::reservation::{self, Column};
+use crate::store::stock_level;
 
 /// 2^32: where a quantity is split for summing.
 const HALF: i64 = 1 << 32;
@@ -53,11 +55,10 @@ struct SplitRow {
 }
 
 #[derive(Debug, sea_orm::FromQueryResult)]
-struct SplitTotals {
-    waiting_lines: i64,
+struct StockTotals {
+    waiting_lines: Option<i64>,
     units_high: Option<i64>,
     units_low: Option<i64>,
-    oldest_waiting_since: Option<i64>,
 }
 
 /// `high * 2^32 + low`, saturated to the i64 range.
@@ -114,29 +115,47 @@ pub async fn backlog<C: ConnectionTrait>(
         .collect())
 }
 
-/// The backlog's totals over every SKU.
+/// The backlog's totals over every SKU: lines and units summed over the
+/// stock rows (one per SKU and warehouse, which keep them), and the oldest
+/// waiting line read from the `reservation_waiting_since` index; no read
+/// grows with the number of lines.
 pub async fn backlog_totals<C: ConnectionTrait>(conn: &C) -> ServiceResult<BacklogTotals> {
-    let totals = reservation::Entity::find()
+    let counts = stock_level::Entity::find()
         .select_only()
-        .column_as(Column::Id.count(), "waiting_lines")
-        .column_as(high_half(), "units_high")
-        .column_as(low_half(), "units_low")
-        .column_as(Column::CreatedAt.min(), "oldest_waiting_since")
-        .filter(waiting())
-        .into_model::<SplitTotals>()
+        .column_as(
+            Expr::cust("CAST(SUM(waiting_lines) AS BIGINT)"),
+            "waiting_lines",
+        )
+        .column_as(
+            Expr::cust(format!("CAST(SUM(backordered / {HALF}) AS BIGINT)")),
+            "units_high",
+        )
+        .column_as(
+            Expr::cust(format!("CAST(SUM(backordered % {HALF}) AS BIGINT)")),
+            "units_low",
+        )
+        .into_model::<StockTotals>()
         .one(conn)
         .await?;
-    Ok(match totals {
-        Some(t) => BacklogTotals {
-            waiting_lines: t.waiting_lines,
-            waiting_units: combine(t.units_high.unwrap_or(0), t.units_low.unwrap_or(0)),
-            oldest_waiting_since: t.oldest_waiting_since,
-        },
-        None => BacklogTotals {
-            waiting_lines: 0,
-            waiting_units: 0,
-            oldest_waiting_since: None,
-        },
+    let oldest: Option<Option<i64>> = reservation::Entity::find()
+        .select_only()
+        .column_as(Column::CreatedAt.min(), "oldest_waiting_since")
+        .filter(waiting())
+        .into_tuple()
+        .one(conn)
+        .await?;
+    let counts = counts.unwrap_or(StockTotals {
+        waiting_lines: None,
+        units_high: None,
+        units_low: None,
+    });
+    Ok(BacklogTotals {
+        waiting_lines: counts.waiting_lines.unwrap_or(0),
+        waiting_units: combine(
+            counts.units_high.unwrap_or(0),
+            counts.units_low.unwrap_or(0),
+        ),
+        oldest_waiting_since: oldest.flatten(),
     })
 }
 

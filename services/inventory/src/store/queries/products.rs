@@ -70,6 +70,7 @@ pub async fn insert_product<C: ConnectionTrait>(
         on_hand: Set(0),
         reserved: Set(0),
         backordered: Set(0),
+        waiting_lines: Set(0),
         updated_at: Set(product.created_at),
     }
     .insert(conn)
