@@ -110,14 +110,18 @@ pub fn init(service: &str, settings: &TelemetrySettings) -> Result<TelemetryGuar
         .with_target("hyper_util", LevelFilter::OFF)
         .with_target("tower", LevelFilter::OFF)
         .with_target("sqlx", LevelFilter::OFF);
+    // The trace-id layer exists only to put exported trace ids on log
+    // lines, so it comes, and is filtered, with the exporter: an unfiltered
+    // layer would enable every span and event at every level (the global
+    // level would be TRACE), and with export off the log filter must be
+    // the only one.
     let otel_layer = provider.as_ref().map(|p| {
         tracing_opentelemetry::layer()
             .with_tracer(p.tracer("backorder"))
+            .and_then(crate::logfmt::TraceIdLayer::default())
             .with_filter(trace_filter)
     });
-    let registry = tracing_subscriber::registry()
-        .with(otel_layer)
-        .with(crate::logfmt::TraceIdLayer::default());
+    let registry = tracing_subscriber::registry().with(otel_layer);
     let result = match settings.log_format {
         LogFormat::Json => registry
             .with(
