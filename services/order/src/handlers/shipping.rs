@@ -146,7 +146,12 @@ pub(super) async fn ship(
         let Some(line) = lines.get_mut(i) else {
             continue;
         };
-        let units = line.ready_quantity;
+        // A ready line ships all it has left; a waiting one its reserved part.
+        let units = if line.status == LineStatus::Ready {
+            line.quantity - line.shipped_quantity
+        } else {
+            line.ready_quantity
+        };
         if line.status == LineStatus::Ready {
             move_line(line, LineEvent::Shipped)?;
             line.shipment_id = Some(shipment.id);
