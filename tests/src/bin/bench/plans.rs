@@ -1,20 +1,14 @@
 //! PostgreSQL's plans of the statements ListReservations and ListBacklog
-//! run, built with inventory's own entities the way its queries build them
-//! (services/inventory/src/store/queries/), and explained on inventory's
+//! run, built by inventory's own query functions, and explained on inventory's
 //! database as it is. Each is explained with its values written in (the
 //! custom plan a connection's first executions get) and as a generic plan
 //! (what a connection may switch to after five executions of a prepared
 //! statement: the services' database client prepares every statement).
 
-use inventory::domain::ReservationState;
-use inventory::store::m20261201_000102_index_queue_in_allocation_order::WAITING;
-use inventory::store::queries::QueueKey;
-use inventory::store::reservation::{self, Column};
-use inventory::store::stock_level;
-use sea_orm::sea_query::{Expr, PostgresQueryBuilder, QueryBuilder};
+use inventory::store::queries::{self, QueueKey};
+use sea_orm::sea_query::{PostgresQueryBuilder, QueryBuilder};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement,
+    ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, QueryTrait, Statement,
     TransactionTrait,
 };
 
@@ -26,110 +20,6 @@ pub struct Plan {
     pub sql: String,
     pub custom: String,
     pub generic: String,
-}
-
-/// queue.rs `queue_query`: a SKU's waiting lines in allocation order.
-fn queue_query(sku: &str, after: Option<&QueueKey>, limit: u64) -> Select<reservation::Entity> {
-    let mut query = reservation::Entity::find()
-        .filter(Column::Sku.eq(sku))
-        .filter(Expr::cust(format!("state = {WAITING}")))
-        .order_by_desc(Column::Priority)
-        .order_by_asc(Column::CreatedAt)
-        .order_by_asc(Column::Id)
-        .limit(limit);
-    if let Some(key) = after {
-        query = query.filter(
-            Condition::any().add(Column::Priority.lt(key.priority)).add(
-                Condition::all().add(Column::Priority.eq(key.priority)).add(
-                    Condition::any()
-                        .add(Column::CreatedAt.gt(key.created_at))
-                        .add(
-                            Condition::all()
-                                .add(Column::CreatedAt.eq(key.created_at))
-                                .add(Column::Id.gt(key.id.to_string())),
-                        ),
-                ),
-            ),
-        );
-    }
-    query
-}
-
-/// backlog.rs `backlog`: the sums per SKU.
-fn waiting_sums() -> Select<reservation::Entity> {
-    const HALF: i64 = 1 << 32;
-    reservation::Entity::find()
-        .select_only()
-        .column_as(Column::Id.count(), "waiting_lines")
-        .column_as(
-            Expr::cust(format!("CAST(SUM(waiting_quantity / {HALF}) AS BIGINT)")),
-            "units_high",
-        )
-        .column_as(
-            Expr::cust(format!("CAST(SUM(waiting_quantity % {HALF}) AS BIGINT)")),
-            "units_low",
-        )
-        .column_as(Column::CreatedAt.min(), "oldest_waiting_since")
-        .filter(waiting())
-}
-
-/// backlog.rs: waiting lines, as the literal of the queue's partial index.
-fn waiting() -> Expr {
-    debug_assert_eq!(ReservationState::Waiting.code(), WAITING);
-    Expr::cust(format!("state = {WAITING}"))
-}
-
-/// backlog.rs `backlog_totals`, first statement: the counts the stock rows
-/// keep, summed.
-fn stock_totals() -> Select<stock_level::Entity> {
-    const HALF: i64 = 1 << 32;
-    stock_level::Entity::find()
-        .select_only()
-        .column_as(
-            Expr::cust("CAST(SUM(waiting_lines) AS BIGINT)"),
-            "waiting_lines",
-        )
-        .column_as(
-            Expr::cust(format!("CAST(SUM(backordered / {HALF}) AS BIGINT)")),
-            "units_high",
-        )
-        .column_as(
-            Expr::cust(format!("CAST(SUM(backordered % {HALF}) AS BIGINT)")),
-            "units_low",
-        )
-}
-
-/// backlog.rs `backlog_totals`, second statement: the oldest waiting line.
-fn oldest_waiting() -> Select<reservation::Entity> {
-    reservation::Entity::find()
-        .select_only()
-        .column_as(Column::CreatedAt.min(), "oldest_waiting_since")
-        .filter(waiting())
-}
-
-/// backlog.rs `backlog`: SKUs with waiting lines after `after`.
-fn backlog_query(after: Option<&str>, limit: u64) -> Select<reservation::Entity> {
-    let mut query = waiting_sums()
-        .column(Column::Sku)
-        .group_by(Column::Sku)
-        .order_by_asc(Column::Sku)
-        .limit(limit);
-    if let Some(after) = after {
-        query = query.filter(Column::Sku.gt(after));
-    }
-    query
-}
-
-/// reservations.rs `reservations_of_order`: an order's lines by id.
-fn order_query(order_id: &str, after: Option<&str>, limit: u64) -> Select<reservation::Entity> {
-    let mut query = reservation::Entity::find()
-        .filter(Column::OrderId.eq(order_id))
-        .order_by_asc(Column::Id)
-        .limit(limit);
-    if let Some(after) = after {
-        query = query.filter(Column::Id.gt(after));
-    }
-    query
 }
 
 /// The key inside a page token (platform's paging: `p1.` and hex).
@@ -190,36 +80,38 @@ pub async fn explain(database_url: &str, listed: &Listed, tokens: &Tokens) -> Ve
     let limit = PAGE as u64 + 1;
     let key = QueueKey::decode(&token_key(&tokens.queue)).expect("a queue key");
     let after_sku = token_key(&tokens.backlog);
-    let order_id = format!("00000000-0000-4000-8000-{FIRST_ROW:012}");
+    // The seeded ids end in the row number written in decimal.
+    let order_id = uuid::Uuid::parse_str(&format!("00000000-0000-4000-8000-{FIRST_ROW:012}"))
+        .expect("the first seeded order id");
     let pg = DatabaseBackend::Postgres;
     let statements = [
         (
             "ListReservations (SKU), first page: waiting_queue",
-            queue_query(&listed.sku, None, limit).build(pg),
+            queries::queue_query(&listed.sku, None, limit).build(pg),
         ),
         (
             "ListReservations (SKU), next page: waiting_queue",
-            queue_query(&listed.sku, Some(&key), limit).build(pg),
+            queries::queue_query(&listed.sku, Some(&key), limit).build(pg),
         ),
         (
             "ListBacklog, first page: backlog",
-            backlog_query(None, limit).build(pg),
+            queries::backlog_query(None, limit).build(pg),
         ),
         (
             "ListBacklog, next page: backlog",
-            backlog_query(Some(&after_sku), limit).build(pg),
+            queries::backlog_query(Some(&after_sku), limit).build(pg),
         ),
         (
             "ListBacklog, every page: backlog_totals, counts of the stock rows",
-            stock_totals().build(pg),
+            queries::stock_totals_query().build(pg),
         ),
         (
             "ListBacklog, every page: backlog_totals, oldest waiting line",
-            oldest_waiting().build(pg),
+            queries::oldest_waiting_query().build(pg),
         ),
         (
             "ListReservations (order; not timed): reservations_of_order",
-            order_query(&order_id, None, limit).build(pg),
+            queries::order_query(order_id, None, limit).build(pg),
         ),
     ];
     let mut plans = Vec::new();

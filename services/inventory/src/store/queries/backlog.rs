@@ -11,7 +11,9 @@
 
 use backorder_platform::ServiceResult;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 
 use crate::domain::ReservationState;
 use crate::store::m20261201_000102_index_queue_in_allocation_order::WAITING;
@@ -67,12 +69,12 @@ fn combine(high: i64, low: i64) -> i64 {
     i64::try_from(total).unwrap_or(if total > 0 { i64::MAX } else { i64::MIN })
 }
 
-fn high_half() -> Expr {
-    Expr::cust(format!("CAST(SUM(waiting_quantity / {HALF}) AS BIGINT)"))
+fn high_half(column: &str) -> Expr {
+    Expr::cust(format!("CAST(SUM({column} / {HALF}) AS BIGINT)"))
 }
 
-fn low_half() -> Expr {
-    Expr::cust(format!("CAST(SUM(waiting_quantity % {HALF}) AS BIGINT)"))
+fn low_half(column: &str) -> Expr {
+    Expr::cust(format!("CAST(SUM({column} % {HALF}) AS BIGINT)"))
 }
 
 /// Waiting lines, written as the literal of the waiting queue's partial
@@ -89,21 +91,10 @@ pub async fn backlog<C: ConnectionTrait>(
     after: Option<&str>,
     limit: u64,
 ) -> ServiceResult<Vec<BacklogRow>> {
-    let mut query = reservation::Entity::find()
-        .select_only()
-        .column(Column::Sku)
-        .column_as(Column::Id.count(), "waiting_lines")
-        .column_as(high_half(), "units_high")
-        .column_as(low_half(), "units_low")
-        .column_as(Column::CreatedAt.min(), "oldest_waiting_since")
-        .filter(waiting())
-        .group_by(Column::Sku)
-        .order_by_asc(Column::Sku)
-        .limit(limit);
-    if let Some(after) = after {
-        query = query.filter(Column::Sku.gt(after));
-    }
-    let rows = query.into_model::<SplitRow>().all(conn).await?;
+    let rows = backlog_query(after, limit)
+        .into_model::<SplitRow>()
+        .all(conn)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| BacklogRow {
@@ -115,35 +106,56 @@ pub async fn backlog<C: ConnectionTrait>(
         .collect())
 }
 
-/// The backlog's totals over every SKU: lines and units summed over the
-/// stock rows (one per SKU and warehouse, which keep them), and the oldest
-/// waiting line read from the `reservation_waiting_since` index; no read
-/// grows with the number of lines.
-pub async fn backlog_totals<C: ConnectionTrait>(conn: &C) -> ServiceResult<BacklogTotals> {
-    let counts = stock_level::Entity::find()
+/// The statement [`backlog`] runs (public, as the two of
+/// [`backlog_totals`], so the bench can explain them).
+pub fn backlog_query(after: Option<&str>, limit: u64) -> Select<reservation::Entity> {
+    let mut query = reservation::Entity::find()
+        .select_only()
+        .column(Column::Sku)
+        .column_as(Column::Id.count(), "waiting_lines")
+        .column_as(high_half("waiting_quantity"), "units_high")
+        .column_as(low_half("waiting_quantity"), "units_low")
+        .column_as(Column::CreatedAt.min(), "oldest_waiting_since")
+        .filter(waiting())
+        .group_by(Column::Sku)
+        .order_by_asc(Column::Sku)
+        .limit(limit);
+    if let Some(after) = after {
+        query = query.filter(Column::Sku.gt(after));
+    }
+    query
+}
+
+/// [`backlog_totals`], first statement: the counts the stock rows keep.
+pub fn stock_totals_query() -> Select<stock_level::Entity> {
+    stock_level::Entity::find()
         .select_only()
         .column_as(
             Expr::cust("CAST(SUM(waiting_lines) AS BIGINT)"),
             "waiting_lines",
         )
-        .column_as(
-            Expr::cust(format!("CAST(SUM(backordered / {HALF}) AS BIGINT)")),
-            "units_high",
-        )
-        .column_as(
-            Expr::cust(format!("CAST(SUM(backordered % {HALF}) AS BIGINT)")),
-            "units_low",
-        )
-        .into_model::<StockTotals>()
-        .one(conn)
-        .await?;
-    let oldest: Option<Option<i64>> = reservation::Entity::find()
+        .column_as(high_half("backordered"), "units_high")
+        .column_as(low_half("backordered"), "units_low")
+}
+
+/// [`backlog_totals`], second statement: the oldest waiting line.
+pub fn oldest_waiting_query() -> Select<reservation::Entity> {
+    reservation::Entity::find()
         .select_only()
         .column_as(Column::CreatedAt.min(), "oldest_waiting_since")
         .filter(waiting())
-        .into_tuple()
+}
+
+/// The backlog's totals over every SKU: lines and units summed over the
+/// stock rows (one per SKU and warehouse, which keep them), and the oldest
+/// waiting line read from the `reservation_waiting_since` index; no read
+/// grows with the number of lines.
+pub async fn backlog_totals<C: ConnectionTrait>(conn: &C) -> ServiceResult<BacklogTotals> {
+    let counts = stock_totals_query()
+        .into_model::<StockTotals>()
         .one(conn)
         .await?;
+    let oldest: Option<Option<i64>> = oldest_waiting_query().into_tuple().one(conn).await?;
     let counts = counts.unwrap_or(StockTotals {
         waiting_lines: None,
         units_high: None,

@@ -16,12 +16,15 @@ mod stock;
 
 use backorder_platform::ServiceError;
 
-pub use backlog::{BacklogRow, BacklogTotals, backlog, backlog_totals};
+pub use backlog::{
+    BacklogRow, BacklogTotals, backlog, backlog_query, backlog_totals, oldest_waiting_query,
+    stock_totals_query,
+};
 pub use ledger::{Movement, record_movement, record_movements};
 pub use products::{find_product, find_products, insert_product, list_products};
-pub use queue::{QueueKey, waiting_queue};
+pub use queue::{QueueKey, queue_query, waiting_queue};
 pub use reservations::{
-    find_reservation, find_reservations, insert_reservations, reservations_of_order,
+    find_reservation, find_reservations, insert_reservations, order_query, reservations_of_order,
     update_reservation, update_reservation_priority,
 };
 pub use stock::{find_stock, find_stocks, lock_stock, lock_stocks, save_stock, save_stocks};

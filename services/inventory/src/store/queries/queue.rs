@@ -62,7 +62,9 @@ pub async fn waiting_queue<C: ConnectionTrait>(
     lines(queue_query(sku, after, limit).all(conn).await?)
 }
 
-fn queue_query(sku: &str, after: Option<&QueueKey>, limit: u64) -> Select<reservation::Entity> {
+/// The statement [`waiting_queue`] runs (public so the bench can explain
+/// it).
+pub fn queue_query(sku: &str, after: Option<&QueueKey>, limit: u64) -> Select<reservation::Entity> {
     debug_assert_eq!(ReservationState::Waiting.code(), WAITING);
     let mut query = reservation::Entity::find()
         .filter(Column::Sku.eq(sku))

@@ -3,7 +3,9 @@
 use backorder_platform::ServiceResult;
 use backorder_platform::time::now_ms;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 use uuid::Uuid;
 
 use super::changed_meanwhile;
@@ -68,6 +70,12 @@ pub async fn reservations_of_order<C: ConnectionTrait>(
     after: Option<&str>,
     limit: u64,
 ) -> ServiceResult<Vec<Reservation>> {
+    lines(order_query(order_id, after, limit).all(conn).await?)
+}
+
+/// The statement [`reservations_of_order`] runs (public so the bench can
+/// explain it).
+pub fn order_query(order_id: Uuid, after: Option<&str>, limit: u64) -> Select<reservation::Entity> {
     let mut query = reservation::Entity::find()
         .filter(Column::OrderId.eq(order_id.to_string()))
         .order_by_asc(Column::Id)
@@ -75,7 +83,7 @@ pub async fn reservations_of_order<C: ConnectionTrait>(
     if let Some(after) = after {
         query = query.filter(Column::Id.gt(after));
     }
-    lines(query.all(conn).await?)
+    query
 }
 
 /// Writes `after`'s quantities and state over the line, provided it is

@@ -173,3 +173,80 @@ fn a_shipment_names_each_line_once() {
         ["tracking_number", "line_ids[1]", "line_ids[2]"]
     );
 }
+
+#[test]
+fn a_delivery_address_is_trimmed_and_bounded() {
+    let mut request = place(vec![line("A", 1)]);
+    request.ship_to_address = "  1 Quay Street  ".to_owned();
+    let order = NewOrder::parse(&request, ShipPolicy::AsAvailable).expect("address");
+    assert_eq!(order.ship_to_address, "1 Quay Street");
+    request.ship_to_address = "x".repeat(MAX_ADDRESS_CHARS + 1);
+    assert_eq!(
+        fields(NewOrder::parse(&request, ShipPolicy::AsAvailable).expect_err("too long")),
+        ["ship_to_address"]
+    );
+}
+
+#[test]
+fn allocation_news_is_complete_or_a_part_with_units() {
+    let news = |allocated, waiting| pb::MarkLineAllocatedRequest {
+        request_id: Uuid::now_v7().to_string(),
+        order_id: Uuid::now_v7().to_string(),
+        line_id: Uuid::now_v7().to_string(),
+        allocated_quantity: allocated,
+        waiting_quantity: waiting,
+    };
+    assert_eq!(
+        LineAllocated::try_from(&news(0, 0))
+            .expect("old sender")
+            .partial,
+        None
+    );
+    assert_eq!(
+        LineAllocated::try_from(&news(3, 0))
+            .expect("complete")
+            .partial,
+        None
+    );
+    assert_eq!(
+        LineAllocated::try_from(&news(2, 1)).expect("part").partial,
+        Some(2)
+    );
+    assert_eq!(
+        fields(LineAllocated::try_from(&news(0, 1)).expect_err("a part of nothing")),
+        ["allocated_quantity"]
+    );
+    assert_eq!(
+        fields(LineAllocated::try_from(&news(-1, -1)).expect_err("negative")),
+        ["allocated_quantity", "waiting_quantity"]
+    );
+}
+
+#[test]
+fn a_bundle_names_two_to_twenty_distinct_orders() {
+    let id = Uuid::now_v7().to_string();
+    let bundle = |order_ids: Vec<String>| pb::CreateBundledShipmentRequest {
+        request_id: Uuid::now_v7().to_string(),
+        order_ids,
+        tracking_number: "T".to_owned(),
+        carrier: "C".to_owned(),
+    };
+    let ok = NewBundle::try_from(&bundle(vec![id.clone(), Uuid::now_v7().to_string()]))
+        .expect("two orders");
+    assert_eq!(ok.order_ids.len(), 2);
+    assert_eq!(
+        fields(NewBundle::try_from(&bundle(vec![id.clone()])).expect_err("one")),
+        ["order_ids"]
+    );
+    assert_eq!(
+        fields(NewBundle::try_from(&bundle(vec![id.clone(), id])).expect_err("twice")),
+        ["order_ids[1]"]
+    );
+    let many = (0..=MAX_BUNDLED_ORDERS)
+        .map(|_| Uuid::now_v7().to_string())
+        .collect();
+    assert_eq!(
+        fields(NewBundle::try_from(&bundle(many)).expect_err("21")),
+        ["order_ids"]
+    );
+}
