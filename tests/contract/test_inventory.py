@@ -528,3 +528,81 @@ def test_set_backorder_priority(suite):
         why="the line does not wait for stock",
     )
     malformed_request_id(i.SetBackorderPriority, request)
+
+
+def _warehouse_code(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+@contract_case("inventory", "CreateWarehouse")
+def test_create_warehouse(suite):
+    i, pb = suite.inventory, suite.inv
+    code = _warehouse_code("cw")
+    request = pb.CreateWarehouseRequest(request_id=rid(), code=code, name="North hub", rank=5)
+    created = check_idempotent(i.CreateWarehouse, request, rank=6).warehouse
+    check_shape(created)
+    assert (created.code, created.name, created.rank) == (code, "North hub", 5)
+    assert_time_set(created.create_time, "create_time")
+
+    # Stock goes into it by name; the product shows each warehouse's shelf.
+    item = suite.product("CW", "DENY")
+    moved = i.AdjustStock(request_id=rid(), sku=item, delta=4, reason="opening count", warehouse=code)
+    shelves = {s.warehouse: (s.on_hand, s.reserved) for s in moved.product.warehouses}
+    assert shelves == {"default": (0, 0), code: (4, 0)}
+    assert moved.product.stock.warehouse == "", "the total names no warehouse"
+    assert _levels(moved.product.stock) == (4, 0, 4, 0)
+    # An order takes it from there and says so.
+    [line] = suite.reserve([(item, 3)]).lines
+    assert [(p.warehouse, p.quantity) for p in line.reserved_from] == [(code, 3)]
+
+    i.CreateWarehouse.error(
+        EXISTS, copy_with(request, request_id=rid()), why="the code exists"
+    )
+    for fields, field, why in [
+        ({"code": "Has Space"}, "code", "malformed code"),
+        ({"code": ""}, "code", "empty code"),
+        ({"code": "x" * 33}, "code", "code over 32 characters"),
+        ({"name": " "}, "name", "blank name"),
+        ({"rank": -1}, "rank", "rank below 0"),
+        ({"rank": 1001}, "rank", "rank above 1000"),
+    ]:
+        i.CreateWarehouse.error(
+            INVALID, copy_with(request, request_id=rid(), **fields), field=field, why=why
+        )
+    i.AdjustStock.error(
+        NOT_FOUND,
+        request_id=rid(), sku=item, delta=1, reason="count", warehouse=_warehouse_code("none"),
+        why="unknown warehouse",
+    )
+    i.AdjustStock.error(
+        INVALID,
+        request_id=rid(), sku=item, delta=1, reason="count", warehouse="Bad Code",
+        field="warehouse", why="malformed warehouse",
+    )
+    malformed_request_id(i.CreateWarehouse, request)
+
+
+@contract_case("inventory", "ListWarehouses")
+def test_list_warehouses(suite):
+    i, pb = suite.inventory, suite.inv
+    mine = [_warehouse_code("lw") for _ in range(3)]
+    for rank, code in zip((999, 998, 997), mine):
+        i.CreateWarehouse(request_id=rid(), code=code, name=code, rank=rank)
+    listed, token, pages = [], "", 0
+    while True:
+        page = i.ListWarehouses(page_size=2, page_token=token)
+        check_shape(page)
+        assert len(page.warehouses) <= 2
+        listed += [(w.rank, w.code) for w in page.warehouses]
+        token = page.next_page_token
+        pages += 1
+        if not token:
+            break
+        assert pages < 1000
+    assert listed == sorted(listed), "in rank order, ties by code"
+    assert len(listed) == len(set(listed)), "no warehouse twice"
+    codes = [code for _, code in listed]
+    assert "default" in codes
+    assert [c for c in codes if c in mine] == list(reversed(mine)), "lowest rank first"
+    i.ListWarehouses.error(INVALID, page_size=-1, field="page_size", why="negative page size")
+    i.ListWarehouses.error(INVALID, page_token="not a token", field="page_token", why="malformed token")

@@ -138,6 +138,7 @@ async fn a_retry_gets_the_same_answer_and_a_reused_request_id_is_refused() {
         sku: "INK-1".into(),
         delta: 1,
         reason: "found one".into(),
+        warehouse: String::new(),
     };
     inventory
         .adjust_stock(adjust.clone())

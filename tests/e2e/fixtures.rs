@@ -28,6 +28,7 @@ pub async fn product(suite: &Suite, sku: &str, policy: inv::BackorderPolicy, on_
                 sku: sku.into(),
                 delta: on_hand,
                 reason: "initial count".into(),
+                warehouse: String::new(),
             })
             .await
             .expect("stock");
@@ -292,6 +293,7 @@ pub async fn buy_through_draft(
                 sku: sku.into(),
                 quantity,
             }],
+            warehouse: String::new(),
         })
         .await
         .expect("receive")

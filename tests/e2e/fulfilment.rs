@@ -41,6 +41,7 @@ async fn restock(suite: &Suite, sku: &str, delta: i64) {
             sku: sku.into(),
             delta,
             reason: "restock".into(),
+            warehouse: String::new(),
         })
         .await
         .expect("restock");
@@ -182,6 +183,7 @@ async fn one_parcel_carries_the_ready_lines_of_a_customers_orders_and_arrives_on
         order_ids: ids.iter().map(|id| (*id).to_owned()).collect(),
         tracking_number: "PARCEL-1".into(),
         carrier: "DHL".into(),
+        warehouse: String::new(),
     };
     let mut orders = suite.order().await;
     for (ids, expected) in [
@@ -336,6 +338,7 @@ async fn racing_parcels_over_the_same_orders_ship_each_line_once_and_never_deadl
                 order_ids: vec![a.clone(), b.clone()],
                 tracking_number: format!("P-{}", &rid()[24..]),
                 carrier: "DHL".into(),
+                warehouse: String::new(),
             };
             calls.push(tokio::spawn(async move {
                 client.create_bundled_shipment(request).await

@@ -175,6 +175,7 @@ async fn a_full_backorder_goes_through_a_purchase_order_and_fills_waiting_orders
             sku: "DESK-1".into(),
             quantity,
         }],
+        warehouse: String::new(),
     };
     let partial = procurement
         .receive_purchase_order(receipt(5))

@@ -50,6 +50,7 @@ async fn one_unit_or_one_line_over_the_limits_is_refused_naming_the_field() {
                 sku: "BIG-1".into(),
                 delta,
                 reason: "count".into(),
+                warehouse: String::new(),
             })
             .await
             .expect_err("an adjustment over the maximum");
@@ -66,6 +67,7 @@ async fn one_unit_or_one_line_over_the_limits_is_refused_naming_the_field() {
             sku: "BIG-1".into(),
             quantity: MAX_QUANTITY + 1,
             purchase_order_id: String::new(),
+            warehouse: String::new(),
         })
         .await
         .expect_err("a receipt over the maximum");
@@ -103,6 +105,7 @@ async fn the_largest_order_is_placed_confirmed_and_counted_end_to_end() {
             sku: skus[0].clone(),
             delta: MAX_QUANTITY,
             reason: "the largest count there may be".into(),
+            warehouse: String::new(),
         })
         .await
         .expect("an adjustment of the maximum");

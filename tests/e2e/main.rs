@@ -13,3 +13,4 @@ mod paging;
 mod races;
 mod resilience;
 mod tracing;
+mod warehouses;

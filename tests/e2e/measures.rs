@@ -71,6 +71,7 @@ async fn the_backlog_sums_waiting_lines_per_sku_and_shrinks_as_stock_arrives() {
             sku: "BL-A".into(),
             quantity: 2,
             purchase_order_id: String::new(),
+            warehouse: String::new(),
         })
         .await
         .expect("receive");
@@ -225,6 +226,7 @@ async fn a_prioritised_backorder_is_filled_before_older_ones_and_the_reason_is_r
             sku: "PRIO-1".into(),
             quantity: 2,
             purchase_order_id: String::new(),
+            warehouse: String::new(),
         })
         .await
         .expect("receive");

@@ -107,6 +107,7 @@ async fn cancellations_racing_receipts_leave_stock_that_adds_up_and_no_unit_idle
             sku: SKU.into(),
             quantity: 2,
             purchase_order_id: String::new(),
+            warehouse: String::new(),
         };
         tasks.spawn(async move { inventory.receive_stock(request).await.map(|_| ()) });
     }

@@ -40,6 +40,7 @@ async fn messages_to_stopped_services_arrive_exactly_once_after_restart() {
             sku: "BOOK-1".into(),
             quantity: 4,
             purchase_order_id: String::new(),
+            warehouse: String::new(),
         })
         .await
         .expect("receive");
@@ -178,6 +179,7 @@ async fn a_message_delivered_again_after_its_reply_was_lost_is_applied_once() {
             sku: "TWICE-1".into(),
             quantity: 1,
             purchase_order_id: String::new(),
+            warehouse: String::new(),
         })
         .await
         .expect("receive");
@@ -292,6 +294,7 @@ async fn messages_committed_before_a_crash_are_delivered_after_the_restart() {
             sku: "CRASH-1".into(),
             quantity: 1,
             purchase_order_id: String::new(),
+            warehouse: String::new(),
         })
         .await
         .expect("receive");

@@ -20,5 +20,7 @@ backorder_platform::grpc_service! {
         fn list_reservations(pb::ListReservationsRequest) -> pb::ListReservationsResponse;
         fn list_backlog(pb::ListBacklogRequest) -> pb::ListBacklogResponse;
         fn set_backorder_priority(pb::SetBackorderPriorityRequest) -> pb::SetBackorderPriorityResponse;
+        fn create_warehouse(pb::CreateWarehouseRequest) -> pb::CreateWarehouseResponse;
+        fn list_warehouses(pb::ListWarehousesRequest) -> pb::ListWarehousesResponse;
     }
 }

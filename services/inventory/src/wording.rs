@@ -63,6 +63,11 @@ pub fn product_not_found(sku: &str) -> ServiceError {
     ServiceError::not_found("product", sku)
 }
 
+/// No warehouse with this code.
+pub fn warehouse_not_found(code: &backorder_platform::warehouse::WarehouseCode) -> ServiceError {
+    ServiceError::not_found("warehouse", code.as_str())
+}
+
 /// No reservation for this order line.
 pub fn reservation_not_found(order_id: Uuid, line_id: Uuid) -> ServiceError {
     ServiceError::not_found("reservation", format!("{order_id}/{line_id}"))
@@ -148,10 +153,17 @@ pub fn line_not_allocated(line_id: Uuid, waiting: i64) -> ServiceError {
 }
 
 /// A shipment asks for more units of a line than it holds.
-pub fn not_enough_reserved(line_id: Uuid, reserved: i64, asked: i64) -> ServiceError {
+pub fn not_enough_reserved(
+    line_id: Uuid,
+    warehouse: &backorder_platform::warehouse::WarehouseCode,
+    reserved: i64,
+    asked: i64,
+) -> ServiceError {
     ServiceError::precondition(
         "LINE_NOT_ALLOCATED",
-        format!("line {line_id} holds {reserved} reserved units; {asked} cannot ship"),
+        format!(
+            "line {line_id} holds {reserved} reserved units in warehouse {warehouse}; {asked} cannot ship from there"
+        ),
     )
 }
 

@@ -23,6 +23,7 @@ pub mod telemetry;
 pub mod testing;
 pub mod time;
 pub mod unit_of_work;
+pub mod warehouse;
 
 pub use backorder_proto::Peer;
 

@@ -90,6 +90,7 @@ async fn main() -> Result<(), Error> {
             sku: sku.clone(),
             delta: 2,
             reason: "opening count".into(),
+            warehouse: String::new(),
         })
         .await?;
 
@@ -218,6 +219,7 @@ async fn main() -> Result<(), Error> {
                 sku: sku.clone(),
                 quantity: po_line.ordered_quantity,
             }],
+            warehouse: String::new(),
         })
         .await?;
     let ready = wait_for("the order to be ready", || {

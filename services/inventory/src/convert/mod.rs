@@ -4,9 +4,11 @@
 
 mod requests;
 mod responses;
+mod warehouses;
 
 pub use requests::{
     Adjustment, Cancellation, LineRequest, NewProduct, OrderReservation, PriorityChange, Receipt,
     ReservationQuery, Shipment, parse_sku,
 };
-pub use responses::{backlog_entry, product, stock_level};
+pub use responses::{backlog_entry, product, reservation, warehouse, warehouse_units};
+pub use warehouses::{NewWarehouse, WarehouseKey};

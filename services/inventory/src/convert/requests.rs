@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use backorder_platform::ids::Violations;
+use backorder_platform::warehouse::WarehouseCode;
 use backorder_platform::{ServiceError, ServiceResult};
 use backorder_proto::inventory::v1 as pb;
 use uuid::Uuid;
@@ -87,6 +88,8 @@ pub struct Adjustment {
     pub delta: i64,
     /// Why, for the ledger.
     pub reason: String,
+    /// Warehouse whose stock changes.
+    pub warehouse: WarehouseCode,
 }
 
 impl TryFrom<&pb::AdjustStockRequest> for Adjustment {
@@ -101,11 +104,13 @@ impl TryFrom<&pb::AdjustStockRequest> for Adjustment {
             v.add("delta", wording::delta_range());
         }
         v.text("reason", &req.reason, 500);
+        let warehouse = v.warehouse("warehouse", &req.warehouse);
         v.finish()?;
         Ok(Self {
             sku: req.sku.clone(),
             delta: req.delta,
             reason: req.reason.trim().to_owned(),
+            warehouse: warehouse.unwrap_or_else(WarehouseCode::default_warehouse),
         })
     }
 }
@@ -119,6 +124,8 @@ pub struct Receipt {
     pub quantity: i64,
     /// Purchase order the goods came on, if any.
     pub purchase_order_id: Option<Uuid>,
+    /// Warehouse the goods arrived at.
+    pub warehouse: WarehouseCode,
 }
 
 impl TryFrom<&pb::ReceiveStockRequest> for Receipt {
@@ -133,11 +140,13 @@ impl TryFrom<&pb::ReceiveStockRequest> for Receipt {
         } else {
             v.uuid("purchase_order_id", &req.purchase_order_id)
         };
+        let warehouse = v.warehouse("warehouse", &req.warehouse);
         v.finish()?;
         Ok(Self {
             sku: req.sku.clone(),
             quantity: req.quantity,
             purchase_order_id,
+            warehouse: warehouse.unwrap_or_else(WarehouseCode::default_warehouse),
         })
     }
 }
@@ -217,6 +226,9 @@ pub struct Shipment {
     /// Units shipped per line (same order as `line_ids`); `None` for whole
     /// lines.
     pub quantities: Option<Vec<i64>>,
+    /// Warehouse the units leave from (for `quantities`; whole lines leave
+    /// from wherever they are held).
+    pub warehouse: WarehouseCode,
 }
 
 impl TryFrom<&pb::IssueStockRequest> for Shipment {
@@ -276,13 +288,15 @@ impl TryFrom<&pb::IssueStockRequest> for Shipment {
                 }
             }
         }
+        let warehouse = v.warehouse("warehouse", &req.warehouse);
         v.finish()?;
-        match (order_id, shipment_id) {
-            (Some(order_id), Some(shipment_id)) => Ok(Self {
+        match (order_id, shipment_id, warehouse) {
+            (Some(order_id), Some(shipment_id), Some(warehouse)) => Ok(Self {
                 order_id,
                 shipment_id,
                 line_ids,
                 quantities,
+                warehouse,
             }),
             _ => Err(ServiceError::invalid("order_id", wording::REQUIRED)),
         }

@@ -3,13 +3,13 @@
 use backorder_platform::time::to_timestamp;
 use backorder_proto::inventory::v1 as pb;
 
-use crate::domain::{Allocation, Product, Reservation, StockPosition};
-use crate::store::queries::{BacklogRow, DEFAULT_WAREHOUSE};
+use crate::domain::{Allocation, Part, Product, Reservation, SkuStock, StockPosition, Warehouse};
+use crate::store::queries::BacklogRow;
 
-/// A stock position as sent.
-pub fn stock_level(stock: StockPosition) -> pb::StockLevel {
+/// A stock position as sent: `warehouse` empty for a SKU's total.
+pub fn stock_level(warehouse: &str, stock: StockPosition) -> pb::StockLevel {
     pb::StockLevel {
-        warehouse: DEFAULT_WAREHOUSE.to_owned(),
+        warehouse: warehouse.to_owned(),
         on_hand: stock.on_hand,
         reserved: stock.reserved,
         available: stock.available(),
@@ -17,15 +17,57 @@ pub fn stock_level(stock: StockPosition) -> pb::StockLevel {
     }
 }
 
-/// A product with its stock as sent.
-pub fn product(product: &Product, stock: StockPosition) -> pb::Product {
+/// A product with its stock as sent: the total with the SKU's backlog, and
+/// each warehouse's shelf without it.
+pub fn product(product: &Product, stock: &SkuStock) -> pb::Product {
     pb::Product {
         sku: product.sku.clone(),
         name: product.name.clone(),
         backorder_policy: product.policy.code(),
         backorder_cap: product.policy.cap(),
-        stock: Some(stock_level(stock)),
+        stock: Some(stock_level("", stock.total())),
         create_time: Some(to_timestamp(product.created_at)),
+        warehouses: stock
+            .shelves()
+            .iter()
+            .map(|(code, shelf)| {
+                let shelf = StockPosition {
+                    on_hand: shelf.on_hand,
+                    reserved: shelf.reserved,
+                    ..StockPosition::default()
+                };
+                stock_level(code.as_str(), shelf)
+            })
+            .collect(),
+    }
+}
+
+/// Parts of a line as sent.
+pub fn warehouse_units(parts: &[Part]) -> Vec<pb::WarehouseUnits> {
+    parts
+        .iter()
+        .map(|(warehouse, quantity)| pb::WarehouseUnits {
+            warehouse: warehouse.to_string(),
+            quantity: *quantity,
+        })
+        .collect()
+}
+
+/// A warehouse as sent.
+pub fn warehouse(warehouse: &Warehouse) -> pb::Warehouse {
+    pb::Warehouse {
+        code: warehouse.code.to_string(),
+        name: warehouse.name.clone(),
+        rank: warehouse.rank,
+        create_time: Some(to_timestamp(warehouse.created_at)),
+    }
+}
+
+/// A reservation with where its reserved units are.
+pub fn reservation(line: &Reservation, parts: &[Part]) -> pb::Reservation {
+    pb::Reservation {
+        reserved_from: warehouse_units(parts),
+        ..pb::Reservation::from(line)
     }
 }
 
@@ -44,6 +86,7 @@ impl From<&Reservation> for pb::Reservation {
             update_time: Some(to_timestamp(line.updated_at)),
             priority: line.priority,
             priority_reason: line.priority_reason.clone(),
+            reserved_from: Vec::new(),
         }
     }
 }
@@ -55,6 +98,7 @@ impl From<&Allocation> for pb::Allocation {
             line_id: allocation.line_id.to_string(),
             quantity: allocation.quantity,
             line_complete: allocation.line_complete,
+            warehouse: allocation.warehouse.to_string(),
         }
     }
 }

@@ -6,6 +6,7 @@ mod policy;
 mod quantity;
 mod reservation;
 mod stock;
+mod warehouse;
 
 use std::fmt;
 
@@ -15,6 +16,7 @@ pub use quantity::{
 };
 pub use reservation::{Allocation, MAX_PRIORITY, Reservation, ReservationState, valid_priority};
 pub use stock::{Grant, LineOutcome, Refusal, ReserveError, StockPosition, StockRefusal, Waiting};
+pub use warehouse::{MAX_RANK, Part, SkuStock, Take, Warehouse, place, valid_rank};
 
 /// A stored code that names no known value: a corrupt or newer row. It is
 /// refused rather than read as some default, which would act on a guess.

@@ -1,5 +1,6 @@
 //! Stock promised to one order line, and its place in its SKU's queue.
 
+use backorder_platform::warehouse::WarehouseCode;
 use uuid::Uuid;
 
 use super::UnknownCode;
@@ -128,6 +129,8 @@ pub struct Allocation {
     pub quantity: i64,
     /// Whether the line now has everything it ordered.
     pub line_complete: bool,
+    /// Warehouse the units were given from.
+    pub warehouse: WarehouseCode,
 }
 
 #[cfg(test)]

@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use backorder_platform::ServiceResult;
 use backorder_platform::telemetry::{continue_stored_trace, traceparent_of};
 use backorder_platform::unit_of_work::Work;
+use backorder_platform::warehouse::WarehouseCode;
 use backorder_proto::order::v1::MarkLineAllocatedRequest;
 use backorder_proto::procurement::v1::ReleaseDemandRequest;
 use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use uuid::Uuid;
 
-use crate::domain::{Allocation, Grant, Reservation, StockPosition, Waiting};
+use crate::domain::{Allocation, Grant, Reservation, SkuStock, Waiting};
 use crate::store::queries::{self, Movement};
 use crate::store::stock_movement::MovementKind;
 use crate::wording;
@@ -20,23 +21,27 @@ use crate::wording;
 /// Waiting lines read per round while allocating.
 const QUEUE_CHUNK: u64 = 100;
 
-/// Gives free stock of `sku` to its waiting lines in queue order and tells
-/// the order service about every line it gave stock to. Each filled line
+/// Gives free stock of `sku` in `warehouse` to its waiting lines in queue
+/// order (the queue is the SKU's, whatever warehouse a line was first
+/// reserved in) and tells the order service about every line it gave stock
+/// to. Each filled line
 /// gets a short span in its sale's trace, linked to the current (receipt)
 /// span, which in turn links to every sale it served.
 pub(super) async fn allocate_waiting(
     work: &Work,
     sku: &str,
-    stock: &mut StockPosition,
+    stock: &mut SkuStock,
+    warehouse: &WarehouseCode,
     reference: &str,
 ) -> ServiceResult<Vec<Allocation>> {
     let mut allocations = Vec::new();
+    let mut shelf = stock.at(warehouse);
     let batch_span = tracing::Span::current();
     // Every round reads the head of the queue afresh: lines filled in the
     // round before have left it, and a line filled only in part means the
     // stock ran out. So no cursor is needed, and each round is an index
     // range read of the `reservation_waiting_queue` index.
-    while stock.available() > 0 {
+    while shelf.available() > 0 {
         let queue = queries::waiting_queue(work.db(), sku, None, QUEUE_CHUNK).await?;
         if queue.is_empty() {
             break;
@@ -48,7 +53,7 @@ pub(super) async fn allocate_waiting(
                 waiting: line.waiting,
             })
             .collect();
-        let grants = stock
+        let grants = shelf
             .allocate(&waiting)
             .map_err(|limit| wording::quantity_limit(sku, limit))?;
         let filled_every_line = grants.len() == queue.len() && grants.iter().all(|g| g.complete);
@@ -68,7 +73,7 @@ pub(super) async fn allocate_waiting(
             );
             continue_stored_trace(&line_span, line.trace_context.as_deref(), &batch_span);
             let trace = traceparent_of(&line_span.context());
-            fill_line(work, line, &grant, reference, trace)
+            fill_line(work, line, &grant, warehouse, reference, trace)
                 .instrument(line_span)
                 .await?;
             allocations.push(Allocation {
@@ -76,6 +81,7 @@ pub(super) async fn allocate_waiting(
                 line_id: line.line_id,
                 quantity: grant.quantity,
                 line_complete: grant.complete,
+                warehouse: warehouse.clone(),
             });
         }
         // Reading again only helps when this round emptied a full chunk.
@@ -83,6 +89,7 @@ pub(super) async fn allocate_waiting(
             break;
         }
     }
+    stock.put(warehouse, shelf);
     Ok(allocations)
 }
 
@@ -92,6 +99,7 @@ async fn fill_line(
     work: &Work,
     line: &Reservation,
     grant: &Grant,
+    warehouse: &WarehouseCode,
     reference: &str,
     trace: Option<String>,
 ) -> ServiceResult<()> {
@@ -99,10 +107,12 @@ async fn fill_line(
         .granted(grant.quantity)
         .map_err(|limit| wording::quantity_limit(&line.sku, limit))?;
     queries::update_reservation(work.db(), line, &filled).await?;
+    queries::add_to_part(work.db(), line.id, warehouse, grant.quantity).await?;
     queries::record_movement(
         work.db(),
         Movement {
             sku: &line.sku,
+            warehouse,
             kind: MovementKind::Allocate,
             on_hand_delta: 0,
             reserved_delta: grant.quantity,
@@ -119,6 +129,7 @@ async fn fill_line(
             line_id: line.line_id.to_string(),
             allocated_quantity: grant.quantity,
             waiting_quantity: filled.waiting,
+            warehouse: warehouse.to_string(),
             ..Default::default()
         },
         trace.clone(),

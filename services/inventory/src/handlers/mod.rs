@@ -10,14 +10,16 @@ mod queue;
 mod reservations;
 mod shipments;
 mod stock;
+mod warehouses;
 
 use backorder_platform::ServiceResult;
 use backorder_platform::service::ServiceContext;
+use backorder_platform::warehouse::WarehouseCode;
 use backorder_proto::inventory::v1 as pb;
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use crate::domain::{Reservation, StockPosition};
+use crate::domain::{Reservation, SkuStock};
 use crate::store::queries;
 use crate::{convert, wording};
 
@@ -34,22 +36,49 @@ impl InventoryApi {
     }
 }
 
-/// Locks the stock row of `sku` (see [`queries::lock_stock`]).
-async fn lock_stock<C: ConnectionTrait>(conn: &C, sku: &str) -> ServiceResult<StockPosition> {
-    queries::lock_stock(conn, sku)
+/// Locks `sku` (its product row, see [`queries::lock_products`]) and
+/// returns its stock as it is now, after any change that committed while
+/// this call waited.
+async fn lock_stock<C: ConnectionTrait>(conn: &C, sku: &str) -> ServiceResult<SkuStock> {
+    if queries::lock_products(conn, &[sku]).await?.is_empty() {
+        return Err(wording::product_not_found(sku));
+    }
+    queries::find_stock(conn, sku)
         .await?
         .ok_or_else(|| wording::product_not_found(sku))
 }
 
-/// Locks the stock row of an order line's SKU, then reads the line under
-/// the lock: as it is now, after any change that committed while this call
-/// waited. A line's SKU never changes, so the first, unlocked read is only
-/// used to find which row to lock.
+/// [`lock_stock`] for a movement in `warehouse`, which must exist: its
+/// shelf for the SKU is opened when it has none yet.
+async fn lock_stock_in<C: ConnectionTrait>(
+    conn: &C,
+    sku: &str,
+    warehouse: &WarehouseCode,
+) -> ServiceResult<SkuStock> {
+    if warehouse.as_str() != WarehouseCode::DEFAULT
+        && queries::find_warehouse(conn, warehouse).await?.is_none()
+    {
+        return Err(wording::warehouse_not_found(warehouse));
+    }
+    let stock = lock_stock(conn, sku).await?;
+    if stock.shelves().contains_key(warehouse) {
+        return Ok(stock);
+    }
+    queries::open_shelf(conn, sku, warehouse).await?;
+    queries::find_stock(conn, sku)
+        .await?
+        .ok_or_else(|| wording::product_not_found(sku))
+}
+
+/// Locks the SKU of an order line, then reads the line under the lock: as
+/// it is now, after any change that committed while this call waited. A
+/// line's SKU never changes, so the first, unlocked read is only used to
+/// find which SKU to lock.
 async fn lock_line<C: ConnectionTrait>(
     conn: &C,
     order_id: Uuid,
     line_id: Uuid,
-) -> ServiceResult<(StockPosition, Reservation)> {
+) -> ServiceResult<(SkuStock, Reservation)> {
     let not_found = || wording::reservation_not_found(order_id, line_id);
     let found = queries::find_reservation(conn, order_id, line_id)
         .await?
@@ -65,7 +94,7 @@ async fn lock_line<C: ConnectionTrait>(
 async fn product_after_move<C: ConnectionTrait>(
     conn: &C,
     sku: &str,
-    stock: StockPosition,
+    stock: &SkuStock,
 ) -> ServiceResult<pb::Product> {
     let product = queries::find_product(conn, sku)
         .await?

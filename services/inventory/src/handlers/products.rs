@@ -8,7 +8,7 @@ use backorder_proto::inventory::v1 as pb;
 
 use super::InventoryApi;
 use crate::convert::{self, NewProduct};
-use crate::domain::{Product, StockPosition};
+use crate::domain::{Product, SkuStock};
 use crate::store::queries;
 use crate::wording;
 
@@ -34,9 +34,11 @@ impl InventoryApi {
         let product = queries::find_product(db, &sku)
             .await?
             .ok_or_else(|| wording::product_not_found(&sku))?;
-        let stock = queries::find_stock(db, &sku).await?.unwrap_or_default();
+        let stock = queries::find_stock(db, &sku)
+            .await?
+            .unwrap_or_else(SkuStock::empty);
         Ok(pb::GetProductResponse {
-            product: Some(convert::product(&product, stock)),
+            product: Some(convert::product(&product, &stock)),
         })
     }
 
@@ -49,16 +51,12 @@ impl InventoryApi {
         let db = &self.context.db;
         let rows = queries::list_products(db, page.after.as_deref(), page.fetch_limit()).await?;
         let (rows, next_page_token) = page.finish(rows, |p| p.sku.clone());
-        let stocks = queries::find_stocks(db, rows.iter().map(|p| p.sku.clone()).collect()).await?;
+        let skus: Vec<&str> = rows.iter().map(|p| p.sku.as_str()).collect();
+        let stocks = queries::find_stocks(db, &skus).await?;
+        let empty = SkuStock::empty();
         let products = rows
             .iter()
-            .map(|p| {
-                let stock = stocks
-                    .get(&p.sku)
-                    .copied()
-                    .unwrap_or(StockPosition::default());
-                convert::product(p, stock)
-            })
+            .map(|p| convert::product(p, stocks.get(&p.sku).unwrap_or(&empty)))
             .collect();
         Ok(pb::ListProductsResponse {
             products,
@@ -80,6 +78,6 @@ async fn create(work: &Work, new: NewProduct) -> ServiceResult<pb::CreateProduct
     let stock = queries::insert_product(work.db(), &product).await?;
     work.set_resource(product.sku.clone());
     Ok(pb::CreateProductResponse {
-        product: Some(convert::product(&product, stock)),
+        product: Some(convert::product(&product, &stock)),
     })
 }

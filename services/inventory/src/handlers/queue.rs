@@ -8,7 +8,7 @@ use backorder_platform::{ServiceError, ServiceResult};
 use backorder_proto::inventory::v1 as pb;
 
 use super::{InventoryApi, lock_line};
-use crate::convert::{PriorityChange, ReservationQuery};
+use crate::convert::{self, PriorityChange, ReservationQuery};
 use crate::domain::{Reservation, ReservationState};
 use crate::store::queries::{self, Movement, QueueKey};
 use crate::store::stock_movement::MovementKind;
@@ -56,8 +56,13 @@ impl InventoryApi {
                 page.finish(rows, |r| QueueKey::of(r).encode())
             }
         };
+        let ids: Vec<_> = reservations.iter().map(|r| r.id).collect();
+        let parts = queries::parts_of(db, &ids).await?;
         Ok(pb::ListReservationsResponse {
-            reservations: reservations.iter().map(Into::into).collect(),
+            reservations: reservations
+                .iter()
+                .map(|r| convert::reservation(r, parts.get(&r.id).map_or(&[], Vec::as_slice)))
+                .collect(),
             next_page_token,
         })
     }
@@ -86,6 +91,9 @@ async fn reprioritise(
         work.db(),
         Movement {
             sku: &line.sku,
+            // A queue change moves no stock; the ledger files it with
+            // the SKU's backlog, on the default warehouse.
+            warehouse: &backorder_platform::warehouse::WarehouseCode::default_warehouse(),
             kind: MovementKind::Priority,
             on_hand_delta: 0,
             reserved_delta: 0,
@@ -99,7 +107,11 @@ async fn reprioritise(
         },
     )
     .await?;
+    let parts = queries::parts_of(work.db(), &[moved.id]).await?;
     Ok(pb::SetBackorderPriorityResponse {
-        reservation: Some((&moved).into()),
+        reservation: Some(convert::reservation(
+            &moved,
+            parts.get(&moved.id).map_or(&[], Vec::as_slice),
+        )),
     })
 }

@@ -13,19 +13,22 @@ use backorder_proto::procurement::v1::{AddDemandRequest, ReleaseDemandRequest};
 
 use super::allocation::allocate_waiting;
 use super::{InventoryApi, lock_line};
-use crate::convert::{Cancellation, OrderReservation};
+use crate::convert::{self, Cancellation, OrderReservation};
 use crate::domain::{
-    BackorderPolicy, LineOutcome, Reservation, ReservationState, ReserveError, StockPosition,
+    BackorderPolicy, LineOutcome, Part, Reservation, ReservationState, ReserveError, SkuStock,
+    StockPosition, Take,
 };
 use crate::store::queries::{self, Movement};
 use crate::store::stock_movement::MovementKind;
 use crate::wording;
 
-/// A SKU of an order, locked: its policy and its stock before and after.
+/// A SKU of an order, locked: its policy, its stock before and after, and
+/// its total over every warehouse, which decides how each line is served.
 struct LockedSku {
     policy: BackorderPolicy,
-    before: StockPosition,
-    after: StockPosition,
+    before: SkuStock,
+    after: SkuStock,
+    total: StockPosition,
 }
 
 impl InventoryApi {
@@ -56,10 +59,11 @@ async fn reserve(work: &Work, order: OrderReservation) -> ServiceResult<pb::Rese
     work.set_resource(order.order_id.to_string());
     let mut skus = lock_skus(work, &order).await?;
     let outcomes = decide(&order, &mut skus)?;
-    let lines = write_lines(work, &order, outcomes).await?;
+    let parts = take_from_shelves(work, &order, &outcomes, &mut skus).await?;
+    let lines = write_lines(work, &order, outcomes, &parts).await?;
     let changes: Vec<_> = skus
         .iter()
-        .map(|(sku, locked)| (sku.as_str(), locked.before, locked.after))
+        .map(|(sku, locked)| (sku.as_str(), &locked.before, &locked.after))
         .collect();
     queries::save_stocks(work.db(), &changes).await?;
     Ok(pb::ReserveOrderResponse {
@@ -84,24 +88,30 @@ async fn release(
         }
         ReservationState::Waiting | ReservationState::Allocated => {}
     }
-    let mut stock = before;
+    let parts = queries::parts_of(work.db(), &[line.id])
+        .await?
+        .remove(&line.id)
+        .unwrap_or_default();
+    let mut stock = before.clone();
     stock
-        .release(line.reserved, line.waiting)
+        .release(&parts, line.waiting)
         .map_err(|limit| wording::quantity_limit(&line.sku, limit))?;
     let released = line.moved_to(ReservationState::Released);
     queries::update_reservation(work.db(), &line, &released).await?;
-    queries::record_movement(
-        work.db(),
-        Movement {
+    queries::clear_parts(work.db(), line.id).await?;
+    let movements = parts
+        .iter()
+        .map(|(warehouse, units)| Movement {
             sku: &line.sku,
+            warehouse,
             kind: MovementKind::Release,
             on_hand_delta: 0,
-            reserved_delta: line.reserved.saturating_neg(),
+            reserved_delta: units.saturating_neg(),
             reference: &order,
             reason: wording::LEDGER_CANCELLED,
-        },
-    )
-    .await?;
+        })
+        .collect();
+    queries::record_movements(work.db(), movements).await?;
     if line.waiting > 0 {
         work.send(ReleaseDemandRequest {
             demand_id: line.id.to_string(),
@@ -109,10 +119,10 @@ async fn release(
         })
         .await?;
     }
-    if line.reserved > 0 {
-        allocate_waiting(work, &line.sku, &mut stock, &order).await?;
+    for (warehouse, _) in &parts {
+        allocate_waiting(work, &line.sku, &mut stock, warehouse, &order).await?;
     }
-    queries::save_stock(work.db(), &line.sku, before, stock).await?;
+    queries::save_stock(work.db(), &line.sku, &before, &stock).await?;
     Ok(pb::ReleaseReservationResponse {
         released_reserved: line.reserved,
         released_waiting: line.waiting,
@@ -120,7 +130,7 @@ async fn release(
 }
 
 /// Locks every SKU of the order in SKU order (so two orders never
-/// deadlock) and reads its policy under the lock.
+/// deadlock), with its policy, then reads its shelves under the lock.
 async fn lock_skus(
     work: &Work,
     order: &OrderReservation,
@@ -132,10 +142,10 @@ async fn lock_skus(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    // Two statements whatever the order's size: the stock rows locked in
-    // SKU order, then the products' policies (fixed once created).
-    let mut stocks = queries::lock_stocks(work.db(), &skus).await?;
-    let mut products = queries::find_products(work.db(), &skus).await?;
+    // Two statements whatever the order's size: the product rows locked
+    // in SKU order (with their policies), then every shelf of them.
+    let mut products = queries::lock_products(work.db(), &skus).await?;
+    let mut stocks = queries::find_stocks(work.db(), &skus).await?;
     let mut locked = BTreeMap::new();
     for sku in skus {
         let (Some(stock), Some(product)) = (stocks.remove(sku), products.remove(sku)) else {
@@ -145,8 +155,9 @@ async fn lock_skus(
             sku.to_owned(),
             LockedSku {
                 policy: product.policy,
+                total: stock.total(),
+                after: stock.clone(),
                 before: stock,
-                after: stock,
             },
         );
     }
@@ -166,7 +177,7 @@ fn decide(
             .get_mut(&line.sku)
             .ok_or_else(|| wording::product_not_found(&line.sku))?;
         match locked
-            .after
+            .total
             .reserve_line(line.quantity, locked.policy, order.accept_backorders)
         {
             Ok(outcome) => outcomes.push(outcome),
@@ -185,12 +196,63 @@ fn decide(
     }
 }
 
-/// Stores one reservation per line, books what was reserved and raises
-/// demand for what waits.
+/// Decides which warehouses the reserved units come from (see
+/// [`crate::domain::place`]) and takes them off those shelves. Ranks are
+/// read only when some SKU is on more than one shelf.
+async fn take_from_shelves(
+    work: &Work,
+    order: &OrderReservation,
+    outcomes: &[LineOutcome],
+    skus: &mut BTreeMap<String, LockedSku>,
+) -> ServiceResult<Vec<Vec<Part>>> {
+    let takes: Vec<Take> = order
+        .lines
+        .iter()
+        .zip(outcomes)
+        .map(|(line, outcome)| Take {
+            sku: &line.sku,
+            units: outcome.reserved,
+        })
+        .collect();
+    let stocks: BTreeMap<String, SkuStock> = skus
+        .iter()
+        .map(|(sku, locked)| (sku.clone(), locked.before.clone()))
+        .collect();
+    let ranks = if stocks.values().any(|s| s.shelves().len() > 1) {
+        queries::warehouse_ranks(work.db()).await?
+    } else {
+        BTreeMap::new()
+    };
+    let parts = crate::domain::place(&takes, &stocks, &ranks);
+    for ((take, line_parts), line) in takes.iter().zip(&parts).zip(&order.lines) {
+        let placed: i64 = line_parts.iter().map(|(_, units)| *units).sum();
+        if placed != take.units {
+            return Err(ServiceError::Internal(format!(
+                "line {}: {placed} of {} reserved units found a shelf",
+                line.line_id, take.units
+            )));
+        }
+        let locked = skus
+            .get_mut(take.sku)
+            .ok_or_else(|| wording::product_not_found(take.sku))?;
+        locked
+            .after
+            .reserve_parts(line_parts)
+            .map_err(|limit| wording::quantity_limit(take.sku, limit))?;
+    }
+    for locked in skus.values_mut() {
+        locked.after.set_backlog(locked.total);
+    }
+    Ok(parts)
+}
+
+/// Stores one reservation per line with its parts, books what was reserved
+/// and raises demand for what waits.
 async fn write_lines(
     work: &Work,
     order: &OrderReservation,
     outcomes: Vec<LineOutcome>,
+    parts: &[Vec<Part>],
 ) -> Result<Vec<pb::LineReservation>, ServiceError> {
     let now = now_ms();
     let trace_context = current_traceparent();
@@ -198,7 +260,7 @@ async fn write_lines(
     let mut lines = Vec::with_capacity(order.lines.len());
     let mut reservations = Vec::with_capacity(order.lines.len());
     let mut movements = Vec::new();
-    for (line, outcome) in order.lines.iter().zip(outcomes) {
+    for ((line, outcome), line_parts) in order.lines.iter().zip(outcomes).zip(parts) {
         let reservation = Reservation {
             id: new_id(),
             order_id: order.order_id,
@@ -214,12 +276,13 @@ async fn write_lines(
             created_at: now,
             updated_at: now,
         };
-        if outcome.reserved > 0 {
+        for (warehouse, units) in line_parts {
             movements.push(Movement {
                 sku: &line.sku,
+                warehouse,
                 kind: MovementKind::Reserve,
                 on_hand_delta: 0,
-                reserved_delta: outcome.reserved,
+                reserved_delta: *units,
                 reference: &order_id,
                 reason: wording::LEDGER_ORDER_PLACED,
             });
@@ -241,10 +304,17 @@ async fn write_lines(
             reserved_quantity: outcome.reserved,
             backordered_quantity: outcome.backordered,
             reservation_id: reservation.id.to_string(),
+            reserved_from: convert::warehouse_units(line_parts),
         });
         reservations.push(reservation);
     }
     queries::insert_reservations(work.db(), &reservations).await?;
+    let line_parts: Vec<(uuid::Uuid, &[Part])> = reservations
+        .iter()
+        .zip(parts)
+        .map(|(r, p)| (r.id, p.as_slice()))
+        .collect();
+    queries::insert_parts(work.db(), &line_parts).await?;
     queries::record_movements(work.db(), movements).await?;
     Ok(lines)
 }

@@ -6,7 +6,7 @@ use backorder_platform::unit_of_work::Work;
 use backorder_proto::inventory::v1 as pb;
 
 use super::allocation::allocate_waiting;
-use super::{InventoryApi, lock_stock, product_after_move};
+use super::{InventoryApi, lock_stock_in, product_after_move};
 use crate::convert::{Adjustment, Receipt};
 use crate::domain::StockRefusal;
 use crate::store::queries::{self, Movement};
@@ -39,10 +39,12 @@ impl InventoryApi {
 
 async fn adjust(work: &Work, adjustment: Adjustment) -> ServiceResult<pb::AdjustStockResponse> {
     let sku = adjustment.sku.as_str();
+    let warehouse = &adjustment.warehouse;
     work.set_resource(sku);
-    let before = lock_stock(work.db(), sku).await?;
-    let mut stock = before;
-    stock
+    let before = lock_stock_in(work.db(), sku, warehouse).await?;
+    let mut stock = before.clone();
+    let mut shelf = stock.at(warehouse);
+    shelf
         .adjust(adjustment.delta)
         .map_err(|refusal| match refusal {
             StockRefusal::BelowReserved {
@@ -53,10 +55,12 @@ async fn adjust(work: &Work, adjustment: Adjustment) -> ServiceResult<pb::Adjust
             }
             StockRefusal::Limit(limit) => wording::quantity_limit(sku, limit),
         })?;
+    stock.put(warehouse, shelf);
     queries::record_movement(
         work.db(),
         Movement {
             sku,
+            warehouse,
             kind: MovementKind::Adjust,
             on_hand_delta: adjustment.delta,
             reserved_delta: 0,
@@ -66,25 +70,28 @@ async fn adjust(work: &Work, adjustment: Adjustment) -> ServiceResult<pb::Adjust
     )
     .await?;
     let allocations = if adjustment.delta > 0 {
-        allocate_waiting(work, sku, &mut stock, work.request_id()).await?
+        allocate_waiting(work, sku, &mut stock, warehouse, work.request_id()).await?
     } else {
         Vec::new()
     };
-    queries::save_stock(work.db(), sku, before, stock).await?;
+    queries::save_stock(work.db(), sku, &before, &stock).await?;
     Ok(pb::AdjustStockResponse {
-        product: Some(product_after_move(work.db(), sku, stock).await?),
+        product: Some(product_after_move(work.db(), sku, &stock).await?),
         allocations: allocations.iter().map(Into::into).collect(),
     })
 }
 
 async fn receive(work: &Work, receipt: Receipt) -> ServiceResult<pb::ReceiveStockResponse> {
     let sku = receipt.sku.as_str();
+    let warehouse = &receipt.warehouse;
     work.set_resource(sku);
-    let before = lock_stock(work.db(), sku).await?;
-    let mut stock = before;
-    stock
+    let before = lock_stock_in(work.db(), sku, warehouse).await?;
+    let mut stock = before.clone();
+    let mut shelf = stock.at(warehouse);
+    shelf
         .receive(receipt.quantity)
         .map_err(|limit| wording::quantity_limit(sku, limit))?;
+    stock.put(warehouse, shelf);
     let reference = match receipt.purchase_order_id {
         Some(id) => id.to_string(),
         None => work.request_id().to_owned(),
@@ -93,6 +100,7 @@ async fn receive(work: &Work, receipt: Receipt) -> ServiceResult<pb::ReceiveStoc
         work.db(),
         Movement {
             sku,
+            warehouse,
             kind: MovementKind::Receive,
             on_hand_delta: receipt.quantity,
             reserved_delta: 0,
@@ -101,10 +109,10 @@ async fn receive(work: &Work, receipt: Receipt) -> ServiceResult<pb::ReceiveStoc
         },
     )
     .await?;
-    let allocations = allocate_waiting(work, sku, &mut stock, &reference).await?;
-    queries::save_stock(work.db(), sku, before, stock).await?;
+    let allocations = allocate_waiting(work, sku, &mut stock, warehouse, &reference).await?;
+    queries::save_stock(work.db(), sku, &before, &stock).await?;
     Ok(pb::ReceiveStockResponse {
-        product: Some(product_after_move(work.db(), sku, stock).await?),
+        product: Some(product_after_move(work.db(), sku, &stock).await?),
         allocations: allocations.iter().map(Into::into).collect(),
     })
 }

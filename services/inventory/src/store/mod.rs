@@ -4,11 +4,14 @@ pub mod m20261122_000100_create_inventory_tables;
 pub mod m20261122_000101_add_priority_reason;
 pub mod m20261201_000102_index_queue_in_allocation_order;
 pub mod m20261203_000103_backlog_counters;
+pub mod m20261204_000104_warehouses;
 pub mod product;
 pub mod queries;
 pub mod reservation;
+pub mod reservation_part;
 pub mod stock_level;
 pub mod stock_movement;
+pub mod warehouse;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -23,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000101_add_priority_reason::Migration),
             Box::new(m20261201_000102_index_queue_in_allocation_order::Migration),
             Box::new(m20261203_000103_backlog_counters::Migration),
+            Box::new(m20261204_000104_warehouses::Migration),
         ];
         migrations.extend(own);
         migrations

@@ -18,7 +18,9 @@ pub struct Model {
     pub line_id: String,
     /// SKU.
     pub sku: String,
-    /// Warehouse.
+    /// Warehouse of the line's first reservation, kept from before lines
+    /// could hold stock in several; where its units are is in
+    /// `reservation_part`.
     pub warehouse: String,
     /// Units ordered.
     pub quantity: i64,
@@ -80,7 +82,7 @@ impl From<&Reservation> for Model {
             order_id: line.order_id.to_string(),
             line_id: line.line_id.to_string(),
             sku: line.sku.clone(),
-            warehouse: super::queries::DEFAULT_WAREHOUSE.to_owned(),
+            warehouse: backorder_platform::warehouse::WarehouseCode::DEFAULT.to_owned(),
             quantity: line.quantity,
             reserved_quantity: line.reserved,
             waiting_quantity: line.waiting,

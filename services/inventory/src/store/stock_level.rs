@@ -1,5 +1,7 @@
-//! Quantities of one SKU in one warehouse. Every change to a SKU's stock or
-//! reservations first locks this row, which serialises them per SKU.
+//! Quantities of one SKU in one warehouse (a shelf). The default
+//! warehouse's shelf also keeps the SKU's backlog (see
+//! `domain::SkuStock`); changes to a SKU's shelves are serialised by its
+//! product row's lock.
 
 use sea_orm::entity::prelude::*;
 

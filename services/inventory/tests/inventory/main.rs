@@ -10,3 +10,4 @@ mod quantities;
 mod shipments;
 mod support;
 mod twins;
+mod warehouses;

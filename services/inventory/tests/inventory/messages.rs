@@ -47,6 +47,7 @@ async fn messages_are_addressed_by_their_request_type() {
             sku: "MSG-1".into(),
             quantity: 3,
             purchase_order_id: rid(),
+            warehouse: String::new(),
         })
         .await
         .expect("receipt fills the line");
@@ -66,6 +67,7 @@ async fn messages_are_addressed_by_their_request_type() {
             line_id: request.lines[0].line_id.clone(),
             allocated_quantity: 3,
             waiting_quantity: 0,
+            warehouse: "default".into(),
         }
     );
     let closed: Vec<_> = outbox

@@ -14,6 +14,7 @@ fn adjust(sku: &str, delta: i64) -> pb::AdjustStockRequest {
         sku: sku.to_owned(),
         delta,
         reason: "count".into(),
+        warehouse: String::new(),
     }
 }
 
@@ -23,6 +24,7 @@ fn receive(sku: &str, quantity: i64) -> pb::ReceiveStockRequest {
         sku: sku.to_owned(),
         quantity,
         purchase_order_id: String::new(),
+        warehouse: String::new(),
     }
 }
 

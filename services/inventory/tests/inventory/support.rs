@@ -100,15 +100,15 @@ impl Inventory {
         self.db.execute_unprepared(sql).await.expect(sql);
     }
 
-    /// Holds `sku`'s stock row locked until the returned transaction ends,
-    /// so calls that need it queue up behind it (PostgreSQL only).
+    /// Holds `sku`'s lock (its product row) until the returned transaction
+    /// ends, so calls that need it queue up behind it (PostgreSQL only).
     pub async fn hold_stock_lock(&self, sku: &str) -> DatabaseTransaction {
         let txn = self.db.begin().await.expect("begin");
         txn.execute_unprepared(&format!(
-            "SELECT on_hand FROM stock_level WHERE sku = '{sku}' FOR UPDATE"
+            "SELECT sku FROM product WHERE sku = '{sku}' FOR UPDATE"
         ))
         .await
-        .expect("lock stock row");
+        .expect("lock the SKU");
         txn
     }
 
@@ -227,6 +227,7 @@ pub async fn product(client: &mut Client, sku: &str, policy: pb::BackorderPolicy
                 sku: sku.to_owned(),
                 delta: on_hand,
                 reason: "initial count".into(),
+                warehouse: String::new(),
             })
             .await
             .expect("stock");

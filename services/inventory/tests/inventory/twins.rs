@@ -103,6 +103,7 @@ async fn a_repeated_stockout_leaves_nothing_behind_and_is_decided_afresh() {
             sku: "SHORT-1".into(),
             delta: 1,
             reason: "found one".into(),
+            warehouse: String::new(),
         })
         .await
         .expect("adjust");

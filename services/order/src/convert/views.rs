@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use backorder_platform::ServiceError;
 use backorder_platform::telemetry::trace_id_of;
 use backorder_platform::time::{to_timestamp, to_timestamp_opt};
+use backorder_platform::warehouse::WarehouseCode;
 use backorder_proto::inventory::v1 as inventory_pb;
 use backorder_proto::notification::v1::{NotificationEvent, NotifyRequest};
 use backorder_proto::order::v1 as pb;
@@ -14,7 +15,7 @@ use uuid::Uuid;
 use crate::domain::notices::{Notice, NoticeKind};
 use crate::domain::placement::LineOutcome;
 use crate::domain::stats::Measures;
-use crate::domain::{Line, Order, Shipment};
+use crate::domain::{Line, Order, Shipment, UnitsByWarehouse};
 
 /// A line as answered.
 pub fn line_to_proto(line: &Line) -> pb::OrderLine {
@@ -32,6 +33,14 @@ pub fn line_to_proto(line: &Line) -> pb::OrderLine {
             .unwrap_or_default(),
         shipped_quantity: line.shipped_quantity,
         ready_quantity: line.ready_quantity,
+        ready_in: line
+            .ready_in
+            .iter()
+            .map(|(warehouse, quantity)| pb::WarehouseUnits {
+                warehouse: warehouse.as_str().to_owned(),
+                quantity,
+            })
+            .collect(),
     }
 }
 
@@ -62,6 +71,7 @@ pub fn shipment_to_proto(shipment: &Shipment) -> pb::Shipment {
             .bundle_id
             .map(|id| id.to_string())
             .unwrap_or_default(),
+        warehouse: shipment.warehouse.as_str().to_owned(),
     }
 }
 
@@ -143,7 +153,8 @@ pub fn reserve_request(order: &Order, lines: &[Line]) -> inventory_pb::ReserveOr
     }
 }
 
-/// Inventory's answer per line id.
+/// Inventory's answer per line id. An inventory that names no warehouse
+/// predates them: what it reserved is in the default one.
 pub fn reservation_outcomes(
     reply: &inventory_pb::ReserveOrderResponse,
 ) -> Result<BTreeMap<Uuid, LineOutcome>, ServiceError> {
@@ -157,11 +168,33 @@ pub fn reservation_outcomes(
                     l.line_id
                 ))
             })?;
+            let reserved_from = if l.reserved_from.is_empty() {
+                UnitsByWarehouse::of(WarehouseCode::default_warehouse(), l.reserved_quantity)
+            } else {
+                let entries = l
+                    .reserved_from
+                    .iter()
+                    .map(|part| {
+                        WarehouseCode::parse("reserved_from.warehouse", &part.warehouse)
+                            .map(|code| (code, part.quantity))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|v| {
+                        ServiceError::Internal(format!(
+                            "inventory's answer for line {id}: {}",
+                            v.description
+                        ))
+                    })?;
+                UnitsByWarehouse::from_entries(entries).map_err(|e| {
+                    ServiceError::Internal(format!("inventory's answer for line {id}: {e}"))
+                })?
+            };
             Ok((
                 id,
                 LineOutcome {
                     reserved: l.reserved_quantity,
                     backordered: l.backordered_quantity,
+                    reserved_from,
                 },
             ))
         })
@@ -177,11 +210,13 @@ pub fn release_request(order_id: Uuid, line_id: Uuid) -> inventory_pb::ReleaseRe
     }
 }
 
-/// Issues the stock of shipped lines in inventory.
+/// Issues the stock of shipped lines in inventory, from the warehouse the
+/// parcel left.
 pub fn issue_request(shipment: &Shipment) -> inventory_pb::IssueStockRequest {
     inventory_pb::IssueStockRequest {
         order_id: shipment.order_id.to_string(),
         shipment_id: shipment.id.to_string(),
+        warehouse: shipment.warehouse.as_str().to_owned(),
         lines: shipment
             .items
             .iter()

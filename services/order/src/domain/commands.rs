@@ -1,6 +1,7 @@
 //! What each changing RPC asks for, once parsed: typed ids, trimmed text,
 //! bounds checked. Built from requests by `crate::convert`.
 
+use backorder_platform::warehouse::WarehouseCode;
 use uuid::Uuid;
 
 /// Cancel every open line of an order.
@@ -34,6 +35,9 @@ pub struct NewShipment {
     pub tracking_number: String,
     /// Carrier (trimmed).
     pub carrier: String,
+    /// Warehouse the parcel leaves from; `None` to choose the one holding
+    /// the most of what it may take.
+    pub warehouse: Option<WarehouseCode>,
 }
 
 /// Most orders one parcel may bundle.
@@ -48,10 +52,13 @@ pub struct NewBundle {
     pub tracking_number: String,
     /// Carrier (trimmed).
     pub carrier: String,
+    /// Warehouse the parcel leaves from; `None` to choose the one holding
+    /// the most of what the orders may ship.
+    pub warehouse: Option<WarehouseCode>,
 }
 
 /// A line got stock (told by inventory): all it waited for, or part.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LineAllocated {
     /// Order id.
     pub order_id: Uuid,
@@ -60,6 +67,8 @@ pub struct LineAllocated {
     /// Units it still waits for: `None` when it is complete, else the
     /// units this allocation reserved (which may ship ahead).
     pub partial: Option<i64>,
+    /// Warehouse holding the units it got.
+    pub warehouse: WarehouseCode,
 }
 
 /// A line's expected arrival (told by procurement).

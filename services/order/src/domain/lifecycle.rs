@@ -1,9 +1,13 @@
 //! The line state machine, the order status derived from its lines, what a
-//! ship policy allows, and whether an ETA is news to the customer.
+//! ship policy allows a parcel to take and from which warehouse, and
+//! whether an ETA is news to the customer.
 
+use backorder_platform::warehouse::WarehouseCode;
 use chrono::{DateTime, NaiveDate};
 
+use super::model::Line;
 use super::status::{LineStatus, OrderStatus, ShipPolicy};
+use super::warehouses::{UnitsByWarehouse, choose_warehouse};
 
 /// Something that happens to a line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,71 +105,98 @@ pub fn order_status(lines: &[LineStatus]) -> OrderStatus {
 pub enum ShipRefusal {
     /// No line is ready.
     NothingReady,
+    /// No line the parcel may take holds ready units in its warehouse.
+    NothingInWarehouse(WarehouseCode),
     /// A named line is not ready (index into the order's lines, status).
     LineNotReady(usize, LineStatus),
+    /// Named lines hold no ready unit in the parcel's warehouse (indices).
+    NotInWarehouse(WarehouseCode, Vec<usize>),
     /// Ship-complete and some open line still waits.
     WaitingForCompletion,
     /// The order's last allowed parcel waits until every open line is
     /// ready (the parcel limit).
     LastParcelWaiting(u32),
-    /// The order's last allowed parcel must take every open line; these
-    /// ready lines were left out (indices).
+    /// A parcel of the order's final dispatch must take every ready line
+    /// holding units in its warehouse; these were left out (indices).
     LastParcelTakesAll(u32, Vec<usize>),
-    /// Every allowed parcel has shipped (the limit).
+    /// Every allowed parcel has shipped and some line still waits (the
+    /// limit).
     ShipmentLimitReached(u32),
 }
 
 /// What the planner needs of a line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Shippable {
+pub struct Shippable<'a> {
     /// Its status.
     pub status: LineStatus,
-    /// A backordered line with units reserved for it that have not
-    /// shipped: those may leave ahead of the rest.
-    pub part_ready: bool,
+    /// Where its ready units are. A backordered line holding some may
+    /// send them ahead of the rest.
+    pub ready_in: &'a UnitsByWarehouse,
 }
 
-impl Shippable {
-    /// A line whose units are all reserved.
-    pub fn ready(status: LineStatus) -> Self {
+impl<'a> From<&'a Line> for Shippable<'a> {
+    fn from(line: &'a Line) -> Self {
         Self {
-            status,
-            part_ready: false,
+            status: line.status,
+            ready_in: &line.ready_in,
         }
     }
 }
 
-/// Chooses the lines of a shipment: the named ones (indices into `lines`),
-/// or every line with units that may ship when none are named, by the
-/// order's `policy` and the parcels it has already had (`shipped_parcels`).
-///
-/// Ready lines ship whole. The reserved part of a line still waiting for
-/// the rest ships ahead of it only when parcels are not limited by the
-/// policy at that point: as available, or up to n while more than one
-/// parcel is left.
-///
-/// The rule for a parcel limit of n: while more than one parcel is left,
-/// lines ship as available; the last allowed parcel acts as ship-complete
-/// for what is left and must take all of it. So an order never needs an
-/// (n+1)th parcel, and a customer who asked for few parcels gets early
-/// units early only while that costs no extra one.
-pub fn plan_shipment(
+impl Shippable<'_> {
+    fn may_ship(&self) -> bool {
+        self.status == LineStatus::Ready
+            || (self.status == LineStatus::Backordered && !self.ready_in.is_empty())
+    }
+
+    fn holds(&self, warehouse: &WarehouseCode) -> bool {
+        self.ready_in.units_in(warehouse) > 0
+    }
+}
+
+/// What an order's ship policy lets its next parcel take, before the
+/// parcel's warehouse is known.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dispatch {
+    /// The parcel limit, when this parcel belongs to the order's final
+    /// dispatch.
+    final_of: Option<u32>,
+    /// Lines that may ship now (indices).
+    ready: Vec<usize>,
+    /// The lines named, every one of which may ship.
+    named: Option<Vec<usize>>,
+}
+
+/// A parcel: where it leaves from and the lines it takes (indices).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParcelPlan {
+    /// The warehouse it leaves from.
+    pub warehouse: WarehouseCode,
+    /// The lines whose units there it carries.
+    pub lines: Vec<usize>,
+}
+
+/// The lines the order's next parcel may take by its `policy` and the
+/// parcels it has already had (`shipped_parcels`): the `named` ones
+/// (indices into `lines`), or every line with units that may ship. See
+/// [`plan_shipment`] for the rule.
+pub fn dispatch(
     policy: ShipPolicy,
     shipped_parcels: u32,
     lines: &[Shippable],
     named: Option<&[usize]>,
-) -> Result<Vec<usize>, ShipRefusal> {
+) -> Result<Dispatch, ShipRefusal> {
     let waiting = lines
         .iter()
         .any(|l| matches!(l.status, LineStatus::Pending | LineStatus::Backordered));
-    let last_parcel = match policy {
+    let final_of = match policy {
         ShipPolicy::AsAvailable => None,
         ShipPolicy::Complete if waiting => return Err(ShipRefusal::WaitingForCompletion),
         ShipPolicy::Complete => None,
-        ShipPolicy::UpToShipments(n) if shipped_parcels >= n => {
+        ShipPolicy::UpToShipments(n) if shipped_parcels >= n && waiting => {
             return Err(ShipRefusal::ShipmentLimitReached(n));
         }
-        ShipPolicy::UpToShipments(n) if shipped_parcels + 1 == n => {
+        ShipPolicy::UpToShipments(n) if shipped_parcels.saturating_add(1) >= n => {
             if waiting {
                 return Err(ShipRefusal::LastParcelWaiting(n));
             }
@@ -173,43 +204,122 @@ pub fn plan_shipment(
         }
         ShipPolicy::UpToShipments(_) => None,
     };
-    let may_ship = |line: &Shippable| {
-        line.status == LineStatus::Ready
-            || (line.status == LineStatus::Backordered && line.part_ready)
-    };
     let ready: Vec<usize> = lines
         .iter()
         .enumerate()
-        .filter(|(_, l)| may_ship(l))
+        .filter(|(_, l)| l.may_ship())
         .map(|(i, _)| i)
         .collect();
-    let chosen: Vec<usize> = match named {
-        Some(indices) => {
-            for &i in indices {
-                match lines.get(i) {
-                    Some(line) if may_ship(line) => {}
-                    Some(line) => return Err(ShipRefusal::LineNotReady(i, line.status)),
-                    None => return Err(ShipRefusal::NothingReady),
-                }
+    if let Some(indices) = named {
+        for &i in indices {
+            match lines.get(i) {
+                Some(line) if line.may_ship() => {}
+                Some(line) => return Err(ShipRefusal::LineNotReady(i, line.status)),
+                None => return Err(ShipRefusal::NothingReady),
             }
-            if let Some(n) = last_parcel {
-                let left_out: Vec<usize> = ready
-                    .iter()
-                    .copied()
-                    .filter(|i| !indices.contains(i))
-                    .collect();
-                if !left_out.is_empty() {
-                    return Err(ShipRefusal::LastParcelTakesAll(n, left_out));
-                }
-            }
-            indices.to_vec()
         }
-        None => ready,
-    };
-    if chosen.is_empty() {
-        return Err(ShipRefusal::NothingReady);
     }
-    Ok(chosen)
+    Ok(Dispatch {
+        final_of,
+        ready,
+        named: named.map(<[usize]>::to_vec),
+    })
+}
+
+impl Dispatch {
+    /// The lines the parcel may take, wherever their units are.
+    pub fn candidates(&self) -> &[usize] {
+        self.named.as_deref().unwrap_or(&self.ready)
+    }
+
+    /// The lines that give the parcel leaving `warehouse` the units they
+    /// hold there.
+    pub fn take_from(
+        &self,
+        lines: &[Shippable],
+        warehouse: &WarehouseCode,
+    ) -> Result<Vec<usize>, ShipRefusal> {
+        let holds = |i: &usize| lines.get(*i).is_some_and(|l| l.holds(warehouse));
+        let chosen: Vec<usize> = match &self.named {
+            Some(named) => {
+                let missing: Vec<usize> = named.iter().copied().filter(|i| !holds(i)).collect();
+                if !missing.is_empty() {
+                    return Err(ShipRefusal::NotInWarehouse(warehouse.clone(), missing));
+                }
+                if let Some(n) = self.final_of {
+                    let left_out: Vec<usize> = self
+                        .ready
+                        .iter()
+                        .copied()
+                        .filter(|i| holds(i) && !named.contains(i))
+                        .collect();
+                    if !left_out.is_empty() {
+                        return Err(ShipRefusal::LastParcelTakesAll(n, left_out));
+                    }
+                }
+                named.clone()
+            }
+            None => self.ready.iter().copied().filter(holds).collect(),
+        };
+        match (chosen.is_empty(), self.candidates().is_empty()) {
+            (false, _) => Ok(chosen),
+            (true, true) => Err(ShipRefusal::NothingReady),
+            (true, false) => Err(ShipRefusal::NothingInWarehouse(warehouse.clone())),
+        }
+    }
+}
+
+/// Chooses a parcel's warehouse and lines: the named lines (indices into
+/// `lines`), or every line with units that may ship when none are named,
+/// by the order's `policy` and the parcels it has already had
+/// (`shipped_parcels`).
+///
+/// A parcel leaves from one warehouse: `warehouse` when given, else the
+/// one holding the most ready units of the lines it may take (ties by
+/// code, ascending). Each line gives it every unit it holds there and
+/// keeps the rest ready for another parcel; a named line holding none
+/// there is refused, an unnamed one is left for later. A line has shipped
+/// once all it ordered has, so a ready line split across warehouses stays
+/// ready after its first parcel.
+///
+/// The reserved part of a line still waiting for the rest ships ahead of
+/// it only when parcels are not limited by the policy at that point: as
+/// available, or up to n while more than one parcel is left.
+///
+/// The rule for a parcel limit of n: while more than one parcel is left,
+/// lines ship as available. The last allowed parcel waits until every
+/// open line is ready and starts the order's final dispatch, which acts
+/// as ship-complete for what is left: one parcel per warehouse holding
+/// some of it, each taking every ready line with units in its warehouse.
+/// Once nothing waits, the limit does not refuse those parcels; it refuses
+/// only while a line still waits. So an order kept in one warehouse never
+/// needs an (n+1)th parcel, one split across k warehouses at the end needs
+/// n-1+k at most, and a customer who asked for few parcels gets early
+/// units early only while that costs no extra one.
+pub fn plan_shipment(
+    policy: ShipPolicy,
+    shipped_parcels: u32,
+    lines: &[Shippable],
+    named: Option<&[usize]>,
+    warehouse: Option<&WarehouseCode>,
+) -> Result<ParcelPlan, ShipRefusal> {
+    let dispatch = dispatch(policy, shipped_parcels, lines, named)?;
+    let warehouse = match warehouse {
+        Some(warehouse) => warehouse.clone(),
+        None => choose_warehouse(
+            dispatch
+                .candidates()
+                .iter()
+                .filter_map(|i| lines.get(*i))
+                .map(|l| l.ready_in),
+        )
+        .ok_or(ShipRefusal::NothingReady)?,
+    };
+    let chosen = dispatch.take_from(lines, &warehouse)?;
+    Ok(ParcelPlan {
+        warehouse,
+        lines: chosen,
+    })
 }
 
 /// Which customer event an ETA update is: first known, or changed.
@@ -240,195 +350,4 @@ pub fn eta_news(previous: Option<i64>, new: i64) -> EtaNews {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::LineStatus as S;
-    use super::*;
-
-    fn ready<const N: usize>(statuses: [LineStatus; N]) -> Vec<Shippable> {
-        statuses.into_iter().map(Shippable::ready).collect()
-    }
-
-    #[test]
-    fn reservation_decides_ready_or_backordered() {
-        assert_eq!(
-            apply(S::Pending, LineEvent::Reserved { backordered: false }),
-            Move::To(S::Ready)
-        );
-        assert_eq!(
-            apply(S::Pending, LineEvent::Reserved { backordered: true }),
-            Move::To(S::Backordered)
-        );
-        assert_eq!(
-            apply(S::Ready, LineEvent::Reserved { backordered: true }),
-            Move::Ignore
-        );
-    }
-
-    #[test]
-    fn allocation_readies_a_backordered_line_and_ignores_stale_ones() {
-        assert_eq!(
-            apply(S::Backordered, LineEvent::Allocated),
-            Move::To(S::Ready)
-        );
-        assert_eq!(apply(S::Pending, LineEvent::Allocated), Move::NotYet);
-        assert_eq!(apply(S::Cancelled, LineEvent::Allocated), Move::Ignore);
-        assert_eq!(apply(S::Ready, LineEvent::Allocated), Move::Ignore);
-    }
-
-    #[test]
-    fn illegal_moves_are_refused() {
-        assert_eq!(apply(S::Shipped, LineEvent::Cancelled), Move::Illegal);
-        assert_eq!(apply(S::Cancelled, LineEvent::Cancelled), Move::Illegal);
-        assert_eq!(apply(S::Cancelled, LineEvent::Shipped), Move::Illegal);
-        assert_eq!(apply(S::Ready, LineEvent::Delivered), Move::Illegal);
-        assert_eq!(apply(S::Backordered, LineEvent::Shipped), Move::NotYet);
-        assert_eq!(apply(S::Ready, LineEvent::Shipped), Move::To(S::Shipped));
-        assert_eq!(
-            apply(S::Shipped, LineEvent::Delivered),
-            Move::To(S::Delivered)
-        );
-    }
-
-    #[test]
-    fn only_waiting_and_ready_lines_can_be_cancelled() {
-        assert!(is_cancellable(S::Backordered));
-        assert!(is_cancellable(S::Ready));
-        for s in [S::Pending, S::Shipped, S::Delivered, S::Cancelled] {
-            assert!(!is_cancellable(s), "{s:?}");
-        }
-    }
-
-    #[test]
-    fn order_status_follows_lines() {
-        assert_eq!(
-            order_status(&[S::Ready, S::Backordered]),
-            OrderStatus::Backordered
-        );
-        assert_eq!(order_status(&[S::Ready, S::Cancelled]), OrderStatus::Ready);
-        assert_eq!(
-            order_status(&[S::Shipped, S::Backordered]),
-            OrderStatus::PartiallyShipped
-        );
-        assert_eq!(
-            order_status(&[S::Shipped, S::Delivered]),
-            OrderStatus::Shipped
-        );
-        assert_eq!(
-            order_status(&[S::Delivered, S::Cancelled]),
-            OrderStatus::Delivered
-        );
-        assert_eq!(
-            order_status(&[S::Cancelled, S::Cancelled]),
-            OrderStatus::Cancelled
-        );
-        assert_eq!(order_status(&[S::Pending, S::Ready]), OrderStatus::Pending);
-    }
-
-    #[test]
-    fn shipments_take_ready_lines_and_respect_ship_complete() {
-        let lines = [S::Ready, S::Backordered, S::Ready, S::Cancelled];
-        assert_eq!(
-            plan_shipment(ShipPolicy::AsAvailable, 0, &ready(lines), None),
-            Ok(vec![0, 2])
-        );
-        assert_eq!(
-            plan_shipment(ShipPolicy::AsAvailable, 0, &ready(lines), Some(&[1])),
-            Err(ShipRefusal::LineNotReady(1, S::Backordered))
-        );
-        assert_eq!(
-            plan_shipment(ShipPolicy::Complete, 0, &ready(lines), None),
-            Err(ShipRefusal::WaitingForCompletion)
-        );
-        assert_eq!(
-            plan_shipment(ShipPolicy::AsAvailable, 0, &ready([S::Backordered]), None),
-            Err(ShipRefusal::NothingReady)
-        );
-        assert_eq!(
-            plan_shipment(
-                ShipPolicy::Complete,
-                0,
-                &ready([S::Ready, S::Cancelled]),
-                None
-            ),
-            Ok(vec![0])
-        );
-    }
-
-    #[test]
-    fn eta_news_compares_by_utc_calendar_day() {
-        let day = 86_400_000;
-        assert_eq!(eta_news(None, 5 * day), EtaNews::Known);
-        assert_eq!(eta_news(Some(5 * day), 5 * day + 1000), EtaNews::Unchanged);
-        assert_eq!(eta_news(Some(5 * day), 7 * day), EtaNews::Changed);
-        // One millisecond apart, either side of midnight: another day.
-        assert_eq!(eta_news(Some(6 * day - 1), 6 * day), EtaNews::Changed);
-        // Before the epoch too.
-        assert_eq!(eta_news(Some(-1), -day + 1), EtaNews::Unchanged);
-    }
-
-    #[test]
-    fn a_parcel_limit_ships_as_available_until_the_last_parcel() {
-        let policy = ShipPolicy::UpToShipments(2);
-        let lines = [S::Ready, S::Backordered, S::Ready];
-        assert_eq!(
-            plan_shipment(policy, 0, &ready(lines), None),
-            Ok(vec![0, 2])
-        );
-        assert_eq!(
-            plan_shipment(policy, 1, &ready(lines), None),
-            Err(ShipRefusal::LastParcelWaiting(2))
-        );
-        let rest = [S::Shipped, S::Ready, S::Ready];
-        assert_eq!(plan_shipment(policy, 1, &ready(rest), None), Ok(vec![1, 2]));
-        assert_eq!(
-            plan_shipment(policy, 1, &ready(rest), Some(&[1])),
-            Err(ShipRefusal::LastParcelTakesAll(2, vec![2]))
-        );
-        assert_eq!(
-            plan_shipment(policy, 2, &ready(rest), None),
-            Err(ShipRefusal::ShipmentLimitReached(2))
-        );
-    }
-
-    #[test]
-    fn one_parcel_means_complete() {
-        let policy = ShipPolicy::UpToShipments(1);
-        assert_eq!(
-            plan_shipment(policy, 0, &ready([S::Ready, S::Backordered]), None),
-            Err(ShipRefusal::LastParcelWaiting(1))
-        );
-        assert_eq!(
-            plan_shipment(policy, 0, &ready([S::Ready, S::Cancelled, S::Ready]), None),
-            Ok(vec![0, 2])
-        );
-    }
-
-    #[test]
-    fn the_reserved_part_of_a_waiting_line_ships_only_while_parcels_are_not_counted() {
-        let part = Shippable {
-            status: S::Backordered,
-            part_ready: true,
-        };
-        let lines = [part, Shippable::ready(S::Backordered)];
-        assert_eq!(
-            plan_shipment(ShipPolicy::AsAvailable, 0, &lines, None),
-            Ok(vec![0])
-        );
-        assert_eq!(
-            plan_shipment(ShipPolicy::UpToShipments(3), 1, &lines, Some(&[0])),
-            Ok(vec![0])
-        );
-        assert_eq!(
-            plan_shipment(ShipPolicy::AsAvailable, 0, &lines, Some(&[1])),
-            Err(ShipRefusal::LineNotReady(1, S::Backordered))
-        );
-        assert_eq!(
-            plan_shipment(ShipPolicy::Complete, 0, &lines, None),
-            Err(ShipRefusal::WaitingForCompletion)
-        );
-        assert_eq!(
-            plan_shipment(ShipPolicy::UpToShipments(2), 1, &lines, None),
-            Err(ShipRefusal::LastParcelWaiting(2))
-        );
-    }
-}
+mod tests;

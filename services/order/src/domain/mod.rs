@@ -1,5 +1,6 @@
 //! Order rules, free of I/O: statuses and the line state machine, the
-//! order status derived from its lines, what a ship policy allows, the
+//! order status derived from its lines, what a ship policy allows and
+//! which warehouse a parcel leaves from, where lines' ready units are, the
 //! bounds of what is accepted, the wording of customer notices and of the
 //! timeline, the sweeper's backoff and the backorder measures.
 
@@ -13,9 +14,11 @@ pub mod stats;
 pub mod status;
 pub mod sweep;
 pub mod timeline;
+pub mod warehouses;
 
 pub use lifecycle::{EtaNews, LineEvent, Move, ShipRefusal};
-pub use model::{Line, Order, PartRefused, Shipment};
+pub use model::{Line, Order, PartRefused, ShipOverrun, Shipment};
 pub use status::{
     BadPolicy, LineStatus, MAX_SHIPMENTS, OrderStatus, ShipPolicy, ShipmentStatus, UnknownCode,
 };
+pub use warehouses::UnitsByWarehouse;

@@ -1,10 +1,12 @@
 //! Orders, lines and shipments as the rules see them: typed ids and
 //! statuses, read from stored rows by `crate::store`.
 
+use backorder_platform::warehouse::WarehouseCode;
 use uuid::Uuid;
 
 use super::lifecycle::{self, LineEvent, Move};
 use super::status::{LineStatus, OrderStatus, ShipPolicy, ShipmentStatus};
+use super::warehouses::{BadUnits, UnitsByWarehouse};
 
 /// A customer order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,6 +62,8 @@ pub struct Line {
     pub shipped_quantity: i64,
     /// Units reserved for it and not shipped: what may ship now.
     pub ready_quantity: i64,
+    /// Where those units are (they add up to `ready_quantity`).
+    pub ready_in: UnitsByWarehouse,
 }
 
 /// A parcel.
@@ -83,6 +87,8 @@ pub struct Shipment {
     pub bundle_id: Option<Uuid>,
     /// Units carried per line (line id, units), in line order.
     pub items: Vec<(Uuid, i64)>,
+    /// Warehouse the parcel left from.
+    pub warehouse: WarehouseCode,
 }
 
 impl Line {
@@ -97,23 +103,96 @@ impl Line {
     }
 
     /// Adds `units` that inventory reserved for a backordered line ahead of
-    /// the rest: they may ship now. `Ok(false)` for a line the news no
-    /// longer concerns (ready, shipped or cancelled meanwhile).
-    pub fn reserve_part(&mut self, units: i64) -> Result<bool, PartRefused> {
+    /// the rest, held in `warehouse`: they may ship now. `Ok(false)` for a
+    /// line the news no longer concerns (ready, shipped or cancelled
+    /// meanwhile).
+    pub fn reserve_part(
+        &mut self,
+        units: i64,
+        warehouse: &WarehouseCode,
+    ) -> Result<bool, PartRefused> {
         match self.status {
             LineStatus::Backordered => {
-                self.ready_quantity = self
+                let ready = self
                     .ready_quantity
                     .checked_add(units)
                     .filter(|ready| self.shipped_quantity.saturating_add(*ready) < self.quantity)
                     .ok_or(PartRefused::WouldComplete)?;
+                self.ready_in
+                    .add(warehouse.clone(), units)
+                    .map_err(|_| PartRefused::WouldComplete)?;
+                self.ready_quantity = ready;
                 Ok(true)
             }
             LineStatus::Pending => Err(PartRefused::NotPlacedYet),
             _ => Ok(false),
         }
     }
+
+    /// Every unit the line had left to be reserved is now, in `warehouse`
+    /// (a complete allocation, after the line moved to READY); the units
+    /// it got.
+    pub fn reserve_rest(&mut self, warehouse: &WarehouseCode) -> Result<i64, BadUnits> {
+        let rest = (self.units_left() - self.ready_quantity).max(0);
+        self.ready_in.add(warehouse.clone(), rest)?;
+        self.ready_quantity = self.units_left();
+        Ok(rest)
+    }
+
+    /// Ships every ready unit the line holds in `warehouse`: the units
+    /// shipped. A ready line moves to SHIPPED only once nothing is left;
+    /// that move is the caller's, through the state machine.
+    pub fn ship_from(&mut self, warehouse: &WarehouseCode) -> Result<i64, ShipOverrun> {
+        let units = self.ready_in.units_in(warehouse);
+        let shipped = self
+            .shipped_quantity
+            .checked_add(units)
+            .filter(|shipped| *shipped <= self.quantity);
+        let ready = self.ready_quantity.checked_sub(units).filter(|r| *r >= 0);
+        let (Some(shipped), Some(ready)) = (shipped, ready) else {
+            return Err(ShipOverrun);
+        };
+        self.ready_in.take(warehouse);
+        self.shipped_quantity = shipped;
+        self.ready_quantity = ready;
+        Ok(units)
+    }
+
+    /// Whether every unit ordered has shipped.
+    pub fn fully_shipped(&self) -> bool {
+        self.shipped_quantity >= self.quantity
+    }
+
+    /// The line no longer has units waiting to ship (it was cancelled:
+    /// inventory takes them back).
+    pub fn release_ready(&mut self) {
+        self.ready_quantity = 0;
+        self.ready_in = UnitsByWarehouse::new();
+    }
+
+    /// Takes the parts stored for the line, as read. A ready line has all
+    /// it has not shipped (rows a version before partial shipments wrote
+    /// keep no count of it), a backordered one what it keeps, any other
+    /// none; the parts are made to agree with that.
+    pub fn settle(&mut self, stored: UnitsByWarehouse) {
+        self.ready_quantity = match self.status {
+            LineStatus::Ready => self.units_left(),
+            LineStatus::Backordered => self.ready_quantity.max(0),
+            _ => 0,
+        };
+        self.ready_in = stored.reconciled(self.ready_quantity);
+    }
+
+    fn units_left(&self) -> i64 {
+        (self.quantity - self.shipped_quantity).max(0)
+    }
 }
+
+/// A line's parts would ship more than it ordered or than it holds ready:
+/// stored data that does not add up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the line would ship more than it ordered or holds ready")]
+pub struct ShipOverrun;
 
 /// Why a part reservation cannot be recorded on a line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,6 +217,10 @@ impl Order {
 mod tests {
     use super::*;
 
+    fn code(raw: &str) -> WarehouseCode {
+        WarehouseCode::parse("warehouse", raw).expect("a code")
+    }
+
     fn backordered(quantity: i64, ready: i64, shipped: i64) -> Line {
         Line {
             id: Uuid::now_v7(),
@@ -153,25 +236,82 @@ mod tests {
             shipment_id: None,
             shipped_quantity: shipped,
             ready_quantity: ready,
+            ready_in: UnitsByWarehouse::of(WarehouseCode::default_warehouse(), ready),
         }
     }
 
     #[test]
     fn a_part_reservation_adds_units_that_may_ship_but_never_completes_the_line() {
+        let east = code("east");
         let mut line = backordered(5, 1, 2);
-        assert_eq!(line.reserve_part(1), Ok(true));
+        assert_eq!(line.reserve_part(1, &east), Ok(true));
         assert_eq!(line.ready_quantity, 2);
-        assert_eq!(line.reserve_part(1), Err(PartRefused::WouldComplete));
+        assert_eq!(line.ready_in.units_in(&east), 1, "held where it was given");
+        assert_eq!(line.reserve_part(1, &east), Err(PartRefused::WouldComplete));
         assert_eq!(line.ready_quantity, 2, "a refusal changes nothing");
+        assert_eq!(line.ready_in.total(), 2);
         line.status = LineStatus::Pending;
-        assert_eq!(line.reserve_part(1), Err(PartRefused::NotPlacedYet));
+        assert_eq!(line.reserve_part(1, &east), Err(PartRefused::NotPlacedYet));
         for stale in [
             LineStatus::Ready,
             LineStatus::Shipped,
             LineStatus::Cancelled,
         ] {
             line.status = stale;
-            assert_eq!(line.reserve_part(1), Ok(false));
+            assert_eq!(line.reserve_part(1, &east), Ok(false));
         }
+    }
+
+    #[test]
+    fn a_complete_allocation_reserves_what_was_left_where_it_was_given() {
+        let mut line = backordered(6, 2, 1);
+        line.status = LineStatus::Ready;
+        assert_eq!(line.reserve_rest(&code("west")), Ok(3));
+        assert_eq!(line.ready_quantity, 5);
+        assert_eq!(line.ready_in.units_in(&code("west")), 3);
+        assert_eq!(line.ready_in.total(), 5);
+    }
+
+    #[test]
+    fn a_line_ships_what_it_holds_in_one_warehouse_at_a_time() {
+        let mut line = backordered(3, 0, 0);
+        line.status = LineStatus::Ready;
+        line.settle(
+            UnitsByWarehouse::from_entries([(code("east"), 2), (code("default"), 1)])
+                .expect("parts"),
+        );
+        assert_eq!(line.ready_quantity, 3);
+        assert_eq!(line.ship_from(&code("east")), Ok(2));
+        assert!(!line.fully_shipped(), "the default unit is still to go");
+        assert_eq!((line.shipped_quantity, line.ready_quantity), (2, 1));
+        assert_eq!(line.ship_from(&code("east")), Ok(0));
+        assert_eq!(line.ship_from(&WarehouseCode::default_warehouse()), Ok(1));
+        assert!(line.fully_shipped());
+        assert!(line.ready_in.is_empty());
+    }
+
+    #[test]
+    fn parts_that_would_ship_past_the_order_are_refused() {
+        let mut line = backordered(3, 1, 2);
+        line.ready_in = UnitsByWarehouse::of(code("east"), 2);
+        assert_eq!(line.ship_from(&code("east")), Err(ShipOverrun));
+        assert_eq!(line.shipped_quantity, 2, "nothing changed");
+    }
+
+    #[test]
+    fn a_read_line_holds_what_its_status_says() {
+        let mut ready = backordered(4, 0, 1);
+        ready.status = LineStatus::Ready;
+        ready.settle(UnitsByWarehouse::new());
+        assert_eq!(ready.ready_quantity, 3, "all it has not shipped");
+        assert_eq!(
+            ready.ready_in,
+            UnitsByWarehouse::of(WarehouseCode::default_warehouse(), 3)
+        );
+        let mut cancelled = backordered(4, 2, 0);
+        cancelled.status = LineStatus::Cancelled;
+        cancelled.settle(UnitsByWarehouse::of(code("east"), 2));
+        assert_eq!(cancelled.ready_quantity, 0);
+        assert!(cancelled.ready_in.is_empty());
     }
 }

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::lifecycle::utc_day;
 use super::limits::MAX_NOTICE_DETAIL_CHARS;
 use super::model::{Line, Shipment};
+use super::status::LineStatus;
 
 /// The reason told to the customer when a cancellation names none.
 pub const DEFAULT_CANCEL_REASON: &str = "cancelled on request";
@@ -117,10 +118,16 @@ impl Notice {
             .map(|(line, (_, units))| {
                 if line.shipped_quantity < line.quantity {
                     let rest = line.quantity - line.shipped_quantity;
-                    let expected = line.eta.and_then(utc_day).map_or_else(
-                        || "date to follow".to_owned(),
-                        |day| format!("expected {day}"),
-                    );
+                    // A ready line split across warehouses has the rest in
+                    // hand: another parcel, not a date, is what follows.
+                    let expected = if line.status == LineStatus::Ready {
+                        "in another parcel".to_owned()
+                    } else {
+                        line.eta.and_then(utc_day).map_or_else(
+                            || "date to follow".to_owned(),
+                            |day| format!("expected {day}"),
+                        )
+                    };
                     format!(
                         "{units} of {} x {} (the other {rest}: {expected})",
                         line.quantity, line.sku
@@ -205,8 +212,11 @@ fn fit(detail: String) -> String {
 
 #[cfg(test)]
 mod tests {
+    use backorder_platform::warehouse::{MAX_CODE_LEN, WarehouseCode};
+
     use super::super::limits::{MAX_LINES, MAX_QUANTITY, MAX_REASON_CHARS, MAX_SKU_BYTES};
-    use super::super::status::{LineStatus, ShipmentStatus};
+    use super::super::status::ShipmentStatus;
+    use super::super::warehouses::UnitsByWarehouse;
     use super::*;
 
     fn line(quantity: i64, sku: &str) -> Line {
@@ -224,6 +234,7 @@ mod tests {
             shipment_id: None,
             shipped_quantity: 0,
             ready_quantity: 0,
+            ready_in: UnitsByWarehouse::new(),
         }
     }
 
@@ -291,6 +302,8 @@ mod tests {
             delivered_at: None,
             bundle_id: None,
             items: vec![(worst.id, 1); MAX_LINES],
+            warehouse: WarehouseCode::parse("warehouse", &"w".repeat(MAX_CODE_LEN))
+                .expect("longest code"),
         };
         for notice in [
             Notice::backordered(&worst),
@@ -314,5 +327,33 @@ mod tests {
         let cut = fit("x".repeat(5000));
         assert_eq!(cut.chars().count(), MAX_NOTICE_DETAIL_CHARS);
         assert!(cut.ends_with('…'));
+    }
+
+    #[test]
+    fn a_split_ready_line_says_the_rest_follows_without_naming_warehouses() {
+        let mut split = line(3, "PEN-1");
+        split.status = LineStatus::Ready;
+        split.shipped_quantity = 2;
+        split.ready_quantity = 1;
+        let east = WarehouseCode::parse("warehouse", "east").expect("code");
+        split.ready_in = UnitsByWarehouse::of(WarehouseCode::default_warehouse(), 1);
+        let shipment = Shipment {
+            id: Uuid::now_v7(),
+            order_id: split.order_id,
+            tracking_number: "T".to_owned(),
+            carrier: "C".to_owned(),
+            status: ShipmentStatus::Shipped,
+            shipped_at: 0,
+            delivered_at: None,
+            bundle_id: None,
+            items: vec![(split.id, 2)],
+            warehouse: east,
+        };
+        let detail = Notice::shipped(&shipment, &[split]).detail;
+        assert_eq!(
+            detail,
+            "1 line(s) shipped: 2 of 3 x PEN-1 (the other 1: in another parcel)"
+        );
+        assert!(!detail.contains("east") && !detail.contains("default"));
     }
 }

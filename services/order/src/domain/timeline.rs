@@ -2,6 +2,8 @@
 //! order, how each service's facts are worded, and how they merge into one
 //! sequence.
 
+use backorder_platform::warehouse::WarehouseCode;
+
 use super::lifecycle::{EtaNews, utc_day};
 use super::model::{Line, Shipment};
 use super::status::ShipPolicy;
@@ -9,9 +11,9 @@ use super::status::ShipPolicy;
 /// Something the order service records on an order's timeline.
 #[derive(Clone, Copy, Debug)]
 pub enum Recorded<'a> {
-    /// Inventory reserved every unit of a line.
+    /// Inventory reserved every unit of a line (where they are is told).
     LineReserved(&'a Line),
-    /// Part of a line waits for stock.
+    /// Part of a line waits for stock (where the rest is is told).
     LineBackordered(&'a Line),
     /// The order was placed with this many lines.
     OrderPlaced {
@@ -25,7 +27,7 @@ pub enum Recorded<'a> {
         /// The reason told to the customer.
         reason: &'a str,
     },
-    /// A line left in a parcel.
+    /// A line left in a parcel, from the parcel's warehouse.
     LineShipped {
         /// The line after shipping.
         line: &'a Line,
@@ -37,13 +39,22 @@ pub enum Recorded<'a> {
     /// A parcel arrived.
     ShipmentDelivered(&'a Shipment),
     /// A backordered line got its stock.
-    LineAllocated(&'a Line),
+    LineAllocated {
+        /// The line after it.
+        line: &'a Line,
+        /// Units reserved by this allocation.
+        units: i64,
+        /// Where they are.
+        warehouse: &'a WarehouseCode,
+    },
     /// A backordered line got part of its stock, which may ship ahead.
     LinePartlyAllocated {
         /// The line after it.
         line: &'a Line,
         /// Units reserved by this allocation.
         units: i64,
+        /// Where they are.
+        warehouse: &'a WarehouseCode,
     },
     /// Procurement told a line's ETA.
     Eta {
@@ -69,7 +80,7 @@ impl Recorded<'_> {
             }
             Self::LineShipped { .. } => "line_shipped",
             Self::ShipmentDelivered(_) => "shipment_delivered",
-            Self::LineAllocated(_) => "line_allocated",
+            Self::LineAllocated { .. } => "line_allocated",
             Self::LinePartlyAllocated { .. } => "line_partly_allocated",
             Self::Eta { news, .. } => match news {
                 EtaNews::Known => "eta_known",
@@ -82,10 +93,23 @@ impl Recorded<'_> {
     /// Detail for people.
     pub fn detail(&self) -> String {
         match self {
-            Self::LineReserved(line) => format!("{} x {} reserved", line.quantity, line.sku),
-            Self::LineBackordered(line) => format!(
+            Self::LineReserved(line) => format!(
+                "{} x {} reserved: {}",
+                line.quantity,
+                line.sku,
+                line.ready_in.describe()
+            ),
+            Self::LineBackordered(line) if line.ready_in.is_empty() => format!(
                 "{} x {}: {} reserved, {} backordered",
                 line.quantity, line.sku, line.reserved_quantity, line.backordered_quantity
+            ),
+            Self::LineBackordered(line) => format!(
+                "{} x {}: {} reserved ({}), {} backordered",
+                line.quantity,
+                line.sku,
+                line.reserved_quantity,
+                line.ready_in.describe(),
+                line.backordered_quantity
             ),
             Self::OrderPlaced { lines, policy } => {
                 format!("{lines} line(s), {}", policy.describe())
@@ -96,9 +120,10 @@ impl Recorded<'_> {
                 units,
                 shipment,
             } => format!(
-                "{units} of {} x {} with {} {} ({} shipped so far)",
+                "{units} of {} x {} from {} with {} {} ({} shipped so far)",
                 line.quantity,
                 line.sku,
+                shipment.warehouse,
                 shipment.carrier,
                 shipment.tracking_number,
                 line.shipped_quantity
@@ -109,12 +134,20 @@ impl Recorded<'_> {
                     shipment.carrier, shipment.tracking_number
                 )
             }
-            Self::LinePartlyAllocated { line, units } => format!(
-                "{units} more of {} x {} reserved; {} ready to ship",
+            Self::LinePartlyAllocated {
+                line,
+                units,
+                warehouse,
+            } => format!(
+                "{units} more of {} x {} reserved in {warehouse}; {} ready to ship",
                 line.quantity, line.sku, line.ready_quantity
             ),
-            Self::LineAllocated(line) => format!(
-                "{} x {} allocated from arriving stock",
+            Self::LineAllocated {
+                line,
+                units,
+                warehouse,
+            } => format!(
+                "{} x {} allocated from arriving stock ({units} in {warehouse})",
                 line.quantity, line.sku
             ),
             Self::Eta {
@@ -208,7 +241,91 @@ pub fn merge(mut entries: Vec<Entry>) -> Vec<Entry> {
 
 #[cfg(test)]
 mod tests {
+    use uuid::Uuid;
+
+    use super::super::status::{LineStatus, ShipmentStatus};
+    use super::super::warehouses::UnitsByWarehouse;
     use super::*;
+
+    fn code(raw: &str) -> WarehouseCode {
+        WarehouseCode::parse("warehouse", raw).expect("a code")
+    }
+
+    fn line(quantity: i64, reserved: i64, parts: &[(&str, i64)]) -> Line {
+        Line {
+            id: Uuid::now_v7(),
+            order_id: Uuid::now_v7(),
+            line_no: 0,
+            sku: "PEN-1".to_owned(),
+            quantity,
+            reserved_quantity: reserved,
+            backordered_quantity: quantity - reserved,
+            status: LineStatus::Ready,
+            eta: None,
+            purchase_order_id: None,
+            shipment_id: None,
+            shipped_quantity: 0,
+            ready_quantity: reserved,
+            ready_in: UnitsByWarehouse::from_entries(parts.iter().map(|(w, u)| (code(w), *u)))
+                .expect("parts"),
+        }
+    }
+
+    #[test]
+    fn a_reservation_says_where_the_units_are() {
+        let split = line(3, 3, &[("default", 1), ("east", 2)]);
+        assert_eq!(
+            Recorded::LineReserved(&split).detail(),
+            "3 x PEN-1 reserved: 2 from east, 1 from default"
+        );
+        let part = line(5, 2, &[("west", 2)]);
+        assert_eq!(
+            Recorded::LineBackordered(&part).detail(),
+            "5 x PEN-1: 2 reserved (2 from west), 3 backordered"
+        );
+        assert_eq!(
+            Recorded::LineBackordered(&line(5, 0, &[])).detail(),
+            "5 x PEN-1: 0 reserved, 5 backordered"
+        );
+    }
+
+    #[test]
+    fn a_shipped_line_names_the_warehouse_it_left() {
+        let mut shipped = line(3, 3, &[("default", 1)]);
+        shipped.shipped_quantity = 2;
+        let shipment = Shipment {
+            id: Uuid::now_v7(),
+            order_id: shipped.order_id,
+            tracking_number: "T-1".to_owned(),
+            carrier: "DHL".to_owned(),
+            status: ShipmentStatus::Shipped,
+            shipped_at: 0,
+            delivered_at: None,
+            bundle_id: None,
+            items: vec![(shipped.id, 2)],
+            warehouse: code("east"),
+        };
+        let event = Recorded::LineShipped {
+            line: &shipped,
+            units: 2,
+            shipment: &shipment,
+        };
+        assert_eq!(event.name(), "line_partly_shipped");
+        assert_eq!(
+            event.detail(),
+            "2 of 3 x PEN-1 from east with DHL T-1 (2 shipped so far)"
+        );
+        let west = code("west");
+        assert_eq!(
+            Recorded::LineAllocated {
+                line: &shipped,
+                units: 1,
+                warehouse: &west
+            }
+            .detail(),
+            "3 x PEN-1 allocated from arriving stock (1 in west)"
+        );
+    }
 
     #[test]
     fn civil_dates_from_unix_ms() {

@@ -4,15 +4,20 @@
 //! tracking number; delivering any of them delivers the parcel.
 
 use backorder_platform::ids::new_id;
+use backorder_platform::unit_of_work::Work;
+use backorder_platform::warehouse::WarehouseCode;
 use backorder_platform::{ServiceError, ServiceResult};
 use backorder_proto::order::v1 as pb;
 use tracing::Instrument;
 
-use super::shipping::{Parcel, plan, ship};
+use super::shipping::{Parcel, refusal, ship};
 use super::{OrderApi, load_order, span_in_sale_trace, view};
 use crate::convert::views;
 use crate::domain::commands::NewBundle;
+use crate::domain::lifecycle::{self, Dispatch, Shippable};
+use crate::domain::warehouses::choose_warehouse;
 use crate::domain::{Line, Order};
+use crate::store::queries;
 
 impl OrderApi {
     /// The `CreateBundledShipment` RPC.
@@ -33,15 +38,34 @@ impl OrderApi {
                         orders.push(load_order(work.db(), order_id, true).await?);
                     }
                     check_one_destination(&orders)?;
+                    let mut dispatches = Vec::with_capacity(orders.len());
+                    for (order, lines) in &orders {
+                        dispatches.push(dispatch(work, order, lines).await?);
+                    }
+                    let warehouse = match bundle.warehouse {
+                        Some(warehouse) => warehouse,
+                        None => most_held(&orders, &dispatches).ok_or_else(|| {
+                            ServiceError::precondition(
+                                "NOTHING_TO_SHIP",
+                                "none of the bundled orders has a line ready to ship",
+                            )
+                        })?,
+                    };
+                    let mut plans = Vec::with_capacity(orders.len());
+                    for ((order, lines), dispatch) in orders.iter().zip(&dispatches) {
+                        let shippable: Vec<Shippable> = lines.iter().map(Shippable::from).collect();
+                        plans.push(
+                            dispatch
+                                .take_from(&shippable, &warehouse)
+                                .map_err(|r| refusal(order.id, lines, r))?,
+                        );
+                    }
                     let parcel = Parcel {
                         tracking_number: bundle.tracking_number,
                         carrier: bundle.carrier,
                         bundle_id: Some(new_id()),
+                        warehouse,
                     };
-                    let mut plans = Vec::with_capacity(orders.len());
-                    for (order, lines) in &orders {
-                        plans.push(plan(work, order, lines, &[]).await?);
-                    }
                     let mut shipped = Vec::with_capacity(orders.len());
                     for ((mut order, mut lines), chosen) in orders.into_iter().zip(plans) {
                         let span = span_in_sale_trace("ship order lines in a bundle", &order);
@@ -73,6 +97,32 @@ impl OrderApi {
             })
             .await
     }
+}
+
+/// What a parcel may take of a locked order, by its ship policy and its
+/// earlier parcels, wherever the units are.
+async fn dispatch(work: &Work, order: &Order, lines: &[Line]) -> ServiceResult<Dispatch> {
+    let shipped_parcels = queries::count_shipments(work.db(), order.id).await?;
+    let shippable: Vec<Shippable> = lines.iter().map(Shippable::from).collect();
+    lifecycle::dispatch(order.ship_policy, shipped_parcels, &shippable, None)
+        .map_err(|r| refusal(order.id, lines, r))
+}
+
+/// The warehouse holding the most ready units of what the orders may ship
+/// (ties by code); `None` when they hold none.
+fn most_held(orders: &[(Order, Vec<Line>)], dispatches: &[Dispatch]) -> Option<WarehouseCode> {
+    choose_warehouse(
+        orders
+            .iter()
+            .zip(dispatches)
+            .flat_map(|((_, lines), dispatch)| {
+                dispatch
+                    .candidates()
+                    .iter()
+                    .filter_map(|i| lines.get(*i))
+                    .map(|l| &l.ready_in)
+            }),
+    )
 }
 
 /// One parcel goes to one customer at one address.

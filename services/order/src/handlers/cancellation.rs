@@ -103,12 +103,16 @@ async fn cancel_lines(
     reason: &str,
 ) -> ServiceResult<()> {
     work.set_resource(order.id.to_string());
+    let mut cancelled = Vec::with_capacity(which.len());
     for &i in which {
         let Some(line) = lines.get_mut(i) else {
             continue;
         };
         move_line(line, LineEvent::Cancelled)?;
+        // Inventory takes its reserved units back, wherever they are.
+        line.release_ready();
         queries::update_line(work.db(), line).await?;
+        cancelled.push(line.clone());
         queries::record(
             work.db(),
             order.id,
@@ -119,5 +123,6 @@ async fn cancel_lines(
         work.send(views::release_request(order.id, line.id)).await?;
         notify(work, order, Notice::cancelled(line, reason)).await?;
     }
+    queries::replace_parts(work.db(), &cancelled).await?;
     save_status(work, order, lines).await
 }

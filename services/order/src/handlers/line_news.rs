@@ -48,20 +48,26 @@ impl OrderApi {
                         load_order(work.db(), command.order_id, true).await?;
                     work.set_resource(order.id.to_string());
                     let index = line_index(&lines, command.line_id)?;
+                    let warehouse = &command.warehouse;
                     if let Some(units) = command.partial {
                         let line = lines.get_mut(index).ok_or_else(|| {
                             ServiceError::not_found("order line", command.line_id.to_string())
                         })?;
                         let reserved = line
-                            .reserve_part(units)
+                            .reserve_part(units, warehouse)
                             .map_err(|refused| part_refused(line, units, refused))?;
                         if reserved {
                             queries::update_line(work.db(), line).await?;
+                            queries::replace_parts(work.db(), std::slice::from_ref(line)).await?;
                             queries::record(
                                 work.db(),
                                 order.id,
                                 Some(line.id),
-                                Recorded::LinePartlyAllocated { line, units },
+                                Recorded::LinePartlyAllocated {
+                                    line,
+                                    units,
+                                    warehouse,
+                                },
                             )
                             .await?;
                         }
@@ -73,26 +79,37 @@ impl OrderApi {
                         Some(line) => move_line(line, LineEvent::Allocated)?,
                         None => false,
                     };
-                    if let Some(line) = lines.get_mut(index)
-                        && moved
-                    {
-                        // Everything not shipped is reserved now.
-                        line.ready_quantity = line.quantity - line.shipped_quantity;
+                    if !moved {
+                        return Ok(pb::MarkLineAllocatedResponse {
+                            line: lines.get(index).map(views::line_to_proto),
+                        });
                     }
-                    if moved && let Some(line) = lines.get(index).cloned() {
-                        queries::update_line(work.db(), &line).await?;
-                        queries::record(
-                            work.db(),
-                            order.id,
-                            Some(line.id),
-                            Recorded::LineAllocated(&line),
-                        )
-                        .await?;
-                        save_status(work, &mut order, &lines).await?;
-                        notify(work, &order, Notice::ready(&line)).await?;
-                    }
+                    let line = lines.get_mut(index).ok_or_else(|| {
+                        ServiceError::not_found("order line", command.line_id.to_string())
+                    })?;
+                    // Everything not shipped is reserved now; what was not
+                    // before is in the warehouse named.
+                    let units = line
+                        .reserve_rest(warehouse)
+                        .map_err(|e| ServiceError::Internal(format!("line {}: {e}", line.id)))?;
+                    let line = line.clone();
+                    queries::update_line(work.db(), &line).await?;
+                    queries::replace_parts(work.db(), std::slice::from_ref(&line)).await?;
+                    queries::record(
+                        work.db(),
+                        order.id,
+                        Some(line.id),
+                        Recorded::LineAllocated {
+                            line: &line,
+                            units,
+                            warehouse,
+                        },
+                    )
+                    .await?;
+                    save_status(work, &mut order, &lines).await?;
+                    notify(work, &order, Notice::ready(&line)).await?;
                     Ok(pb::MarkLineAllocatedResponse {
-                        line: lines.get(index).map(views::line_to_proto),
+                        line: Some(views::line_to_proto(&line)),
                     })
                 })
             })

@@ -31,7 +31,7 @@ use crate::convert::views;
 use crate::domain::notices::Notice;
 use crate::domain::placement::{LineOutcome, NewOrder, check_outcome};
 use crate::domain::timeline::Recorded;
-use crate::domain::{Line, LineEvent, LineStatus, Order, OrderStatus};
+use crate::domain::{Line, LineEvent, LineStatus, Order, OrderStatus, UnitsByWarehouse};
 use crate::store::queries::{self, Deletion, PendingOrder};
 
 /// Reason of the refusal an attempt gets when a concurrent attempt was
@@ -139,6 +139,7 @@ impl OrderApi {
                 shipment_id: None,
                 shipped_quantity: 0,
                 ready_quantity: 0,
+                ready_in: UnitsByWarehouse::new(),
             })
             .collect();
         let grace = i64::try_from(self.first_sweep_after.as_millis()).unwrap_or(i64::MAX);
@@ -296,7 +297,7 @@ async fn apply_reservation(
         });
     }
     let Some(Reserved {
-        outcomes,
+        mut outcomes,
         mut lines,
     }) = reserved
     else {
@@ -307,8 +308,7 @@ async fn apply_reservation(
     };
     for line in &mut lines {
         let outcome = outcomes
-            .get(&line.id)
-            .copied()
+            .remove(&line.id)
             .ok_or_else(|| ServiceError::Internal(format!("inventory skipped line {}", line.id)))?;
         let outcome = check_outcome(line.quantity, outcome).map_err(|e| {
             ServiceError::Internal(format!("inventory's answer for line {}: {e}", line.id))
@@ -316,10 +316,12 @@ async fn apply_reservation(
         line.reserved_quantity = outcome.reserved;
         line.backordered_quantity = outcome.backordered;
         line.ready_quantity = outcome.reserved;
+        line.ready_in = outcome.reserved_from;
         let backordered = outcome.backordered > 0;
         move_line(line, LineEvent::Reserved { backordered })?;
     }
     queries::update_lines(work.db(), &lines).await?;
+    queries::insert_parts(work.db(), &lines).await?;
     save_status(work, &mut order, &lines).await?;
     let mut events: Vec<(Option<Uuid>, Recorded)> = lines
         .iter()

@@ -7,6 +7,7 @@ use backorder_platform::error::PreconditionViolation;
 use backorder_platform::ids::new_id;
 use backorder_platform::time::now_ms;
 use backorder_platform::unit_of_work::Work;
+use backorder_platform::warehouse::WarehouseCode;
 use backorder_platform::{ServiceError, ServiceResult};
 use backorder_proto::order::v1 as pb;
 use tracing::Instrument;
@@ -17,11 +18,12 @@ use super::{
 };
 use crate::convert::{requests, views};
 use crate::domain::commands::NewShipment;
-use crate::domain::lifecycle::Shippable;
+use crate::domain::lifecycle::{ParcelPlan, Shippable};
 use crate::domain::notices::Notice;
 use crate::domain::timeline::Recorded;
 use crate::domain::{
-    Line, LineEvent, LineStatus, Order, ShipRefusal, Shipment, ShipmentStatus, lifecycle,
+    Line, LineEvent, LineStatus, Order, ShipRefusal, Shipment, ShipmentStatus, UnitsByWarehouse,
+    lifecycle,
 };
 use crate::store::queries;
 
@@ -33,6 +35,31 @@ pub(super) fn refusal(order_id: Uuid, lines: &[Line], refusal: ShipRefusal) -> S
             "NOTHING_TO_SHIP",
             format!("order {order_id} has no line ready to ship"),
         ),
+        ShipRefusal::NothingInWarehouse(warehouse) => ServiceError::precondition(
+            "NOTHING_TO_SHIP",
+            format!(
+                "order {order_id} has no ready units in warehouse {warehouse}; ship from a warehouse that holds them ({})",
+                ready_elsewhere(lines)
+            ),
+        ),
+        ShipRefusal::NotInWarehouse(warehouse, missing) => ServiceError::FailedPrecondition {
+            reason: "NOT_IN_WAREHOUSE",
+            message: format!(
+                "a parcel leaves from one warehouse, and {} named line(s) hold no ready units in warehouse {warehouse}; ship them in another parcel from where they are",
+                missing.len()
+            ),
+            violations: missing
+                .into_iter()
+                .map(|i| PreconditionViolation {
+                    kind: "NOT_IN_WAREHOUSE".to_owned(),
+                    subject: format!("line_ids:{}", line_id(i)),
+                    description: format!(
+                        "no ready units in warehouse {warehouse}; they are: {}",
+                        lines.get(i).map(|l| l.ready_in.describe()).unwrap_or_default()
+                    ),
+                })
+                .collect(),
+        },
         ShipRefusal::LineNotReady(i, status) => ServiceError::FailedPrecondition {
             reason: "LINE_NOT_READY",
             message: format!(
@@ -59,70 +86,88 @@ pub(super) fn refusal(order_id: Uuid, lines: &[Line], refusal: ShipRefusal) -> S
         ShipRefusal::LastParcelTakesAll(n, left_out) => ServiceError::FailedPrecondition {
             reason: "LAST_PARCEL_TAKES_ALL",
             message: format!(
-                "order {order_id} ships in at most {n} parcel(s); the last one must take every open line (name them all, or none)"
+                "order {order_id} ships in at most {n} parcel(s); its last dispatch takes, per warehouse, every ready line with units there (name them all, or none)"
             ),
             violations: left_out
                 .into_iter()
                 .map(|i| PreconditionViolation {
                     kind: "LAST_PARCEL_TAKES_ALL".to_owned(),
                     subject: format!("line_ids:{}", line_id(i)),
-                    description: "the line is ready and would need another parcel".to_owned(),
+                    description:
+                        "the line has ready units in the parcel's warehouse and would need another parcel"
+                            .to_owned(),
                 })
                 .collect(),
         },
         ShipRefusal::ShipmentLimitReached(n) => ServiceError::precondition(
             "SHIPMENT_LIMIT_REACHED",
-            format!("order {order_id} has had all {n} parcel(s) its ship policy allows"),
+            format!(
+                "order {order_id} has had all {n} parcel(s) its ship policy allows and some lines still wait for stock"
+            ),
         ),
     }
 }
 
-/// The indices of the lines a parcel of `order` takes now: the named ones
-/// or every ready one, as its ship policy and its earlier parcels allow.
-pub(super) async fn plan(
+/// `"it holds 3 from east, 1 from default"`: where an order's ready units
+/// are, for a refusal that sends the caller to another warehouse.
+fn ready_elsewhere(lines: &[Line]) -> String {
+    let entries = lines
+        .iter()
+        .flat_map(|l| l.ready_in.iter().map(|(w, units)| (w.clone(), units)));
+    match UnitsByWarehouse::from_entries(entries) {
+        Ok(held) if !held.is_empty() => format!("it holds {}", held.describe()),
+        _ => "none are ready anywhere".to_owned(),
+    }
+}
+
+/// Parses the named lines into indices among `lines`.
+fn named_indices(lines: &[Line], named: &[Uuid]) -> ServiceResult<Option<Vec<usize>>> {
+    if named.is_empty() {
+        return Ok(None);
+    }
+    named
+        .iter()
+        .map(|id| line_index(lines, *id))
+        .collect::<ServiceResult<Vec<usize>>>()
+        .map(Some)
+}
+
+/// The warehouse a parcel of one order leaves from and the lines it takes:
+/// the named ones or every ready one, as its ship policy and its earlier
+/// parcels allow.
+async fn plan(
     work: &Work,
     order: &Order,
     lines: &[Line],
     named: &[Uuid],
-) -> ServiceResult<Vec<usize>> {
-    let named = if named.is_empty() {
-        None
-    } else {
-        Some(
-            named
-                .iter()
-                .map(|id| line_index(lines, *id))
-                .collect::<ServiceResult<Vec<usize>>>()?,
-        )
-    };
+    warehouse: Option<&WarehouseCode>,
+) -> ServiceResult<ParcelPlan> {
+    let named = named_indices(lines, named)?;
     let shipped_parcels = queries::count_shipments(work.db(), order.id).await?;
-    let shippable: Vec<Shippable> = lines
-        .iter()
-        .map(|l| Shippable {
-            status: l.status,
-            part_ready: l.status == LineStatus::Backordered && l.ready_quantity > 0,
-        })
-        .collect();
+    let shippable: Vec<Shippable> = lines.iter().map(Shippable::from).collect();
     lifecycle::plan_shipment(
         order.ship_policy,
         shipped_parcels,
         &shippable,
         named.as_deref(),
+        warehouse,
     )
     .map_err(|r| refusal(order.id, lines, r))
 }
 
-/// What a parcel says on its label.
+/// What a parcel says on its label, and where it leaves from.
 pub(super) struct Parcel {
     pub tracking_number: String,
     pub carrier: String,
     pub bundle_id: Option<Uuid>,
+    pub warehouse: WarehouseCode,
 }
 
-/// Ships the `chosen` lines of a locked order in a new shipment: a ready
-/// line all it has left, a line still waiting for the rest the units
-/// reserved for it; inventory is told to issue those units, the customer
-/// what left and what is still to come.
+/// Ships the `chosen` lines of a locked order in a new shipment: each line
+/// the ready units it holds in the parcel's warehouse (a line still
+/// waiting for the rest, or split across warehouses, keeps the others);
+/// inventory is told to issue those units from there, the customer what
+/// left and what is still to come.
 pub(super) async fn ship(
     work: &Work,
     order: &mut Order,
@@ -140,35 +185,32 @@ pub(super) async fn ship(
         delivered_at: None,
         bundle_id: parcel.bundle_id,
         items: Vec::with_capacity(chosen.len()),
+        warehouse: parcel.warehouse.clone(),
     };
     let mut shipped = Vec::with_capacity(chosen.len());
     for &i in chosen {
         let Some(line) = lines.get_mut(i) else {
             continue;
         };
-        // A ready line ships all it has left; a waiting one its reserved part.
-        let units = if line.status == LineStatus::Ready {
-            line.quantity - line.shipped_quantity
-        } else {
-            line.ready_quantity
-        };
-        if line.status == LineStatus::Ready {
+        let units = line
+            .ship_from(&parcel.warehouse)
+            .map_err(|e| ServiceError::Internal(format!("line {}: {e}", line.id)))?;
+        if units == 0 {
+            return Err(ServiceError::Internal(format!(
+                "line {} was planned into a parcel from {} where it holds nothing",
+                line.id, parcel.warehouse
+            )));
+        }
+        if line.status == LineStatus::Ready && line.fully_shipped() {
             move_line(line, LineEvent::Shipped)?;
             line.shipment_id = Some(shipment.id);
         }
-        line.shipped_quantity = line
-            .shipped_quantity
-            .checked_add(units)
-            .filter(|shipped| *shipped <= line.quantity)
-            .ok_or_else(|| {
-                ServiceError::Internal(format!("line {} would ship more than ordered", line.id))
-            })?;
-        line.ready_quantity = 0;
         shipment.items.push((line.id, units));
         shipped.push(line.clone());
     }
     queries::insert_shipment(work.db(), &shipment).await?;
     queries::update_lines(work.db(), &shipped).await?;
+    queries::replace_parts(work.db(), &shipped).await?;
     let events = shipped
         .iter()
         .zip(&shipment.items)
@@ -202,15 +244,24 @@ impl OrderApi {
                 Box::pin(async move {
                     let (mut order, mut lines) =
                         load_order(work.db(), command.order_id, true).await?;
-                    let chosen = plan(work, &order, &lines, &command.line_ids).await?;
+                    let planned = plan(
+                        work,
+                        &order,
+                        &lines,
+                        &command.line_ids,
+                        command.warehouse.as_ref(),
+                    )
+                    .await?;
                     let span = span_in_sale_trace("ship order lines", &order);
                     async {
                         let parcel = Parcel {
                             tracking_number: command.tracking_number,
                             carrier: command.carrier,
                             bundle_id: None,
+                            warehouse: planned.warehouse,
                         };
-                        let shipment = ship(work, &mut order, &mut lines, &chosen, &parcel).await?;
+                        let shipment =
+                            ship(work, &mut order, &mut lines, &planned.lines, &parcel).await?;
                         work.set_resource(shipment.id.to_string());
                         Ok(pb::CreateShipmentResponse {
                             shipment: Some(views::shipment_to_proto(&shipment)),

@@ -7,8 +7,10 @@ pub mod m20261122_000301_index_orders_by_time;
 pub mod m20261202_000302_pending_order_retries;
 pub mod m20261203_000303_fulfilment_choices;
 pub mod m20261203_000304_partial_shipments;
+pub mod m20261204_000305_warehouses;
 pub mod order_event;
 pub mod order_line;
+pub mod order_line_stock;
 pub mod queries;
 pub mod rows;
 pub mod shipment;
@@ -28,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000302_pending_order_retries::Migration),
             Box::new(m20261203_000303_fulfilment_choices::Migration),
             Box::new(m20261203_000304_partial_shipments::Migration),
+            Box::new(m20261204_000305_warehouses::Migration),
         ];
         migrations.extend(own);
         migrations

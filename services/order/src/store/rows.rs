@@ -3,10 +3,13 @@
 //! never a guess.
 
 use backorder_platform::ServiceError;
+use backorder_platform::warehouse::WarehouseCode;
 use uuid::Uuid;
 
-use super::{customer_order, order_line, shipment};
-use crate::domain::{Line, LineStatus, Order, OrderStatus, ShipPolicy, Shipment, ShipmentStatus};
+use super::{customer_order, order_line, order_line_stock, shipment};
+use crate::domain::{
+    Line, LineStatus, Order, OrderStatus, ShipPolicy, Shipment, ShipmentStatus, UnitsByWarehouse,
+};
 
 /// A stored row the domain cannot read.
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +102,8 @@ impl TryFrom<order_line::Model> for Line {
             eta: row.eta,
             shipped_quantity: row.shipped_quantity,
             ready_quantity: row.ready_quantity,
+            // Read with the line's parts (`Line::settle`).
+            ready_in: UnitsByWarehouse::new(),
         })
     }
 }
@@ -122,6 +127,40 @@ impl TryFrom<shipment::Model> for Shipment {
             bundle_id: r.optional_uuid("bundle_id", row.bundle_id.as_deref())?,
             // Read with the shipment's items, when asked for.
             items: Vec::new(),
+            warehouse: WarehouseCode::stored(row.warehouse),
+        })
+    }
+}
+
+/// Ready units of one line in one warehouse, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinePart {
+    /// The line.
+    pub line_id: Uuid,
+    /// The warehouse.
+    pub warehouse: WarehouseCode,
+    /// Units there.
+    pub units: i64,
+}
+
+impl TryFrom<order_line_stock::Model> for LinePart {
+    type Error = CorruptRow;
+
+    fn try_from(row: order_line_stock::Model) -> Result<Self, Self::Error> {
+        let r = Reader {
+            table: "order_line_stock",
+            id: &row.line_id,
+        };
+        if row.quantity < 1 {
+            return Err(r.fail(format!(
+                "{} units in warehouse {:?}; a part holds at least 1",
+                row.quantity, row.warehouse
+            )));
+        }
+        Ok(LinePart {
+            line_id: r.uuid("line_id", &row.line_id)?,
+            warehouse: WarehouseCode::stored(row.warehouse),
+            units: row.quantity,
         })
     }
 }

@@ -23,6 +23,8 @@ pub struct Model {
     pub delivered_at: Option<i64>,
     /// Parcel shared with other orders' shipments, if any.
     pub bundle_id: Option<String>,
+    /// Warehouse the parcel left from.
+    pub warehouse: String,
 }
 
 /// No relations.

@@ -43,9 +43,33 @@ pub fn reserve_all(req: &inv::ReserveOrderRequest) -> inv::ReserveOrderResponse 
                 reserved_quantity: l.quantity,
                 backordered_quantity: 0,
                 reservation_id: uuid::Uuid::now_v7().to_string(),
+                // As an inventory from before warehouses answers.
+                reserved_from: Vec::new(),
             })
             .collect(),
     }
+}
+
+/// Inventory's answer with line `i`'s reserved units in the warehouses of
+/// `split[i]` (code, units); what they do not hold is backordered.
+pub fn reserve_from(
+    req: &inv::ReserveOrderRequest,
+    split: &[&[(&str, i64)]],
+) -> inv::ReserveOrderResponse {
+    let mut reply = reserve_all(req);
+    for ((line, asked), held) in reply.lines.iter_mut().zip(&req.lines).zip(split) {
+        let reserved: i64 = held.iter().map(|(_, units)| units).sum();
+        line.reserved_quantity = reserved;
+        line.backordered_quantity = asked.quantity - reserved;
+        line.reserved_from = held
+            .iter()
+            .map(|(warehouse, quantity)| inv::WarehouseUnits {
+                warehouse: (*warehouse).to_owned(),
+                quantity: *quantity,
+            })
+            .collect();
+    }
+    reply
 }
 
 /// Inventory's answer when nothing is in stock and every unit waits.
@@ -247,6 +271,18 @@ impl InventoryService for Fake {
         &self,
         _: Request<inv::ListBacklogRequest>,
     ) -> Result<Response<inv::ListBacklogResponse>, Status> {
+        unimplemented()
+    }
+    async fn create_warehouse(
+        &self,
+        _: Request<inv::CreateWarehouseRequest>,
+    ) -> Result<Response<inv::CreateWarehouseResponse>, Status> {
+        unimplemented()
+    }
+    async fn list_warehouses(
+        &self,
+        _: Request<inv::ListWarehousesRequest>,
+    ) -> Result<Response<inv::ListWarehousesResponse>, Status> {
         unimplemented()
     }
 }

@@ -71,6 +71,7 @@ async fn a_backordered_line_goes_from_sale_to_delivery() {
         line_ids: vec![],
         tracking_number: " TRACK-1 ".into(),
         carrier: "DHL".into(),
+        ..Default::default()
     };
     let shipped = h.api.create_shipment(ship.clone()).await.expect("shipped");
     let shipment = shipped.shipment.clone().expect("shipment");

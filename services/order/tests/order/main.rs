@@ -11,3 +11,4 @@ mod placement;
 mod races;
 mod stored_data;
 mod sweeper;
+mod warehouses;

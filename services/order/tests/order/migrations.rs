@@ -1,5 +1,6 @@
 //! Migrations keep what earlier versions stored: orders and shipments
-//! written before partial shipments existed read as they meant.
+//! written before partial shipments or warehouses existed read as they
+//! meant.
 
 use backorder_platform::testing::TestDatabase;
 use sea_orm::{ConnectionTrait, Statement};
@@ -21,7 +22,7 @@ async fn lines_stored_before_partial_shipments_keep_their_meaning() {
     let db = backorder_platform::db::connect(&database.settings)
         .await
         .expect("connect");
-    migrate_all_but(&db, 1).await;
+    migrate_all_but(&db, 2).await;
     // A ready line, a backordered line with 2 of 5 reserved, and a line
     // shipped in a parcel, as the previous version stored them.
     for statement in [
@@ -77,4 +78,95 @@ async fn lines_stored_before_partial_shipments_keep_their_meaning() {
     assert_eq!(items.len(), 1, "the old parcel lists its line");
     let quantity: i64 = items[0].try_get_by_index(2).expect("quantity");
     assert_eq!(quantity, 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn units_stored_before_warehouses_are_in_the_default_warehouse() {
+    let database = TestDatabase::fresh("order_migrate_warehouses")
+        .await
+        .expect("test database");
+    let db = backorder_platform::db::connect(&database.settings)
+        .await
+        .expect("connect");
+    migrate_all_but(&db, 1).await;
+    // As the previous version stored them: a ready line with 1 of 4
+    // shipped, one whose count was never kept (placed before partial
+    // shipments), a backordered line with 2 reserved, one with none, a
+    // shipped line and a cancelled one, and a parcel.
+    let line = |id: &str, quantity: i64, status: i32, shipped: i64, ready: i64| {
+        format!(
+            "INSERT INTO order_line (id, order_id, line_no, sku, quantity, reserved_quantity, \
+             backordered_quantity, status, shipped_quantity, ready_quantity, updated_at) \
+             VALUES ('{id}', 'o1', 0, 'A', {quantity}, 0, 0, {status}, {shipped}, {ready}, 0)"
+        )
+    };
+    for statement in [
+        line("l1", 4, 3, 1, 3),
+        line("l2", 2, 3, 0, 0),
+        line("l3", 5, 2, 0, 2),
+        line("l4", 5, 2, 0, 0),
+        line("l5", 3, 4, 3, 0),
+        line("l6", 3, 6, 0, 3),
+        "INSERT INTO shipment (id, order_id, tracking_number, carrier, status, shipped_at) \
+         VALUES ('s1', 'o1', 'T', 'C', 1, 0)"
+            .to_owned(),
+    ] {
+        db.execute_unprepared(&statement).await.expect("old row");
+    }
+    order::store::Migrator::up(&db, None)
+        .await
+        .expect("the warehouses migration");
+
+    let backend = db.get_database_backend();
+    let parts: Vec<(String, String, String, i64)> = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT line_id, warehouse, order_id, quantity FROM order_line_stock ORDER BY line_id",
+        ))
+        .await
+        .expect("parts")
+        .iter()
+        .map(|row| {
+            (
+                row.try_get_by_index(0).expect("line"),
+                row.try_get_by_index(1).expect("warehouse"),
+                row.try_get_by_index(2).expect("order"),
+                row.try_get_by_index(3).expect("units"),
+            )
+        })
+        .collect();
+    let part = |line: &str, units| {
+        (
+            line.to_owned(),
+            "default".to_owned(),
+            "o1".to_owned(),
+            units,
+        )
+    };
+    assert_eq!(parts, [part("l1", 3), part("l2", 2), part("l3", 2)]);
+    let ready: i64 = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT ready_quantity FROM order_line WHERE id = 'l2'",
+        ))
+        .await
+        .expect("read")
+        .expect("l2")
+        .try_get_by_index(0)
+        .expect("ready");
+    assert_eq!(ready, 2, "the count agrees with its parts");
+    let warehouse: String = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT warehouse FROM shipment WHERE id = 's1'",
+        ))
+        .await
+        .expect("read")
+        .expect("s1")
+        .try_get_by_index(0)
+        .expect("warehouse");
+    assert_eq!(
+        warehouse, "default",
+        "earlier parcels left from the default"
+    );
 }

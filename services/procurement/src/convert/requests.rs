@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use backorder_platform::ServiceError;
 use backorder_platform::ids::{Violations, parse_uuid};
 use backorder_platform::time::from_timestamp;
+use backorder_platform::warehouse::WarehouseCode;
 use backorder_proto::procurement::v1 as pb;
 use uuid::Uuid;
 
@@ -157,10 +158,12 @@ impl TryFrom<&pb::ReceivePurchaseOrderRequest> for Receipt {
                 quantity: units,
             });
         }
+        let warehouse = v.warehouse("warehouse", &req.warehouse);
         v.finish()?;
         Ok(Self {
             purchase_order_id: purchase_order_id.unwrap_or_default(),
             lines,
+            warehouse: warehouse.unwrap_or_else(WarehouseCode::default_warehouse),
         })
     }
 }
@@ -292,8 +295,12 @@ mod tests {
                 line("A", 1),
                 line("B", MAX_QUANTITY + 1),
             ],
+            warehouse: "East".into(),
         };
         let error = Receipt::try_from(&req).expect_err("refused");
-        assert_eq!(fields(error), ["lines[1].sku", "lines[2].quantity"]);
+        assert_eq!(
+            fields(error),
+            ["lines[1].sku", "lines[2].quantity", "warehouse"]
+        );
     }
 }

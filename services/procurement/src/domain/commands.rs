@@ -1,6 +1,7 @@
 //! What callers ask for, parsed: every field checked and typed, so the
 //! rules and the store never see a raw request.
 
+use backorder_platform::warehouse::WarehouseCode;
 use uuid::Uuid;
 
 use super::{PoStatus, Quantity};
@@ -71,6 +72,9 @@ pub struct Receipt {
     pub purchase_order_id: Uuid,
     /// What arrived, 1 to [`super::MAX_RECEIPT_LINES`] lines.
     pub lines: Vec<ReceiptLine>,
+    /// Warehouse it arrived at (inventory owns warehouses; a code it does
+    /// not know parks the receipt's message until the warehouse exists).
+    pub warehouse: WarehouseCode,
 }
 
 /// Cancelling a purchase order (the reason is checked, not stored).

@@ -98,6 +98,7 @@ async fn receive(work: &Work, receipt: Receipt, now: i64) -> ServiceResult<pb::P
             sku: received.sku.clone(),
             quantity: received.quantity.get(),
             purchase_order_id: po.id.clone(),
+            warehouse: receipt.warehouse.to_string(),
             ..Default::default()
         })
         .await?;

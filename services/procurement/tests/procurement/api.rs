@@ -241,11 +241,17 @@ async fn purchase_order_lifecycle_sends_etas_and_receipts() {
         .expect("receive");
     assert_eq!(partial.status, PARTIALLY_RECEIVED);
     assert_eq!(reason(h.cancel(&po_id).await), "PO_ALREADY_RECEIVED");
-    let full = h.receive(&po_id, &[("SKU-2", 1)]).await.expect("receive");
+    let full = h
+        .receive_at(&po_id, &[("SKU-2", 1)], "east")
+        .await
+        .expect("receive");
     assert_eq!(full.status, RECEIVED);
     let receipts = h.receipts().await;
     assert_eq!(receipts.len(), 3);
     assert!(receipts.iter().all(|r| r.purchase_order_id == po_id));
+    // Inventory is told where the goods arrived.
+    let warehouses: Vec<&str> = receipts.iter().map(|r| r.warehouse.as_str()).collect();
+    assert_eq!(warehouses, ["default", "default", "east"]);
     assert_eq!(
         (receipts[0].sku.as_str(), receipts[0].quantity),
         ("SKU-1", 5)

@@ -214,6 +214,16 @@ impl Harness {
         id: &str,
         lines: &[(&str, i64)],
     ) -> ServiceResult<pb::PurchaseOrder> {
+        self.receive_at(id, lines, "").await
+    }
+
+    /// Receives `lines` at `warehouse` (empty: the default one).
+    pub async fn receive_at(
+        &self,
+        id: &str,
+        lines: &[(&str, i64)],
+        warehouse: &str,
+    ) -> ServiceResult<pb::PurchaseOrder> {
         call(
             self.api
                 .receive_purchase_order(pb::ReceivePurchaseOrderRequest {
@@ -226,6 +236,7 @@ impl Harness {
                             quantity: *quantity,
                         })
                         .collect(),
+                    warehouse: warehouse.to_owned(),
                 }),
         )
         .await

@@ -50,6 +50,7 @@ impl Shop {
                             sku: sku(&prefix, n),
                             delta: 1_000_000,
                             reason: "bench".into(),
+                            warehouse: String::new(),
                         })
                         .await
                         .expect("stock");

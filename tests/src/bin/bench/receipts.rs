@@ -120,6 +120,7 @@ pub async fn receipt(suite: &Suite, first_row: usize, extra_rows: usize) -> Dura
             sku,
             quantity: FILLED as i64,
             purchase_order_id: String::new(),
+            warehouse: String::new(),
         })
         .await
         .expect("receipt")

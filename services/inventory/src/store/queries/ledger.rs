@@ -3,9 +3,9 @@
 use backorder_platform::ServiceResult;
 use backorder_platform::ids::new_id_string;
 use backorder_platform::time::now_ms;
+use backorder_platform::warehouse::WarehouseCode;
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
 
-use super::DEFAULT_WAREHOUSE;
 use crate::store::stock_movement::{self, MovementKind};
 
 /// One entry of the ledger.
@@ -13,6 +13,8 @@ use crate::store::stock_movement::{self, MovementKind};
 pub struct Movement<'a> {
     /// SKU moved.
     pub sku: &'a str,
+    /// Warehouse it moved in.
+    pub warehouse: &'a WarehouseCode,
     /// What moved it.
     pub kind: MovementKind,
     /// Change of on hand.
@@ -47,7 +49,7 @@ pub async fn record_movements<C: ConnectionTrait>(
         .map(|movement| stock_movement::ActiveModel {
             id: Set(new_id_string()),
             sku: Set(movement.sku.to_owned()),
-            warehouse: Set(DEFAULT_WAREHOUSE.to_owned()),
+            warehouse: Set(movement.warehouse.to_string()),
             kind: Set(movement.kind.as_str().to_owned()),
             on_hand_delta: Set(movement.on_hand_delta),
             reserved_delta: Set(movement.reserved_delta),

@@ -9,10 +9,12 @@
 
 mod backlog;
 mod ledger;
+mod parts;
 mod products;
 mod queue;
 mod reservations;
 mod stock;
+mod warehouses;
 
 use backorder_platform::ServiceError;
 
@@ -21,16 +23,15 @@ pub use backlog::{
     stock_totals_query,
 };
 pub use ledger::{Movement, record_movement, record_movements};
-pub use products::{find_product, find_products, insert_product, list_products};
+pub use parts::{add_to_part, clear_parts, insert_parts, parts_of, set_part};
+pub use products::{find_product, find_products, insert_product, list_products, lock_products};
 pub use queue::{QueueKey, queue_query, waiting_queue};
 pub use reservations::{
     find_reservation, find_reservations, insert_reservations, order_query, reservations_of_order,
     update_reservation, update_reservation_priority,
 };
-pub use stock::{find_stock, find_stocks, lock_stock, lock_stocks, save_stock, save_stocks};
-
-/// The one warehouse served today.
-pub const DEFAULT_WAREHOUSE: &str = "default";
+pub use stock::{find_stock, find_stocks, open_shelf, save_stock, save_stocks};
+pub use warehouses::{find_warehouse, insert_warehouse, list_warehouses, warehouse_ranks};
 
 /// A guarded write that found its row changed.
 fn changed_meanwhile(what: &str) -> ServiceError {

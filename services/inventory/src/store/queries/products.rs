@@ -1,13 +1,14 @@
 //! Products.
 
 use backorder_platform::ServiceResult;
+use backorder_platform::warehouse::WarehouseCode;
+use sea_orm::sea_query::LockType;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
 
-use super::DEFAULT_WAREHOUSE;
-use crate::domain::{Product, StockPosition};
+use crate::domain::{Product, SkuStock};
 use crate::store::{product, stock_level};
 
 /// A product by SKU.
@@ -36,6 +37,27 @@ pub async fn find_products<C: ConnectionTrait>(
         .collect()
 }
 
+/// Locks the product rows of `skus` for the rest of the transaction
+/// (PostgreSQL `FOR UPDATE`; SQLite has a single writer) and returns them.
+/// A product's row is its SKU's lock: every change to the SKU's shelves or
+/// reservations takes it first. One statement, rows locked in SKU order
+/// (PostgreSQL locks them as the sorted scan returns them), so concurrent
+/// callers never deadlock.
+pub async fn lock_products<C: ConnectionTrait>(
+    conn: &C,
+    skus: &[&str],
+) -> ServiceResult<std::collections::BTreeMap<String, Product>> {
+    product::Entity::find()
+        .filter(product::Column::Sku.is_in(skus.iter().map(|s| (*s).to_owned())))
+        .order_by_asc(product::Column::Sku)
+        .lock(LockType::Update)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| Product::try_from(row).map(|p| (p.sku.clone(), p)))
+        .collect()
+}
+
 /// Products with SKU after `after`, by SKU.
 pub async fn list_products<C: ConnectionTrait>(
     conn: &C,
@@ -56,17 +78,17 @@ pub async fn list_products<C: ConnectionTrait>(
         .collect()
 }
 
-/// Inserts a product with an empty stock level.
+/// Inserts a product with an empty shelf in the default warehouse.
 pub async fn insert_product<C: ConnectionTrait>(
     conn: &C,
     product: &Product,
-) -> ServiceResult<StockPosition> {
+) -> ServiceResult<SkuStock> {
     product::ActiveModel::from(product::Model::from(product))
         .insert(conn)
         .await?;
-    let stock = stock_level::ActiveModel {
+    stock_level::ActiveModel {
         sku: Set(product.sku.clone()),
-        warehouse: Set(DEFAULT_WAREHOUSE.to_owned()),
+        warehouse: Set(WarehouseCode::DEFAULT.to_owned()),
         on_hand: Set(0),
         reserved: Set(0),
         backordered: Set(0),
@@ -75,5 +97,5 @@ pub async fn insert_product<C: ConnectionTrait>(
     }
     .insert(conn)
     .await?;
-    Ok(StockPosition::from(&stock))
+    Ok(SkuStock::empty())
 }

@@ -1,141 +1,112 @@
-//! Stock levels: the row every change to a SKU locks first.
+//! Stock shelves: one row per SKU and warehouse. A SKU's rows change only
+//! under its product row's lock (see `lock_products`), so they are read
+//! plainly after it: a fresh statement sees every shelf committed before
+//! the lock was granted, including one another call just opened.
 
 use std::collections::BTreeMap;
 
 use backorder_platform::ServiceResult;
 use backorder_platform::time::now_ms;
-use sea_orm::sea_query::{CaseStatement, Condition, Expr, LockType};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use backorder_platform::warehouse::WarehouseCode;
+use sea_orm::sea_query::{CaseStatement, Condition, Expr};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
-use super::{DEFAULT_WAREHOUSE, changed_meanwhile};
-use crate::domain::StockPosition;
-use crate::store::stock_level;
+use super::changed_meanwhile;
+use crate::domain::{SkuStock, StockPosition};
+use crate::store::stock_level::{self, Column};
 
-/// A product's stock level in the default warehouse.
+/// The stock of each of `skus` that exists, by SKU.
+pub async fn find_stocks<C: ConnectionTrait>(
+    conn: &C,
+    skus: &[&str],
+) -> ServiceResult<BTreeMap<String, SkuStock>> {
+    let rows = stock_level::Entity::find()
+        .filter(Column::Sku.is_in(skus.iter().map(|s| (*s).to_owned())))
+        .all(conn)
+        .await?;
+    let mut shelves: BTreeMap<String, BTreeMap<WarehouseCode, StockPosition>> = BTreeMap::new();
+    for row in rows {
+        let position = StockPosition::from(&row);
+        shelves
+            .entry(row.sku)
+            .or_default()
+            .insert(WarehouseCode::stored(row.warehouse), position);
+    }
+    Ok(shelves
+        .into_iter()
+        .filter_map(|(sku, shelves)| SkuStock::new(shelves).map(|stock| (sku, stock)))
+        .collect())
+}
+
+/// The stock of one SKU, if it exists.
 pub async fn find_stock<C: ConnectionTrait>(
     conn: &C,
     sku: &str,
-) -> ServiceResult<Option<StockPosition>> {
-    let row = stock_level::Entity::find_by_id((sku.to_owned(), DEFAULT_WAREHOUSE.to_owned()))
-        .one(conn)
-        .await?;
-    Ok(row.as_ref().map(StockPosition::from))
+) -> ServiceResult<Option<SkuStock>> {
+    Ok(find_stocks(conn, &[sku]).await?.remove(sku))
 }
 
-/// Stock levels of several SKUs, by SKU.
-pub async fn find_stocks<C: ConnectionTrait>(
-    conn: &C,
-    skus: Vec<String>,
-) -> ServiceResult<BTreeMap<String, StockPosition>> {
-    let rows = stock_level::Entity::find()
-        .filter(stock_level::Column::Sku.is_in(skus))
-        .filter(stock_level::Column::Warehouse.eq(DEFAULT_WAREHOUSE))
-        .all(conn)
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|row| (row.sku.clone(), StockPosition::from(row)))
-        .collect())
-}
-
-/// Locks a SKU's stock row for the rest of the transaction (PostgreSQL
-/// `FOR UPDATE`; SQLite has a single writer) and returns it as it is now,
-/// after any transaction it waited for. Lock several SKUs in SKU order so
-/// concurrent transactions never deadlock.
-pub async fn lock_stock<C: ConnectionTrait>(
+/// Opens an empty shelf for `sku` in `warehouse` unless it has one. Call
+/// under the SKU's lock, so no other call opens the same shelf meanwhile.
+pub async fn open_shelf<C: ConnectionTrait>(
     conn: &C,
     sku: &str,
-) -> ServiceResult<Option<StockPosition>> {
-    let row = stock_level::Entity::find_by_id((sku.to_owned(), DEFAULT_WAREHOUSE.to_owned()))
-        .lock(LockType::Update)
-        .one(conn)
-        .await?;
-    Ok(row.as_ref().map(StockPosition::from))
-}
-
-/// Locks the stock rows of several SKUs with one statement, in SKU order
-/// (PostgreSQL locks rows as the sorted scan returns them, so concurrent
-/// callers never deadlock), and returns them as they are now.
-pub async fn lock_stocks<C: ConnectionTrait>(
-    conn: &C,
-    skus: &[&str],
-) -> ServiceResult<BTreeMap<String, StockPosition>> {
-    let rows = stock_level::Entity::find()
-        .filter(stock_level::Column::Sku.is_in(skus.iter().map(|s| (*s).to_owned())))
-        .filter(stock_level::Column::Warehouse.eq(DEFAULT_WAREHOUSE))
-        .order_by_asc(stock_level::Column::Sku)
-        .lock(LockType::Update)
-        .all(conn)
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|row| (row.sku.clone(), StockPosition::from(row)))
-        .collect())
-}
-
-/// Writes `after` over the stock position of `sku`, provided it still is
-/// `before`.
-pub async fn save_stock<C: ConnectionTrait>(
-    conn: &C,
-    sku: &str,
-    before: StockPosition,
-    after: StockPosition,
+    warehouse: &WarehouseCode,
 ) -> ServiceResult<()> {
-    use stock_level::Column;
-    if before == after {
-        return Ok(());
-    }
-    let written = stock_level::Entity::update_many()
-        .col_expr(Column::OnHand, Expr::value(after.on_hand))
-        .col_expr(Column::Reserved, Expr::value(after.reserved))
-        .col_expr(Column::Backordered, Expr::value(after.backordered))
-        .col_expr(Column::WaitingLines, Expr::value(after.waiting_lines))
-        .col_expr(Column::UpdatedAt, Expr::value(now_ms()))
-        .filter(Column::Sku.eq(sku))
-        .filter(Column::Warehouse.eq(DEFAULT_WAREHOUSE))
-        .filter(Column::OnHand.eq(before.on_hand))
-        .filter(Column::Reserved.eq(before.reserved))
-        .filter(Column::Backordered.eq(before.backordered))
-        .exec(conn)
-        .await?;
-    if written.rows_affected == 1 {
-        Ok(())
-    } else {
-        Err(changed_meanwhile(&format!("the stock of {sku}")))
-    }
+    stock_level::Entity::insert(stock_level::ActiveModel {
+        sku: Set(sku.to_owned()),
+        warehouse: Set(warehouse.to_string()),
+        on_hand: Set(0),
+        reserved: Set(0),
+        backordered: Set(0),
+        waiting_lines: Set(0),
+        updated_at: Set(now_ms()),
+    })
+    .on_conflict_do_nothing()
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
 }
 
-/// Writes every changed position of `changes` (SKU, before, after) with one
-/// statement, provided each row still is `before`; unchanged SKUs are
-/// skipped. One round trip whatever the order's size.
+/// Writes every changed shelf of `changes` (SKU, before, after) with one
+/// statement, provided each row still is as `before` has it; unchanged
+/// shelves are skipped. One round trip whatever the order's size. Every
+/// shelf of `after` must exist (see [`open_shelf`]).
 pub async fn save_stocks<C: ConnectionTrait>(
     conn: &C,
-    changes: &[(&str, StockPosition, StockPosition)],
+    changes: &[(&str, &SkuStock, &SkuStock)],
 ) -> ServiceResult<()> {
-    use stock_level::Column;
-    let changed: Vec<_> = changes
-        .iter()
-        .filter(|(_, before, after)| before != after)
-        .collect();
-    let Some(((first_sku, _, first_after), rest)) = changed.split_first().map(|(f, r)| (*f, r))
-    else {
+    let mut changed: Vec<(&str, &WarehouseCode, StockPosition, StockPosition)> = Vec::new();
+    for (sku, before, after) in changes {
+        for (warehouse, shelf) in after.shelves() {
+            let was = before.shelves().get(warehouse).copied().unwrap_or_default();
+            if was != *shelf {
+                changed.push((sku, warehouse, was, *shelf));
+            }
+        }
+    }
+    if changed.is_empty() {
         return Ok(());
+    }
+    let row = |sku: &str, warehouse: &WarehouseCode| {
+        Condition::all()
+            .add(Column::Sku.eq(sku))
+            .add(Column::Warehouse.eq(warehouse.as_str()))
     };
-    // CASE per column: the value of the row's SKU.
+    // CASE per column: the value of the row's SKU and warehouse.
     let column_case = |value: fn(&StockPosition) -> i64| -> Expr {
-        rest.iter()
-            .fold(
-                CaseStatement::new().case(Column::Sku.eq(*first_sku), value(first_after)),
-                |case, (sku, _, after)| case.case(Column::Sku.eq(*sku), value(after)),
-            )
+        changed
+            .iter()
+            .fold(CaseStatement::new(), |case, (sku, warehouse, _, after)| {
+                case.case(row(sku, warehouse), value(after))
+            })
             .into()
     };
     let still_before = changed
         .iter()
-        .fold(Condition::any(), |any, (sku, before, _)| {
+        .fold(Condition::any(), |any, (sku, warehouse, before, _)| {
             any.add(
-                Condition::all()
-                    .add(Column::Sku.eq(*sku))
+                row(sku, warehouse)
                     .add(Column::OnHand.eq(before.on_hand))
                     .add(Column::Reserved.eq(before.reserved))
                     .add(Column::Backordered.eq(before.backordered)),
@@ -147,13 +118,22 @@ pub async fn save_stocks<C: ConnectionTrait>(
         .col_expr(Column::Backordered, column_case(|p| p.backordered))
         .col_expr(Column::WaitingLines, column_case(|p| p.waiting_lines))
         .col_expr(Column::UpdatedAt, Expr::value(now_ms()))
-        .filter(Column::Warehouse.eq(DEFAULT_WAREHOUSE))
         .filter(still_before)
         .exec(conn)
         .await?;
     if written.rows_affected == changed.len() as u64 {
         Ok(())
     } else {
-        Err(changed_meanwhile("the stock of the order's SKUs"))
+        Err(changed_meanwhile("the stock of the request's SKUs"))
     }
+}
+
+/// [`save_stocks`] for one SKU.
+pub async fn save_stock<C: ConnectionTrait>(
+    conn: &C,
+    sku: &str,
+    before: &SkuStock,
+    after: &SkuStock,
+) -> ServiceResult<()> {
+    save_stocks(conn, &[(sku, before, after)]).await
 }

@@ -7,6 +7,7 @@ use backorder_platform::ServiceError;
 use backorder_platform::ids::{Violations, parse_uuid};
 use backorder_platform::paging::PageRequest;
 use backorder_platform::time::from_timestamp;
+use backorder_platform::warehouse::WarehouseCode;
 use backorder_proto::order::v1 as pb;
 use uuid::Uuid;
 
@@ -127,6 +128,16 @@ fn reason(v: &mut Violations, raw: &str) -> String {
     }
 }
 
+/// The warehouse a parcel leaves from, when one is named (empty lets the
+/// service choose, unlike fields where empty means the default).
+fn parcel_warehouse(v: &mut Violations, raw: &str) -> Option<WarehouseCode> {
+    if raw.is_empty() {
+        None
+    } else {
+        v.warehouse("warehouse", raw)
+    }
+}
+
 /// Every recorded violation, or the value built from the parsed parts.
 fn finish<T>(v: Violations, parts: Option<T>) -> Result<T, ServiceError> {
     v.finish()?;
@@ -187,6 +198,7 @@ impl TryFrom<&pb::CreateShipmentRequest> for NewShipment {
                 }
             }
         }
+        let warehouse = parcel_warehouse(&mut v, &req.warehouse);
         finish(
             v,
             order_id.map(|order_id| NewShipment {
@@ -194,6 +206,7 @@ impl TryFrom<&pb::CreateShipmentRequest> for NewShipment {
                 line_ids,
                 tracking_number: req.tracking_number.trim().to_owned(),
                 carrier: req.carrier.trim().to_owned(),
+                warehouse,
             }),
         )
     }
@@ -227,12 +240,14 @@ impl TryFrom<&pb::CreateBundledShipmentRequest> for NewBundle {
                 }
             }
         }
+        let warehouse = parcel_warehouse(&mut v, &req.warehouse);
         finish(
             v,
             Some(NewBundle {
                 order_ids,
                 tracking_number: req.tracking_number.trim().to_owned(),
                 carrier: req.carrier.trim().to_owned(),
+                warehouse,
             }),
         )
     }
@@ -260,13 +275,15 @@ impl TryFrom<&pb::MarkLineAllocatedRequest> for LineAllocated {
         // A line still waiting heard of the units reserved for it; one
         // that waits for nothing more is complete.
         let partial = (req.waiting_quantity > 0).then_some(req.allocated_quantity);
-        let parts = order_id.zip(line_id);
+        let warehouse = v.warehouse("warehouse", &req.warehouse);
+        let parts = order_id.zip(line_id).zip(warehouse);
         finish(
             v,
-            parts.map(|(order_id, line_id)| LineAllocated {
+            parts.map(|((order_id, line_id), warehouse)| LineAllocated {
                 order_id,
                 line_id,
                 partial,
+                warehouse,
             }),
         )
     }

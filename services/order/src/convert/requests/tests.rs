@@ -166,11 +166,53 @@ fn a_shipment_names_each_line_once() {
         line_ids: vec![id.clone(), id, "x".to_owned()],
         tracking_number: " ".to_owned(),
         carrier: "DHL".to_owned(),
+        warehouse: "East".to_owned(),
     })
     .expect_err("bad shipment");
     assert_eq!(
         fields(error),
-        ["tracking_number", "line_ids[1]", "line_ids[2]"]
+        ["tracking_number", "line_ids[1]", "line_ids[2]", "warehouse"]
+    );
+}
+
+#[test]
+fn a_parcel_names_its_warehouse_or_leaves_the_choice() {
+    let shipment = |warehouse: &str| pb::CreateShipmentRequest {
+        request_id: String::new(),
+        order_id: Uuid::now_v7().to_string(),
+        tracking_number: "T".to_owned(),
+        carrier: "C".to_owned(),
+        warehouse: warehouse.to_owned(),
+        ..Default::default()
+    };
+    assert_eq!(
+        NewShipment::try_from(&shipment(""))
+            .expect("chosen")
+            .warehouse,
+        None,
+        "empty lets the service choose"
+    );
+    assert_eq!(
+        NewShipment::try_from(&shipment("east-1"))
+            .expect("named")
+            .warehouse
+            .map(WarehouseCode::into_string),
+        Some("east-1".to_owned())
+    );
+    assert_eq!(
+        fields(NewShipment::try_from(&shipment("east 1")).expect_err("malformed")),
+        ["warehouse"]
+    );
+    let bundle = pb::CreateBundledShipmentRequest {
+        order_ids: vec![Uuid::now_v7().to_string(), Uuid::now_v7().to_string()],
+        tracking_number: "T".to_owned(),
+        carrier: "C".to_owned(),
+        warehouse: "-".repeat(33),
+        ..Default::default()
+    };
+    assert_eq!(
+        fields(NewBundle::try_from(&bundle).expect_err("too long")),
+        ["warehouse"]
     );
 }
 
@@ -195,6 +237,7 @@ fn allocation_news_is_complete_or_a_part_with_units() {
         line_id: Uuid::now_v7().to_string(),
         allocated_quantity: allocated,
         waiting_quantity: waiting,
+        warehouse: String::new(),
     };
     assert_eq!(
         LineAllocated::try_from(&news(0, 0))
@@ -220,6 +263,25 @@ fn allocation_news_is_complete_or_a_part_with_units() {
         fields(LineAllocated::try_from(&news(-1, -1)).expect_err("negative")),
         ["allocated_quantity", "waiting_quantity"]
     );
+    assert_eq!(
+        LineAllocated::try_from(&news(3, 0)).expect("old").warehouse,
+        WarehouseCode::default_warehouse(),
+        "news sent before warehouses"
+    );
+    let mut east = news(2, 1);
+    east.warehouse = "east".to_owned();
+    assert_eq!(
+        LineAllocated::try_from(&east)
+            .expect("east")
+            .warehouse
+            .as_str(),
+        "east"
+    );
+    east.warehouse = "EAST".to_owned();
+    assert_eq!(
+        fields(LineAllocated::try_from(&east).expect_err("malformed")),
+        ["warehouse"]
+    );
 }
 
 #[test]
@@ -230,6 +292,7 @@ fn a_bundle_names_two_to_twenty_distinct_orders() {
         order_ids,
         tracking_number: "T".to_owned(),
         carrier: "C".to_owned(),
+        warehouse: String::new(),
     };
     let ok = NewBundle::try_from(&bundle(vec![id.clone(), Uuid::now_v7().to_string()]))
         .expect("two orders");

@@ -1,4 +1,4 @@
-//! Order lines.
+//! Order lines, read with where their ready units are.
 
 use backorder_platform::ServiceResult;
 use backorder_platform::time::now_ms;
@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::super::order_line::{self, Column};
 use super::super::rows::read_all;
+use super::parts::settle_lines;
 use crate::domain::Line;
 
 /// An order's lines in order.
@@ -17,7 +18,7 @@ pub async fn lines_of<C: ConnectionTrait>(conn: &C, order_id: Uuid) -> ServiceRe
         .order_by_asc(Column::LineNo)
         .all(conn)
         .await?;
-    Ok(read_all(rows)?)
+    settle_lines(conn, &[order_id], read_all(rows)?).await
 }
 
 /// Lines of several orders.
@@ -30,7 +31,7 @@ pub async fn lines_of_orders<C: ConnectionTrait>(
         .order_by_asc(Column::LineNo)
         .all(conn)
         .await?;
-    Ok(read_all(rows)?)
+    settle_lines(conn, order_ids, read_all(rows)?).await
 }
 
 /// Writes a line's mutable fields.

@@ -6,6 +6,7 @@
 mod events;
 mod lines;
 mod orders;
+mod parts;
 mod shipments;
 mod stats;
 
@@ -16,6 +17,7 @@ pub use orders::{
     find_order, find_order_by_request, insert_pending_order, list_orders, lock_order,
     set_order_status,
 };
+pub use parts::{insert_parts, replace_parts};
 pub use shipments::{
     count_shipments, find_shipment, insert_shipment, set_shipment_delivered, shipments_of_bundle,
     shipments_of_orders,

@@ -110,6 +110,7 @@ pub async fn insert_shipment<C: ConnectionTrait>(conn: &C, model: &Shipment) -> 
         shipped_at: model.shipped_at,
         delivered_at: model.delivered_at,
         bundle_id: model.bundle_id.map(|id| id.to_string()),
+        warehouse: model.warehouse.as_str().to_owned(),
     })
     .insert(conn)
     .await?;
