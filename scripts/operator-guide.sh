@@ -80,8 +80,8 @@ for port in 50051 50052 50053 50054; do
   done
 done
 
-# The guide's four shell blocks, exactly as the README has them. The first
-# three must not fail at all. The parked-messages block ends with calls about a
+# The guide's five shell blocks, exactly as the README has them. The first
+# four must not fail at all. The parked-messages block ends with calls about a
 # made-up id, so there every failing command's exit status is recorded
 # instead (and checked below).
 python3 - "$work/guide.sh" "$work/failures" <<'PY'
@@ -90,10 +90,12 @@ readme = open("README.md").read()
 guide = readme.split("## Operator's guide")[1].split("```sh")[1].split("```")[0]
 where = readme.split("### Where is this order?")[1].split("```sh")[1].split("```")[0]
 shipping = readme.split("### Shipping choices")[1].split("```sh")[1].split("```")[0]
+warehouses = readme.split("### Warehouses")[1].split("```sh")[1].split("```")[0]
 parked = readme.split("### Parked messages")[1].split("```sh")[1].split("```")[0]
 record = f"set +e\ntrap 'echo $? >>\"{sys.argv[2]}\"' ERR\n"
 open(sys.argv[1], "w").write(
-    "set -euo pipefail\n" + guide + "\n" + where + "\n" + shipping + "\n" + record + parked + "\nexit 0\n"
+    "set -euo pipefail\n" + guide + "\n" + where + "\n" + shipping + "\n" + warehouses + "\n"
+    + record + parked + "\nexit 0\n"
 )
 PY
 : >"$work/failures"
@@ -109,6 +111,10 @@ grep -q '"status": "ORDER_STATUS_DELIVERED"' "$work/guide.out" || {
 grep -q '"bundleId"' "$work/guide.out" || {
   cat "$work/guide.out"; echo "operator guide: the bundled parcel did not ship" >&2; exit 1;
 }
+# The split order left in two parcels, one per warehouse.
+if [ "$(grep -c '^"default"$\|^"east"$' "$work/guide.out")" != 2 ]; then
+  cat "$work/guide.out"; echo "operator guide: the split order did not ship from default and east" >&2; exit 1
+fi
 # Only the outbox's messages have a destination: a listed one was parked.
 if grep -q '"destination":' "$work/guide.out"; then
   cat "$work/guide.out"; echo "operator guide: a service parked messages during the guide" >&2; exit 1

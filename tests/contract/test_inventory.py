@@ -44,7 +44,8 @@ def test_create_product(suite):
     assert product.backorder_cap == 0
     # A zero stock level in the default warehouse.
     assert product.HasField("stock")
-    assert product.stock.warehouse == "default"
+    assert product.stock.warehouse == "", "the total names no warehouse"
+    assert [s.warehouse for s in product.warehouses] == ["default"]
     assert _levels(product.stock) == (0, 0, 0, 0)
     assert_time_set(product, "create_time", "Product")
 
@@ -88,7 +89,8 @@ def test_get_product(suite):
     assert product.sku == code and product.name
     assert_enum(product, "backorder_policy", "Product")
     assert product.backorder_policy == pb.BACKORDER_POLICY_DENY
-    assert product.stock.warehouse == "default"
+    assert product.stock.warehouse == "", "the total names no warehouse"
+    assert [s.warehouse for s in product.warehouses] == ["default"]
     assert _levels(product.stock) == (5, 0, 5, 0)
     assert_time_set(product, "create_time", "Product")
 
@@ -542,7 +544,7 @@ def test_create_warehouse(suite):
     created = check_idempotent(i.CreateWarehouse, request, rank=6).warehouse
     check_shape(created)
     assert (created.code, created.name, created.rank) == (code, "North hub", 5)
-    assert_time_set(created.create_time, "create_time")
+    assert_time_set(created, "create_time")
 
     # Stock goes into it by name; the product shows each warehouse's shelf.
     item = suite.product("CW", "DENY")

@@ -279,6 +279,8 @@ def test_create_shipment(suite):
     assert (shipment.order_id, shipment.tracking_number, shipment.carrier) == (placed.id, "1Z999", "UPS")
     assert list(shipment.line_ids) == [first.id]
     assert shipment.status == pb.SHIPMENT_STATUS_SHIPPED
+    assert shipment.warehouse == "default", "a parcel names the warehouse it left from"
+    assert [(u.warehouse, u.quantity) for u in order.lines[1].ready_in] == [("default", 3)]
     assert_time_set(shipment, "ship_time", "Shipment")
     assert_time_unset(shipment, "deliver_time", "Shipment")
     check_order(order, pb)
@@ -305,10 +307,17 @@ def test_create_shipment(suite):
     o.CreateShipment.error(INVALID, req(carrier=""), field="carrier", why="empty carrier")
     o.CreateShipment.error(INVALID, req(order_id="nope"), field="order_id", why="malformed order id")
     o.CreateShipment.error(INVALID, req(line_ids=["nope"]), why="malformed line id")
+    o.CreateShipment.error(INVALID, req(warehouse="Not A Code"), field="warehouse", why="malformed warehouse")
     o.CreateShipment.error(NOT_FOUND, req(order_id=str(uuid.uuid4())), why="unknown order")
     o.CreateShipment.error(NOT_FOUND, req(line_ids=[str(uuid.uuid4())]), why="unknown line")
     o.CreateShipment.error(PRECONDITION, req(line_ids=[first.id]), why="a named line is not ready (shipped)")
     o.CreateShipment.error(PRECONDITION, req(), why="no line is ready")
+    # A named line with no units in the named warehouse.
+    elsewhere = suite.place(suite.customer(), [(code, 1)])
+    o.CreateShipment.error(
+        PRECONDITION, req(order_id=elsewhere.id, line_ids=[elsewhere.lines[0].id], warehouse="nowhere"),
+        why="the line has no units in that warehouse",
+    )
 
     waiting = suite.backordered(qty=2)
     o.CreateShipment.error(
