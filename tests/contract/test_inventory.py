@@ -608,3 +608,41 @@ def test_list_warehouses(suite):
     assert [c for c in codes if c in mine] == list(reversed(mine)), "lowest rank first"
     i.ListWarehouses.error(INVALID, page_size=-1, field="page_size", why="negative page size")
     i.ListWarehouses.error(INVALID, page_token="not a token", field="page_token", why="malformed token")
+
+
+@contract_case("inventory", "SetDropShip")
+def test_set_drop_ship(suite):
+    i, pb = suite.inventory, suite.inv
+    code = suite.product("SDS", "DENY", on_hand=1)
+    request = pb.SetDropShipRequest(request_id=rid(), sku=code, drop_ship=True)
+    product = check_idempotent(i.SetDropShip, request, drop_ship=False).product
+    check_shape(product)
+    assert product.sku == code and product.drop_ship
+    assert i.GetProduct(sku=code).product.drop_ship
+
+    # A line stock can fill is reserved; one it can't goes whole to the
+    # supplier when the order has an address, and takes nothing.
+    def reserve(qty, address):
+        return i.ReserveOrder(
+            request_id=rid(), order_id=str(uuid.uuid4()), accept_backorders=True,
+            ship_to_address=address,
+            lines=[pb.ReserveLine(line_id=str(uuid.uuid4()), sku=code, quantity=qty)],
+        ).lines[0]
+
+    short = reserve(3, "1 Quay Street")
+    assert (short.reserved_quantity, short.backordered_quantity, short.drop_ship_quantity) == (0, 0, 3)
+    assert _levels(suite.stock(code)) == (1, 0, 1, 0), "nothing taken from stock"
+    filled = reserve(1, "1 Quay Street")
+    assert (filled.reserved_quantity, filled.drop_ship_quantity) == (1, 0)
+    # Off again: a short line is a stockout under the DENY policy.
+    i.SetDropShip(request_id=rid(), sku=code, drop_ship=False)
+    i.ReserveOrder.error(
+        PRECONDITION,
+        request_id=rid(), order_id=str(uuid.uuid4()), accept_backorders=True, ship_to_address="1 Quay Street",
+        lines=[pb.ReserveLine(line_id=str(uuid.uuid4()), sku=code, quantity=3)],
+        why="not drop-shipped any more: a stockout",
+    )
+
+    i.SetDropShip.error(INVALID, copy_with(request, request_id=rid(), sku=""), field="sku", why="empty SKU")
+    i.SetDropShip.error(NOT_FOUND, copy_with(request, request_id=rid(), sku=sku("NOPE")), why="unknown SKU")
+    malformed_request_id(i.SetDropShip, request)

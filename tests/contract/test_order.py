@@ -469,6 +469,56 @@ def test_mark_line_allocated(suite):
     malformed_request_id(o.MarkLineAllocated, request)
 
 
+@contract_case("order", "RecordDropShipment")
+def test_record_drop_shipment(suite):
+    o, pb = suite.order, suite.ord
+    world = suite.drop_shipped(qty=2)
+    order, line, po = world["order"], world["line"], world["po"]
+    assert line.drop_ship and line.status == pb.LINE_STATUS_BACKORDERED
+    # It is the supplier's to ship, not a warehouse's.
+    o.CreateShipment.error(
+        PRECONDITION,
+        request_id=rid(), order_id=order.id, line_ids=[line.id], tracking_number="T", carrier="C",
+        why="a drop-ship line never ships from a warehouse",
+    )
+    # Procurement sends this once the supplier confirms; a retry is the same call.
+    request = pb.RecordDropShipmentRequest(
+        request_id=rid(), order_id=order.id, purchase_order_id=po.id, carrier="UPS",
+        tracking_number="1ZREC0001", items=[pb.ShipmentItem(line_id=line.id, quantity=2)],
+    )
+    response = check_idempotent(o.RecordDropShipment, request, tracking_number="1ZREC0002")
+    check_shape(response)
+    shipment = response.shipment
+    assert shipment.drop_ship and shipment.warehouse == ""
+    assert (shipment.purchase_order_id, shipment.carrier, shipment.tracking_number) == (po.id, "UPS", "1ZREC0001")
+    assert [(i.line_id, i.quantity) for i in shipment.items] == [(line.id, 2)]
+    assert response.order.lines[0].status == pb.LINE_STATUS_SHIPPED
+    assert response.order.status == pb.ORDER_STATUS_SHIPPED
+    told = suite.wait_notified(order.id, suite.notif.NOTIFICATION_EVENT_SHIPPED)
+    assert "1ZREC0001" in told.message
+    # The same purchase order told again (another request id) changes nothing.
+    again = o.RecordDropShipment(copy_with(request, request_id=rid())).order
+    assert [s.id for s in again.shipments] == [shipment.id]
+
+    def req(**over):
+        return copy_with(request, request_id=rid(), **over)
+
+    mine = suite.place(suite.customer(), [(suite.product("RDS", "DENY", on_hand=1), 1)])
+    o.RecordDropShipment.error(
+        PRECONDITION,
+        req(order_id=mine.id, items=[pb.ShipmentItem(line_id=mine.lines[0].id, quantity=1)],
+            purchase_order_id=str(uuid.uuid4())),
+        why="the line is not drop-shipped",
+    )
+    o.RecordDropShipment.error(INVALID, req(items=[]), field="items", why="no items")
+    o.RecordDropShipment.error(INVALID, req(carrier=""), field="carrier", why="empty carrier")
+    o.RecordDropShipment.error(INVALID, req(order_id="nope"), field="order_id", why="malformed order id")
+    o.RecordDropShipment.error(
+        NOT_FOUND, req(order_id=str(uuid.uuid4()), purchase_order_id=str(uuid.uuid4())), why="unknown order"
+    )
+    malformed_request_id(o.RecordDropShipment, request)
+
+
 @contract_case("order", "UpdateLineEta")
 def test_update_line_eta(suite):
     o, pb = suite.order, suite.ord

@@ -541,3 +541,65 @@ def test_get_supplier_performance(suite):
     p.GetSupplierPerformance.error(INVALID, supplier_id="nope", field="supplier_id", why="malformed id")
     p.GetSupplierPerformance.error(NOT_FOUND, supplier_id=str(uuid.uuid4()), why="unknown supplier")
 
+
+
+@contract_case("procurement", "ConfirmDropShipment")
+def test_confirm_drop_shipment(suite):
+    p, pb = suite.procurement, suite.proc
+    world = suite.drop_shipped(qty=3, address="9 Dock Lane, Leith")
+    po, order, line = world["po"], world["order"], world["line"]
+    check_shape(po)
+    assert po.drop_ship and po.order_id == order.id
+    assert po.ship_to_address == "9 Dock Lane, Leith"
+    assert [(l.sku, l.demand_quantity, l.ordered_quantity) for l in po.lines] == [(world["sku"], 3, 3)], (
+        "exactly the line's units: no MOQ or case rounding"
+    )
+    assert line.drop_ship
+
+    request = pb.ConfirmDropShipmentRequest(
+        request_id=rid(), purchase_order_id=po.id, carrier="UPS", tracking_number="1ZDS0001"
+    )
+    p.ConfirmDropShipment.error(PRECONDITION, request, why="a draft has not gone to the supplier")
+    p.SubmitPurchaseOrder(request_id=rid(), purchase_order_id=po.id)
+    request = copy_with(request, request_id=rid())
+    shipped = check_idempotent(p.ConfirmDropShipment, request, tracking_number="1ZDS0002").purchase_order
+    check_shape(shipped)
+    assert shipped.status == pb.PURCHASE_ORDER_STATUS_DROP_SHIPPED
+    assert (shipped.carrier, shipped.tracking_number) == ("UPS", "1ZDS0001")
+    # The order hears it: the line ships in a drop shipment, and she is told.
+    done = suite.wait_line_status(order.id, 0, suite.ord.LINE_STATUS_SHIPPED)
+    [drop] = [s for s in done.shipments if s.drop_ship]
+    assert (drop.purchase_order_id, drop.warehouse, drop.tracking_number) == (po.id, "", "1ZDS0001")
+    told = suite.wait_notified(order.id, suite.notif.NOTIFICATION_EVENT_SHIPPED)
+    assert "1ZDS0001" in told.message
+    # No stock moved.
+    assert _stock(suite, world["sku"]) == (0, 0)
+
+    p.ConfirmDropShipment.error(
+        PRECONDITION, copy_with(request, request_id=rid()), why="already shipped"
+    )
+    normal = suite.backordered(qty=2, supplier={})
+    draft = suite.draft_with_demand(normal["supplier_id"], 2)
+    p.ConfirmDropShipment.error(
+        PRECONDITION, copy_with(request, request_id=rid(), purchase_order_id=draft.id),
+        why="not a drop-ship purchase order",
+    )
+    p.ConfirmDropShipment.error(
+        NOT_FOUND, copy_with(request, request_id=rid(), purchase_order_id=str(uuid.uuid4())),
+        why="unknown purchase order",
+    )
+    for fields, field, why in [
+        ({"purchase_order_id": "nope"}, "purchase_order_id", "malformed id"),
+        ({"carrier": ""}, "carrier", "empty carrier"),
+        ({"tracking_number": ""}, "tracking_number", "empty tracking number"),
+        ({"tracking_number": "T" * 101}, "tracking_number", "tracking number over 100 characters"),
+    ]:
+        p.ConfirmDropShipment.error(
+            INVALID, copy_with(request, request_id=rid(), **fields), field=field, why=why
+        )
+    malformed_request_id(p.ConfirmDropShipment, request)
+
+
+def _stock(suite, code):
+    level = suite.stock(code)
+    return (level.on_hand, level.reserved)

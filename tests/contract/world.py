@@ -102,6 +102,33 @@ class Suite:
             )
         return supplier.id
 
+    def drop_shipped(self, qty: int = 3, address: str = "2 Harbour Road, Leith") -> dict:
+        """A customer's order of one line the supplier ships straight to her:
+        a SKU with no stock whose preferred offer is drop-ship (inventory hears
+        it from procurement), ordered with a delivery address. Returns the
+        SKU, supplier id, order, line and the drop-ship purchase order."""
+        code = self.product("DS", "ALLOW")
+        supplier = self.procurement.CreateSupplier(
+            request_id=rid(), name=f"Direct {uuid.uuid4().hex[:8]}", lead_time_days=3
+        ).supplier
+        self.procurement.SetSupplierItem(
+            request_id=rid(), supplier_id=supplier.id, sku=code, unit_cost_minor=500,
+            minimum_order_quantity=10, case_pack=5, preferred=True, drop_ship=True,
+        )
+        eventually(
+            f"inventory drop-ships {code}",
+            lambda: self.inventory.GetProduct(sku=code).product.drop_ship,
+        )
+        order = self.place(self.customer(), [(code, qty)], ship_to_address=address)
+        po = eventually(
+            f"drop-ship PO for {order.id}",
+            lambda: next(
+                (p for p in self.purchase_orders(supplier.id) if p.drop_ship and p.order_id == order.id),
+                None,
+            ),
+        )
+        return {"sku": code, "supplier": supplier.id, "order": order, "line": order.lines[0], "po": po}
+
     def purchase_orders(self, supplier_id: str, status: int = 0) -> list[Any]:
         return list(
             self.procurement.ListPurchaseOrders(

@@ -77,6 +77,7 @@ pub async fn supplier(
             minimum_order_quantity: moq,
             case_pack,
             preferred: true,
+            drop_ship: false,
         })
         .await
         .expect("supplier item");

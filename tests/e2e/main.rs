@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod concurrency;
+mod drop_ship;
 mod fixtures;
 mod fulfilment;
 mod lifecycle;

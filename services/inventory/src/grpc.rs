@@ -22,5 +22,6 @@ backorder_platform::grpc_service! {
         fn set_backorder_priority(pb::SetBackorderPriorityRequest) -> pb::SetBackorderPriorityResponse;
         fn create_warehouse(pb::CreateWarehouseRequest) -> pb::CreateWarehouseResponse;
         fn list_warehouses(pb::ListWarehousesRequest) -> pb::ListWarehousesResponse;
+        fn set_drop_ship(pb::SetDropShipRequest) -> pb::SetDropShipResponse;
     }
 }

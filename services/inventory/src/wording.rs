@@ -167,6 +167,16 @@ pub fn not_enough_reserved(
     )
 }
 
+/// A line the supplier ships: no stock of it is here to issue.
+pub fn line_drop_shipped(line_id: Uuid) -> ServiceError {
+    ServiceError::precondition(
+        "LINE_DROP_SHIPPED",
+        format!(
+            "line {line_id} is drop-shipped by the supplier; no stock of it leaves a warehouse"
+        ),
+    )
+}
+
 /// A shipped line that was cancelled.
 pub fn line_released(line_id: Uuid) -> ServiceError {
     ServiceError::precondition("LINE_RELEASED", format!("line {line_id} was cancelled"))

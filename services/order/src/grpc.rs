@@ -19,6 +19,7 @@ backorder_platform::grpc_service! {
         fn get_fulfilment_settings(pb::GetFulfilmentSettingsRequest) -> pb::GetFulfilmentSettingsResponse;
         fn mark_delivered(pb::MarkDeliveredRequest) -> pb::MarkDeliveredResponse;
         fn mark_line_allocated(pb::MarkLineAllocatedRequest) -> pb::MarkLineAllocatedResponse;
+        fn record_drop_shipment(pb::RecordDropShipmentRequest) -> pb::RecordDropShipmentResponse;
         fn update_line_eta(pb::UpdateLineEtaRequest) -> pb::UpdateLineEtaResponse;
         fn get_order_timeline(pb::GetOrderTimelineRequest) -> pb::GetOrderTimelineResponse;
         fn get_backorder_stats(pb::GetBackorderStatsRequest) -> pb::GetBackorderStatsResponse;

@@ -17,6 +17,7 @@ backorder_platform::grpc_service! {
         fn add_demand(pb::AddDemandRequest) -> pb::AddDemandResponse;
         fn release_demand(pb::ReleaseDemandRequest) -> pb::ReleaseDemandResponse;
         fn list_demands(pb::ListDemandsRequest) -> pb::ListDemandsResponse;
+        fn confirm_drop_shipment(pb::ConfirmDropShipmentRequest) -> pb::ConfirmDropShipmentResponse;
         fn get_purchase_order(pb::GetPurchaseOrderRequest) -> pb::GetPurchaseOrderResponse;
         fn list_purchase_orders(pb::ListPurchaseOrdersRequest) -> pb::ListPurchaseOrdersResponse;
         fn submit_purchase_order(pb::SubmitPurchaseOrderRequest) -> pb::SubmitPurchaseOrderResponse;

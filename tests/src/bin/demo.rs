@@ -117,6 +117,7 @@ async fn main() -> Result<(), Error> {
             minimum_order_quantity: 10,
             case_pack: 5,
             preferred: true,
+            drop_ship: false,
         })
         .await?;
 

@@ -13,6 +13,9 @@ use crate::domain::{
 };
 use crate::wording;
 
+/// Longest delivery address an order may carry.
+const MAX_ADDRESS_CHARS: usize = 500;
+
 fn check_sku(v: &mut Violations, field: &str, sku: &str) {
     if sku.is_empty() {
         v.add(field, wording::REQUIRED);
@@ -171,6 +174,8 @@ pub struct OrderReservation {
     pub accept_backorders: bool,
     /// Lines, in request order; line ids distinct.
     pub lines: Vec<LineRequest>,
+    /// Where drop-shipped lines go, trimmed; empty: none is drop-shipped.
+    pub ship_to_address: String,
 }
 
 impl TryFrom<&pb::ReserveOrderRequest> for OrderReservation {
@@ -204,12 +209,19 @@ impl TryFrom<&pb::ReserveOrderRequest> for OrderReservation {
                 });
             }
         }
+        if req.ship_to_address.chars().count() > MAX_ADDRESS_CHARS {
+            v.add(
+                "ship_to_address",
+                format!("must be at most {MAX_ADDRESS_CHARS} characters"),
+            );
+        }
         v.finish()?;
         Ok(Self {
             order_id: order_id
                 .ok_or_else(|| ServiceError::invalid("order_id", wording::REQUIRED))?,
             accept_backorders: req.accept_backorders,
             lines,
+            ship_to_address: req.ship_to_address.trim().to_owned(),
         })
     }
 }
@@ -413,6 +425,7 @@ mod tests {
                     quantity: *q,
                 })
                 .collect(),
+            ship_to_address: String::new(),
         }
     }
 

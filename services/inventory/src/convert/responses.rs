@@ -26,6 +26,7 @@ pub fn product(product: &Product, stock: &SkuStock) -> pb::Product {
         backorder_policy: product.policy.code(),
         backorder_cap: product.policy.cap(),
         stock: Some(stock_level("", stock.total())),
+        drop_ship: product.drop_ship,
         create_time: Some(to_timestamp(product.created_at)),
         warehouses: stock
             .shelves()

@@ -63,11 +63,55 @@ pub struct Product {
     pub policy: BackorderPolicy,
     /// Unix ms.
     pub created_at: i64,
+    /// The supplier ships short lines straight to the customer (set by
+    /// procurement from the SKU's preferred offer).
+    pub drop_ship: bool,
+}
+
+impl Product {
+    /// Whether a line of `quantity` is drop-shipped whole: the product is
+    /// drop-shipped, stock (`available`) cannot fill the line whole, the
+    /// order has an address to ship to and its customer accepts waiting.
+    /// Such a line takes nothing from stock, so it never splits between a
+    /// warehouse parcel and the supplier's, and it does not wait in the
+    /// queue, so a receipt never fills what the supplier already ships.
+    pub fn drop_ships(
+        &self,
+        quantity: i64,
+        available: i64,
+        has_address: bool,
+        accept_backorders: bool,
+    ) -> bool {
+        self.drop_ship && has_address && accept_backorders && quantity > available
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_short_line_of_a_drop_ship_product_with_an_address_is_drop_shipped() {
+        let product = Product {
+            sku: "A".into(),
+            name: "A".into(),
+            policy: BackorderPolicy::Deny,
+            created_at: 0,
+            drop_ship: true,
+        };
+        assert!(product.drop_ships(3, 2, true, true));
+        assert!(!product.drop_ships(2, 2, true, true), "stock fills it");
+        assert!(!product.drop_ships(3, 2, false, true), "nowhere to send it");
+        assert!(
+            !product.drop_ships(3, 2, true, false),
+            "the customer won't wait"
+        );
+        let stocked = Product {
+            drop_ship: false,
+            ..product
+        };
+        assert!(!stocked.drop_ships(3, 0, true, true));
+    }
 
     #[test]
     fn policies_round_trip_and_unknown_codes_are_refused() {

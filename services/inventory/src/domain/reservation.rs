@@ -17,6 +17,8 @@ pub enum ReservationState {
     Issued,
     /// Cancelled.
     Released,
+    /// The supplier ships the line to the customer; nothing is held.
+    DropShip,
 }
 
 impl ReservationState {
@@ -27,6 +29,7 @@ impl ReservationState {
             Self::Allocated => 2,
             Self::Issued => 3,
             Self::Released => 4,
+            Self::DropShip => 5,
         }
     }
 
@@ -50,6 +53,7 @@ impl TryFrom<i32> for ReservationState {
             2 => Ok(Self::Allocated),
             3 => Ok(Self::Issued),
             4 => Ok(Self::Released),
+            5 => Ok(Self::DropShip),
             _ => Err(UnknownCode {
                 kind: "reservation state",
                 code,
@@ -144,10 +148,11 @@ mod tests {
             ReservationState::Allocated,
             ReservationState::Issued,
             ReservationState::Released,
+            ReservationState::DropShip,
         ] {
             assert_eq!(ReservationState::try_from(s.code()), Ok(s));
         }
-        for code in [0, 5, -1, 99] {
+        for code in [0, 6, -1, 99] {
             assert_eq!(
                 ReservationState::try_from(code),
                 Err(UnknownCode {

@@ -6,7 +6,7 @@ use backorder_platform::time::now_ms;
 use backorder_platform::unit_of_work::Work;
 use backorder_proto::inventory::v1 as pb;
 
-use super::InventoryApi;
+use super::{InventoryApi, product_after_move};
 use crate::convert::{self, NewProduct};
 use crate::domain::{Product, SkuStock};
 use crate::store::queries;
@@ -42,6 +42,32 @@ impl InventoryApi {
         })
     }
 
+    /// The `SetDropShip` RPC: procurement's word on whether the SKU's
+    /// preferred supplier ships it straight to customers.
+    pub async fn set_drop_ship(
+        &self,
+        req: pb::SetDropShipRequest,
+    ) -> ServiceResult<pb::SetDropShipResponse> {
+        let sku = convert::parse_sku(&req.sku)?;
+        let drop_ship = req.drop_ship;
+        self.context
+            .execute(&req, move |work| {
+                Box::pin(async move {
+                    work.set_resource(sku.clone());
+                    if !queries::set_drop_ship(work.db(), &sku, drop_ship).await? {
+                        return Err(wording::product_not_found(&sku));
+                    }
+                    let stock = queries::find_stock(work.db(), &sku)
+                        .await?
+                        .unwrap_or_else(SkuStock::empty);
+                    Ok(pb::SetDropShipResponse {
+                        product: Some(product_after_move(work.db(), &sku, &stock).await?),
+                    })
+                })
+            })
+            .await
+    }
+
     /// The `ListProducts` RPC.
     pub async fn list_products(
         &self,
@@ -74,6 +100,7 @@ async fn create(work: &Work, new: NewProduct) -> ServiceResult<pb::CreateProduct
         name: new.name,
         policy: new.policy,
         created_at: now_ms(),
+        drop_ship: false,
     };
     let stock = queries::insert_product(work.db(), &product).await?;
     work.set_resource(product.sku.clone());

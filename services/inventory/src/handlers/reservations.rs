@@ -15,17 +15,34 @@ use super::allocation::allocate_waiting;
 use super::{InventoryApi, lock_line};
 use crate::convert::{self, Cancellation, OrderReservation};
 use crate::domain::{
-    BackorderPolicy, LineOutcome, Part, Reservation, ReservationState, ReserveError, SkuStock,
+    LineOutcome, Part, Product, Reservation, ReservationState, ReserveError, SkuStock,
     StockPosition, Take,
 };
 use crate::store::queries::{self, Movement};
 use crate::store::stock_movement::MovementKind;
 use crate::wording;
 
+/// How one line is served: from stock (reserved now, the rest waiting),
+/// or whole by the supplier.
+#[derive(Clone, Copy, Debug)]
+enum Served {
+    Stock(LineOutcome),
+    DropShip,
+}
+
+impl Served {
+    fn reserved(self) -> i64 {
+        match self {
+            Self::Stock(outcome) => outcome.reserved,
+            Self::DropShip => 0,
+        }
+    }
+}
+
 /// A SKU of an order, locked: its policy, its stock before and after, and
 /// its total over every warehouse, which decides how each line is served.
 struct LockedSku {
-    policy: BackorderPolicy,
+    product: Product,
     before: SkuStock,
     after: SkuStock,
     total: StockPosition,
@@ -86,6 +103,7 @@ async fn release(
         ReservationState::Released => {
             return Ok(pb::ReleaseReservationResponse::default());
         }
+        ReservationState::DropShip => return release_drop_ship(work, &line).await,
         ReservationState::Waiting | ReservationState::Allocated => {}
     }
     let parts = queries::parts_of(work.db(), &[line.id])
@@ -129,6 +147,22 @@ async fn release(
     })
 }
 
+/// Releases a drop-shipped line: no stock to give back, only its demand on
+/// the supplier's drop-ship purchase order.
+async fn release_drop_ship(
+    work: &Work,
+    line: &Reservation,
+) -> ServiceResult<pb::ReleaseReservationResponse> {
+    let released = line.moved_to(ReservationState::Released);
+    queries::update_reservation(work.db(), line, &released).await?;
+    work.send(ReleaseDemandRequest {
+        demand_id: line.id.to_string(),
+        ..Default::default()
+    })
+    .await?;
+    Ok(pb::ReleaseReservationResponse::default())
+}
+
 /// Locks every SKU of the order in SKU order (so two orders never
 /// deadlock), with its policy, then reads its shelves under the lock.
 async fn lock_skus(
@@ -154,7 +188,7 @@ async fn lock_skus(
         locked.insert(
             sku.to_owned(),
             LockedSku {
-                policy: product.policy,
+                product,
                 total: stock.total(),
                 after: stock.clone(),
                 before: stock,
@@ -169,18 +203,29 @@ async fn lock_skus(
 fn decide(
     order: &OrderReservation,
     skus: &mut BTreeMap<String, LockedSku>,
-) -> ServiceResult<Vec<LineOutcome>> {
+) -> ServiceResult<Vec<Served>> {
     let mut outcomes = Vec::with_capacity(order.lines.len());
     let mut stockouts = Vec::new();
+    let has_address = !order.ship_to_address.is_empty();
     for (i, line) in order.lines.iter().enumerate() {
         let locked = skus
             .get_mut(&line.sku)
             .ok_or_else(|| wording::product_not_found(&line.sku))?;
-        match locked
-            .total
-            .reserve_line(line.quantity, locked.policy, order.accept_backorders)
-        {
-            Ok(outcome) => outcomes.push(outcome),
+        if locked.product.drop_ships(
+            line.quantity,
+            locked.total.available(),
+            has_address,
+            order.accept_backorders,
+        ) {
+            outcomes.push(Served::DropShip);
+            continue;
+        }
+        match locked.total.reserve_line(
+            line.quantity,
+            locked.product.policy,
+            order.accept_backorders,
+        ) {
+            Ok(outcome) => outcomes.push(Served::Stock(outcome)),
             Err(ReserveError::Stockout(refusal)) => {
                 stockouts.push(wording::stockout(i, &line.sku, refusal));
             }
@@ -202,16 +247,16 @@ fn decide(
 async fn take_from_shelves(
     work: &Work,
     order: &OrderReservation,
-    outcomes: &[LineOutcome],
+    outcomes: &[Served],
     skus: &mut BTreeMap<String, LockedSku>,
 ) -> ServiceResult<Vec<Vec<Part>>> {
     let takes: Vec<Take> = order
         .lines
         .iter()
         .zip(outcomes)
-        .map(|(line, outcome)| Take {
+        .map(|(line, served)| Take {
             sku: &line.sku,
-            units: outcome.reserved,
+            units: served.reserved(),
         })
         .collect();
     let stocks: BTreeMap<String, SkuStock> = skus
@@ -247,11 +292,11 @@ async fn take_from_shelves(
 }
 
 /// Stores one reservation per line with its parts, books what was reserved
-/// and raises demand for what waits.
+/// and raises demand for what waits or is drop-shipped.
 async fn write_lines(
     work: &Work,
     order: &OrderReservation,
-    outcomes: Vec<LineOutcome>,
+    outcomes: Vec<Served>,
     parts: &[Vec<Part>],
 ) -> Result<Vec<pb::LineReservation>, ServiceError> {
     let now = now_ms();
@@ -260,7 +305,18 @@ async fn write_lines(
     let mut lines = Vec::with_capacity(order.lines.len());
     let mut reservations = Vec::with_capacity(order.lines.len());
     let mut movements = Vec::new();
-    for ((line, outcome), line_parts) in order.lines.iter().zip(outcomes).zip(parts) {
+    for ((line, served), line_parts) in order.lines.iter().zip(outcomes).zip(parts) {
+        let (outcome, state, drop_shipped) = match served {
+            Served::Stock(outcome) => (outcome, ReservationState::open(outcome.backordered), 0),
+            Served::DropShip => (
+                LineOutcome {
+                    reserved: 0,
+                    backordered: 0,
+                },
+                ReservationState::DropShip,
+                line.quantity,
+            ),
+        };
         let reservation = Reservation {
             id: new_id(),
             order_id: order.order_id,
@@ -269,7 +325,7 @@ async fn write_lines(
             quantity: line.quantity,
             reserved: outcome.reserved,
             waiting: outcome.backordered,
-            state: ReservationState::open(outcome.backordered),
+            state,
             priority: 0,
             priority_reason: String::new(),
             trace_context: trace_context.clone(),
@@ -298,6 +354,21 @@ async fn write_lines(
             })
             .await?;
         }
+        if drop_shipped > 0 {
+            // The supplier ships it to the customer: the address travels
+            // with the demand and is kept nowhere here.
+            work.send(AddDemandRequest {
+                demand_id: reservation.id.to_string(),
+                sku: line.sku.clone(),
+                quantity: drop_shipped,
+                order_id: order_id.clone(),
+                line_id: line.line_id.to_string(),
+                drop_ship: true,
+                ship_to_address: order.ship_to_address.clone(),
+                ..Default::default()
+            })
+            .await?;
+        }
         lines.push(pb::LineReservation {
             line_id: line.line_id.to_string(),
             sku: line.sku.clone(),
@@ -305,6 +376,7 @@ async fn write_lines(
             backordered_quantity: outcome.backordered,
             reservation_id: reservation.id.to_string(),
             reserved_from: convert::warehouse_units(line_parts),
+            drop_ship_quantity: drop_shipped,
         });
         reservations.push(reservation);
     }

@@ -130,6 +130,7 @@ fn issue_line(
 ) -> ServiceResult<Option<(i64, Reservation, Vec<Part>)>> {
     match (line.state, asked) {
         (ReservationState::Released, _) => Err(wording::line_released(line.line_id)),
+        (ReservationState::DropShip, _) => Err(wording::line_drop_shipped(line.line_id)),
         (ReservationState::Issued, None) => Ok(None),
         (ReservationState::Waiting, None) => {
             Err(wording::line_not_allocated(line.line_id, line.waiting))

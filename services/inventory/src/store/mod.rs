@@ -5,6 +5,7 @@ pub mod m20261122_000101_add_priority_reason;
 pub mod m20261201_000102_index_queue_in_allocation_order;
 pub mod m20261203_000103_backlog_counters;
 pub mod m20261204_000104_warehouses;
+pub mod m20261204_000105_drop_ship;
 pub mod product;
 pub mod queries;
 pub mod reservation;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000102_index_queue_in_allocation_order::Migration),
             Box::new(m20261203_000103_backlog_counters::Migration),
             Box::new(m20261204_000104_warehouses::Migration),
+            Box::new(m20261204_000105_drop_ship::Migration),
         ];
         migrations.extend(own);
         migrations

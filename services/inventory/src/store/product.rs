@@ -20,6 +20,8 @@ pub struct Model {
     pub backorder_cap: i64,
     /// Unix ms.
     pub created_at: i64,
+    /// Short lines go to the supplier (see [`Product::drop_ship`]).
+    pub drop_ship: bool,
 }
 
 /// No relations.
@@ -41,6 +43,7 @@ impl TryFrom<Model> for Product {
             name: row.name,
             policy,
             created_at: row.created_at,
+            drop_ship: row.drop_ship,
         })
     }
 }
@@ -53,6 +56,7 @@ impl From<&Product> for Model {
             backorder_policy: product.policy.code(),
             backorder_cap: product.policy.cap(),
             created_at: product.created_at,
+            drop_ship: product.drop_ship,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! stock row locked until every racer is queued behind it.
 
 mod codes;
+mod drop_ship;
 mod messages;
 mod migrations;
 mod quantities;

@@ -38,6 +38,8 @@ async fn messages_are_addressed_by_their_request_type() {
             quantity: 3,
             order_id: request.order_id.clone(),
             line_id: request.lines[0].line_id.clone(),
+            drop_ship: false,
+            ship_to_address: String::new(),
         }
     );
 

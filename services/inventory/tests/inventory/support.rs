@@ -248,6 +248,7 @@ pub fn order(lines: &[(&str, i64)]) -> pb::ReserveOrderRequest {
                 quantity: *quantity,
             })
             .collect(),
+        ship_to_address: String::new(),
     }
 }
 

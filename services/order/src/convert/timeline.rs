@@ -32,20 +32,34 @@ pub fn from_reservations(list: Vec<inventory_pb::Reservation>) -> Vec<Entry> {
     for r in list {
         let created = ms(r.create_time.as_ref());
         let updated = ms(r.update_time.as_ref());
+        let state = ReservationState::try_from(r.state);
+        // A drop-shipped line holds no stock: saying "0 reserved, 0
+        // waiting" would read as a line that was never served.
+        let (event, detail) = if state == Ok(ReservationState::DropShip) {
+            (
+                "drop_ship_arranged",
+                timeline::drop_ship_arranged(r.quantity, &r.sku),
+            )
+        } else {
+            (
+                "stock_reserved",
+                timeline::stock_reserved(
+                    r.quantity,
+                    &r.sku,
+                    r.reserved_quantity,
+                    r.waiting_quantity,
+                ),
+            )
+        };
         entries.push(Entry {
             at_ms: created,
             rank: Rank::Reservation,
             service: "inventory",
-            event: "stock_reserved".to_owned(),
+            event: event.to_owned(),
             line_id: r.line_id.clone(),
-            detail: timeline::stock_reserved(
-                r.quantity,
-                &r.sku,
-                r.reserved_quantity,
-                r.waiting_quantity,
-            ),
+            detail,
         });
-        let later = match ReservationState::try_from(r.state) {
+        let later = match state {
             Ok(ReservationState::Allocated) if updated > created => Some("stock_allocated"),
             Ok(ReservationState::Issued) => Some("stock_issued"),
             Ok(ReservationState::Released) => Some("reservation_released"),
@@ -123,5 +137,42 @@ pub fn entry_to_proto(entry: Entry) -> pb::TimelineEvent {
         event: entry.event,
         line_id: entry.line_id,
         detail: entry.detail,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_drop_shipped_reservation_is_not_told_as_stock_reserved() {
+        let reservation = |state: ReservationState| inventory_pb::Reservation {
+            line_id: "l1".to_owned(),
+            sku: "DS-1".to_owned(),
+            quantity: 3,
+            state: state as i32,
+            ..Default::default()
+        };
+        let entries = from_reservations(vec![
+            reservation(ReservationState::DropShip),
+            reservation(ReservationState::Waiting),
+        ]);
+        let told: Vec<(&str, &str)> = entries
+            .iter()
+            .map(|e| (e.event.as_str(), e.detail.as_str()))
+            .collect();
+        assert_eq!(
+            told,
+            [
+                (
+                    "drop_ship_arranged",
+                    "3 x DS-1: drop-shipped by the supplier, no stock held"
+                ),
+                (
+                    "stock_reserved",
+                    "3 x DS-1: 0 reserved now, 0 still waiting"
+                ),
+            ]
+        );
     }
 }

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::domain::notices::{Notice, NoticeKind};
 use crate::domain::placement::LineOutcome;
 use crate::domain::stats::Measures;
-use crate::domain::{Line, Order, Shipment, UnitsByWarehouse};
+use crate::domain::{Line, Order, Origin, Shipment, UnitsByWarehouse};
 
 /// A line as answered.
 pub fn line_to_proto(line: &Line) -> pb::OrderLine {
@@ -41,6 +41,7 @@ pub fn line_to_proto(line: &Line) -> pb::OrderLine {
                 quantity,
             })
             .collect(),
+        drop_ship: line.drop_ship,
     }
 }
 
@@ -71,7 +72,15 @@ pub fn shipment_to_proto(shipment: &Shipment) -> pb::Shipment {
             .bundle_id
             .map(|id| id.to_string())
             .unwrap_or_default(),
-        warehouse: shipment.warehouse.as_str().to_owned(),
+        warehouse: shipment
+            .warehouse()
+            .map(|code| code.as_str().to_owned())
+            .unwrap_or_default(),
+        drop_ship: matches!(shipment.origin, Origin::Supplier { .. }),
+        purchase_order_id: shipment
+            .purchase_order_id()
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -136,12 +145,15 @@ pub fn notify_request(order: &Order, notice: Notice) -> NotifyRequest {
 }
 
 /// The reservation of a pending order; inventory knows it by the order id,
-/// which is also its request id, so every attempt is the same request.
+/// which is also its request id, so every attempt is the same request. The
+/// delivery address goes with it: a line the supplier drop-ships is sent
+/// there, and inventory passes it on to procurement with the line's demand.
 pub fn reserve_request(order: &Order, lines: &[Line]) -> inventory_pb::ReserveOrderRequest {
     inventory_pb::ReserveOrderRequest {
         request_id: order.id.to_string(),
         order_id: order.id.to_string(),
         accept_backorders: order.accept_backorders,
+        ship_to_address: order.ship_to_address.clone(),
         lines: lines
             .iter()
             .map(|l| inventory_pb::ReserveLine {
@@ -194,6 +206,7 @@ pub fn reservation_outcomes(
                 LineOutcome {
                     reserved: l.reserved_quantity,
                     backordered: l.backordered_quantity,
+                    drop_shipped: l.drop_ship_quantity,
                     reserved_from,
                 },
             ))
@@ -210,13 +223,16 @@ pub fn release_request(order_id: Uuid, line_id: Uuid) -> inventory_pb::ReleaseRe
     }
 }
 
-/// Issues the stock of shipped lines in inventory, from the warehouse the
-/// parcel left.
-pub fn issue_request(shipment: &Shipment) -> inventory_pb::IssueStockRequest {
+/// Issues the stock of shipped lines in inventory, from `warehouse`, the
+/// one the parcel left (a drop shipment issues none: it took no stock).
+pub fn issue_request(
+    shipment: &Shipment,
+    warehouse: &WarehouseCode,
+) -> inventory_pb::IssueStockRequest {
     inventory_pb::IssueStockRequest {
         order_id: shipment.order_id.to_string(),
         shipment_id: shipment.id.to_string(),
-        warehouse: shipment.warehouse.as_str().to_owned(),
+        warehouse: warehouse.as_str().to_owned(),
         lines: shipment
             .items
             .iter()

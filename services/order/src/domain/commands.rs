@@ -92,3 +92,19 @@ pub struct Window {
     /// First instant not counted (Unix ms).
     pub end_ms: Option<i64>,
 }
+
+/// A supplier shipped drop-ship lines straight to the customer (told by
+/// procurement).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DropShipment {
+    /// Order id.
+    pub order_id: Uuid,
+    /// The drop-ship purchase order the supplier shipped.
+    pub purchase_order_id: Uuid,
+    /// Carrier (trimmed).
+    pub carrier: String,
+    /// Tracking number (trimmed).
+    pub tracking_number: String,
+    /// Units per line `(line id, units)`, distinct lines, as named.
+    pub items: Vec<(Uuid, i64)>,
+}

@@ -21,6 +21,8 @@ pub enum LineEvent {
     Allocated,
     /// Put in a shipment.
     Shipped,
+    /// The supplier shipped what was left of a drop-ship line.
+    DropShipped,
     /// Its shipment was delivered.
     Delivered,
     /// Cancelled by the customer or merchant.
@@ -57,6 +59,13 @@ pub fn apply(status: LineStatus, event: LineEvent) -> Move {
         (S::Ready, E::Shipped) => Move::To(S::Shipped),
         (S::Pending | S::Backordered, E::Shipped) => Move::NotYet,
         (_, E::Shipped) => Move::Illegal,
+
+        // A drop-ship line waits for the supplier, never for stock: it is
+        // never ready, and goes from waiting straight to shipped.
+        (S::Backordered, E::DropShipped) => Move::To(S::Shipped),
+        (S::Pending, E::DropShipped) => Move::NotYet,
+        (S::Shipped | S::Delivered | S::Cancelled, E::DropShipped) => Move::Ignore,
+        (S::Ready, E::DropShipped) => Move::Illegal,
 
         (S::Shipped, E::Delivered) => Move::To(S::Delivered),
         (S::Delivered, E::Delivered) => Move::Ignore,
@@ -111,6 +120,8 @@ pub enum ShipRefusal {
     LineNotReady(usize, LineStatus),
     /// Named lines hold no ready unit in the parcel's warehouse (indices).
     NotInWarehouse(WarehouseCode, Vec<usize>),
+    /// Named lines are drop-shipped: the supplier ships them (indices).
+    LineDropShipped(Vec<usize>),
     /// Ship-complete and some open line still waits.
     WaitingForCompletion,
     /// The order's last allowed parcel waits until every open line is
@@ -132,6 +143,8 @@ pub struct Shippable<'a> {
     /// Where its ready units are. A backordered line holding some may
     /// send them ahead of the rest.
     pub ready_in: &'a UnitsByWarehouse,
+    /// Whether the supplier ships it: then it is none of the parcels'.
+    pub drop_ship: bool,
 }
 
 impl<'a> From<&'a Line> for Shippable<'a> {
@@ -139,14 +152,22 @@ impl<'a> From<&'a Line> for Shippable<'a> {
         Self {
             status: line.status,
             ready_in: &line.ready_in,
+            drop_ship: line.drop_ship,
         }
     }
 }
 
 impl Shippable<'_> {
     fn may_ship(&self) -> bool {
-        self.status == LineStatus::Ready
-            || (self.status == LineStatus::Backordered && !self.ready_in.is_empty())
+        !self.drop_ship
+            && (self.status == LineStatus::Ready
+                || (self.status == LineStatus::Backordered && !self.ready_in.is_empty()))
+    }
+
+    /// Whether the line is still to come from the merchant's stock, which
+    /// is what ship-complete and the last parcel of a limit wait for.
+    fn waits(&self) -> bool {
+        !self.drop_ship && matches!(self.status, LineStatus::Pending | LineStatus::Backordered)
     }
 
     fn holds(&self, warehouse: &WarehouseCode) -> bool {
@@ -177,18 +198,27 @@ pub struct ParcelPlan {
 }
 
 /// The lines the order's next parcel may take by its `policy` and the
-/// parcels it has already had (`shipped_parcels`): the `named` ones
-/// (indices into `lines`), or every line with units that may ship. See
-/// [`plan_shipment`] for the rule.
+/// parcels it has already had from its warehouses (`shipped_parcels`, drop
+/// shipments not counted): the `named` ones (indices into `lines`), or
+/// every line with units that may ship. See [`plan_shipment`] for the rule.
 pub fn dispatch(
     policy: ShipPolicy,
     shipped_parcels: u32,
     lines: &[Shippable],
     named: Option<&[usize]>,
 ) -> Result<Dispatch, ShipRefusal> {
-    let waiting = lines
-        .iter()
-        .any(|l| matches!(l.status, LineStatus::Pending | LineStatus::Backordered));
+    // Checked before the policy: no state of the order would let these go.
+    if let Some(indices) = named {
+        let dropped: Vec<usize> = indices
+            .iter()
+            .copied()
+            .filter(|i| lines.get(*i).is_some_and(|l| l.drop_ship))
+            .collect();
+        if !dropped.is_empty() {
+            return Err(ShipRefusal::LineDropShipped(dropped));
+        }
+    }
+    let waiting = lines.iter().any(Shippable::waits);
     let final_of = match policy {
         ShipPolicy::AsAvailable => None,
         ShipPolicy::Complete if waiting => return Err(ShipRefusal::WaitingForCompletion),
@@ -271,8 +301,8 @@ impl Dispatch {
 
 /// Chooses a parcel's warehouse and lines: the named lines (indices into
 /// `lines`), or every line with units that may ship when none are named,
-/// by the order's `policy` and the parcels it has already had
-/// (`shipped_parcels`).
+/// by the order's `policy` and the parcels it has already had from its
+/// warehouses (`shipped_parcels`).
 ///
 /// A parcel leaves from one warehouse: `warehouse` when given, else the
 /// one holding the most ready units of the lines it may take (ties by
@@ -296,6 +326,14 @@ impl Dispatch {
 /// needs an (n+1)th parcel, one split across k warehouses at the end needs
 /// n-1+k at most, and a customer who asked for few parcels gets early
 /// units early only while that costs no extra one.
+///
+/// Drop-ship lines are none of this: the supplier ships them straight to
+/// the customer, and their shipment is recorded when it confirms. A parcel
+/// never takes one (naming one is refused), and the policy looks past
+/// them: ship-complete waits for every other open line only, so does the
+/// last parcel of a limit, and drop shipments are not counted among the
+/// order's parcels (`shipped_parcels` leaves them out). The merchant's own
+/// lines never wait on a supplier's delivery they do not control.
 pub fn plan_shipment(
     policy: ShipPolicy,
     shipped_parcels: u32,

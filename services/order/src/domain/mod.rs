@@ -1,10 +1,12 @@
 //! Order rules, free of I/O: statuses and the line state machine, the
 //! order status derived from its lines, what a ship policy allows and
-//! which warehouse a parcel leaves from, where lines' ready units are, the
+//! which warehouse a parcel leaves from, what a supplier's drop shipment
+//! does to the lines it carries, where lines' ready units are, the
 //! bounds of what is accepted, the wording of customer notices and of the
 //! timeline, the sweeper's backoff and the backorder measures.
 
 pub mod commands;
+pub mod drop_ship;
 pub mod lifecycle;
 pub mod limits;
 pub mod model;
@@ -17,7 +19,7 @@ pub mod timeline;
 pub mod warehouses;
 
 pub use lifecycle::{EtaNews, LineEvent, Move, ShipRefusal};
-pub use model::{Line, Order, PartRefused, ShipOverrun, Shipment};
+pub use model::{Line, Order, Origin, PartRefused, ShipOverrun, Shipment};
 pub use status::{
     BadPolicy, LineStatus, MAX_SHIPMENTS, OrderStatus, ShipPolicy, ShipmentStatus, UnknownCode,
 };

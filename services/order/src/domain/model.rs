@@ -64,6 +64,9 @@ pub struct Line {
     pub ready_quantity: i64,
     /// Where those units are (they add up to `ready_quantity`).
     pub ready_in: UnitsByWarehouse,
+    /// The supplier ships it straight to the customer: it never holds
+    /// stock, never leaves a warehouse, and leaves in a drop shipment.
+    pub drop_ship: bool,
 }
 
 /// A parcel.
@@ -87,8 +90,39 @@ pub struct Shipment {
     pub bundle_id: Option<Uuid>,
     /// Units carried per line (line id, units), in line order.
     pub items: Vec<(Uuid, i64)>,
-    /// Warehouse the parcel left from.
-    pub warehouse: WarehouseCode,
+    /// Where the parcel came from.
+    pub origin: Origin,
+}
+
+/// Where a parcel came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// One of the merchant's warehouses, whose stock it took.
+    Warehouse(WarehouseCode),
+    /// The supplier, straight to the customer: no stock of the merchant's
+    /// moved.
+    Supplier {
+        /// The drop-ship purchase order the supplier shipped.
+        purchase_order_id: Uuid,
+    },
+}
+
+impl Shipment {
+    /// The warehouse the parcel left from; `None` for a drop shipment.
+    pub fn warehouse(&self) -> Option<&WarehouseCode> {
+        match &self.origin {
+            Origin::Warehouse(code) => Some(code),
+            Origin::Supplier { .. } => None,
+        }
+    }
+
+    /// The purchase order of a drop shipment.
+    pub fn purchase_order_id(&self) -> Option<Uuid> {
+        match &self.origin {
+            Origin::Warehouse(_) => None,
+            Origin::Supplier { purchase_order_id } => Some(*purchase_order_id),
+        }
+    }
 }
 
 impl Line {
@@ -237,6 +271,7 @@ mod tests {
             shipped_quantity: shipped,
             ready_quantity: ready,
             ready_in: UnitsByWarehouse::of(WarehouseCode::default_warehouse(), ready),
+            drop_ship: false,
         }
     }
 

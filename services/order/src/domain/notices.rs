@@ -75,12 +75,20 @@ impl Notice {
         Self::about(NoticeKind::OrderConfirmed, None, summary)
     }
 
-    /// Part of a line waits for stock.
+    /// Part of a line waits for stock, or all of it for the supplier who
+    /// ships it straight to the customer.
     pub fn backordered(line: &Line) -> Self {
-        let detail = format!(
-            "{} of {} x {} are on backorder: the item is out of stock",
-            line.backordered_quantity, line.quantity, line.sku
-        );
+        let detail = if line.drop_ship {
+            format!(
+                "{} is on backorder: it ships directly from the supplier, and you will get its tracking number when it leaves",
+                quantity_of(line)
+            )
+        } else {
+            format!(
+                "{} of {} x {} are on backorder: the item is out of stock",
+                line.backordered_quantity, line.quantity, line.sku
+            )
+        };
         Self::about(NoticeKind::Backordered, Some(line.id), detail)
     }
 
@@ -215,6 +223,7 @@ mod tests {
     use backorder_platform::warehouse::{MAX_CODE_LEN, WarehouseCode};
 
     use super::super::limits::{MAX_LINES, MAX_QUANTITY, MAX_REASON_CHARS, MAX_SKU_BYTES};
+    use super::super::model::Origin;
     use super::super::status::ShipmentStatus;
     use super::super::warehouses::UnitsByWarehouse;
     use super::*;
@@ -235,6 +244,7 @@ mod tests {
             shipped_quantity: 0,
             ready_quantity: 0,
             ready_in: UnitsByWarehouse::new(),
+            drop_ship: false,
         }
     }
 
@@ -302,11 +312,15 @@ mod tests {
             delivered_at: None,
             bundle_id: None,
             items: vec![(worst.id, 1); MAX_LINES],
-            warehouse: WarehouseCode::parse("warehouse", &"w".repeat(MAX_CODE_LEN))
-                .expect("longest code"),
+            origin: Origin::Warehouse(
+                WarehouseCode::parse("warehouse", &"w".repeat(MAX_CODE_LEN)).expect("longest code"),
+            ),
         };
+        let mut worst_drop_ship = worst.clone();
+        worst_drop_ship.drop_ship = true;
         for notice in [
             Notice::backordered(&worst),
+            Notice::backordered(&worst_drop_ship),
             Notice::eta(false, &worst, 0),
             Notice::eta(true, &worst, 0),
             Notice::ready(&worst),
@@ -320,6 +334,19 @@ mod tests {
                 notice.kind
             );
         }
+    }
+
+    #[test]
+    fn a_drop_ship_line_is_on_backorder_from_the_supplier_not_for_lack_of_stock() {
+        let mut waiting = line(2, "PEN-1");
+        waiting.drop_ship = true;
+        let detail = Notice::backordered(&waiting).detail;
+        assert!(
+            detail.contains("ships directly from the supplier"),
+            "{detail}"
+        );
+        assert!(!detail.contains("out of stock"), "{detail}");
+        assert!(detail.starts_with("2 x PEN-1"), "{detail}");
     }
 
     #[test]
@@ -347,7 +374,7 @@ mod tests {
             delivered_at: None,
             bundle_id: None,
             items: vec![(split.id, 2)],
-            warehouse: east,
+            origin: Origin::Warehouse(east),
         };
         let detail = Notice::shipped(&shipment, &[split]).detail;
         assert_eq!(

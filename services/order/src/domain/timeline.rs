@@ -5,7 +5,7 @@
 use backorder_platform::warehouse::WarehouseCode;
 
 use super::lifecycle::{EtaNews, utc_day};
-use super::model::{Line, Shipment};
+use super::model::{Line, Origin, Shipment};
 use super::status::ShipPolicy;
 
 /// Something the order service records on an order's timeline.
@@ -15,6 +15,9 @@ pub enum Recorded<'a> {
     LineReserved(&'a Line),
     /// Part of a line waits for stock (where the rest is is told).
     LineBackordered(&'a Line),
+    /// A line waits for the supplier, who ships it straight to the
+    /// customer.
+    LineDropShip(&'a Line),
     /// The order was placed with this many lines.
     OrderPlaced {
         /// Lines in the order.
@@ -27,7 +30,8 @@ pub enum Recorded<'a> {
         /// The reason told to the customer.
         reason: &'a str,
     },
-    /// A line left in a parcel, from the parcel's warehouse.
+    /// A line left in a parcel, from the parcel's warehouse or, for a
+    /// drop shipment, from the supplier.
     LineShipped {
         /// The line after shipping.
         line: &'a Line,
@@ -73,12 +77,18 @@ impl Recorded<'_> {
         match self {
             Self::LineReserved(_) => "line_reserved",
             Self::LineBackordered(_) => "line_backordered",
+            Self::LineDropShip(_) => "line_drop_ship",
             Self::OrderPlaced { .. } => "order_placed",
             Self::LineCancelled { .. } => "line_cancelled",
-            Self::LineShipped { line, .. } if line.shipped_quantity < line.quantity => {
-                "line_partly_shipped"
+            Self::LineShipped { line, shipment, .. } => {
+                let partly = line.shipped_quantity < line.quantity;
+                match (&shipment.origin, partly) {
+                    (Origin::Warehouse(_), true) => "line_partly_shipped",
+                    (Origin::Warehouse(_), false) => "line_shipped",
+                    (Origin::Supplier { .. }, true) => "line_partly_drop_shipped",
+                    (Origin::Supplier { .. }, false) => "line_drop_shipped",
+                }
             }
-            Self::LineShipped { .. } => "line_shipped",
             Self::ShipmentDelivered(_) => "shipment_delivered",
             Self::LineAllocated { .. } => "line_allocated",
             Self::LinePartlyAllocated { .. } => "line_partly_allocated",
@@ -111,6 +121,10 @@ impl Recorded<'_> {
                 line.ready_in.describe(),
                 line.backordered_quantity
             ),
+            Self::LineDropShip(line) => format!(
+                "{} x {}: drop-shipped, the supplier ships it straight to the customer (nothing reserved from stock)",
+                line.quantity, line.sku
+            ),
             Self::OrderPlaced { lines, policy } => {
                 format!("{lines} line(s), {}", policy.describe())
             }
@@ -119,15 +133,22 @@ impl Recorded<'_> {
                 line,
                 units,
                 shipment,
-            } => format!(
-                "{units} of {} x {} from {} with {} {} ({} shipped so far)",
-                line.quantity,
-                line.sku,
-                shipment.warehouse,
-                shipment.carrier,
-                shipment.tracking_number,
-                line.shipped_quantity
-            ),
+            } => {
+                let from = match &shipment.origin {
+                    Origin::Warehouse(warehouse) => format!("from {warehouse}"),
+                    Origin::Supplier { purchase_order_id } => {
+                        format!("drop-shipped by the supplier (purchase order {purchase_order_id})")
+                    }
+                };
+                format!(
+                    "{units} of {} x {} {from} with {} {} ({} shipped so far)",
+                    line.quantity,
+                    line.sku,
+                    shipment.carrier,
+                    shipment.tracking_number,
+                    line.shipped_quantity
+                )
+            }
             Self::ShipmentDelivered(shipment) => {
                 format!(
                     "{} {} delivered",
@@ -173,6 +194,11 @@ pub fn day(ms: i64) -> String {
 /// Detail of inventory's reservation of a line.
 pub fn stock_reserved(quantity: i64, sku: &str, reserved: i64, waiting: i64) -> String {
     format!("{quantity} x {sku}: {reserved} reserved now, {waiting} still waiting")
+}
+
+/// Detail of inventory's record of a line the supplier drop-ships.
+pub fn drop_ship_arranged(quantity: i64, sku: &str) -> String {
+    format!("{quantity} x {sku}: drop-shipped by the supplier, no stock held")
 }
 
 /// Detail of a later move of a reservation (allocated, issued, released).
@@ -268,6 +294,7 @@ mod tests {
             ready_quantity: reserved,
             ready_in: UnitsByWarehouse::from_entries(parts.iter().map(|(w, u)| (code(w), *u)))
                 .expect("parts"),
+            drop_ship: false,
         }
     }
 
@@ -303,7 +330,7 @@ mod tests {
             delivered_at: None,
             bundle_id: None,
             items: vec![(shipped.id, 2)],
-            warehouse: code("east"),
+            origin: Origin::Warehouse(code("east")),
         };
         let event = Recorded::LineShipped {
             line: &shipped,
@@ -325,6 +352,50 @@ mod tests {
             .detail(),
             "3 x PEN-1 allocated from arriving stock (1 in west)"
         );
+    }
+
+    #[test]
+    fn a_drop_ship_line_says_the_supplier_ships_it_and_which_purchase_order_did() {
+        let mut waiting = line(3, 0, &[]);
+        waiting.status = LineStatus::Backordered;
+        waiting.drop_ship = true;
+        let placed = Recorded::LineDropShip(&waiting);
+        assert_eq!(placed.name(), "line_drop_ship");
+        assert!(placed.detail().starts_with("3 x PEN-1: drop-shipped"));
+        let purchase_order_id = Uuid::now_v7();
+        let mut shipment = Shipment {
+            id: Uuid::now_v7(),
+            order_id: waiting.order_id,
+            tracking_number: "T-1".to_owned(),
+            carrier: "DHL".to_owned(),
+            status: ShipmentStatus::Shipped,
+            shipped_at: 0,
+            delivered_at: None,
+            bundle_id: None,
+            items: vec![(waiting.id, 1)],
+            origin: Origin::Supplier { purchase_order_id },
+        };
+        waiting.shipped_quantity = 1;
+        let part = Recorded::LineShipped {
+            line: &waiting,
+            units: 1,
+            shipment: &shipment,
+        };
+        assert_eq!(part.name(), "line_partly_drop_shipped");
+        assert_eq!(
+            part.detail(),
+            format!(
+                "1 of 3 x PEN-1 drop-shipped by the supplier (purchase order {purchase_order_id}) with DHL T-1 (1 shipped so far)"
+            )
+        );
+        waiting.shipped_quantity = 3;
+        shipment.items = vec![(waiting.id, 2)];
+        let rest = Recorded::LineShipped {
+            line: &waiting,
+            units: 2,
+            shipment: &shipment,
+        };
+        assert_eq!(rest.name(), "line_drop_shipped");
     }
 
     #[test]

@@ -102,7 +102,7 @@ impl OrderApi {
 /// What a parcel may take of a locked order, by its ship policy and its
 /// earlier parcels, wherever the units are.
 async fn dispatch(work: &Work, order: &Order, lines: &[Line]) -> ServiceResult<Dispatch> {
-    let shipped_parcels = queries::count_shipments(work.db(), order.id).await?;
+    let shipped_parcels = queries::count_parcels(work.db(), order.id).await?;
     let shippable: Vec<Shippable> = lines.iter().map(Shippable::from).collect();
     lifecycle::dispatch(order.ship_policy, shipped_parcels, &shippable, None)
         .map_err(|r| refusal(order.id, lines, r))

@@ -48,6 +48,19 @@ impl OrderApi {
                         load_order(work.db(), command.order_id, true).await?;
                     work.set_resource(order.id.to_string());
                     let index = line_index(&lines, command.line_id)?;
+                    // Units given to a drop-ship line would let it leave a
+                    // warehouse too: the customer would get it twice.
+                    if let Some(line) = lines.get(index)
+                        && line.drop_ship
+                    {
+                        return Err(ServiceError::precondition(
+                            "LINE_DROP_SHIPPED",
+                            format!(
+                                "line {} is drop-shipped: the supplier ships it and it takes no stock; release the units to the queue",
+                                line.id
+                            ),
+                        ));
+                    }
                     let warehouse = &command.warehouse;
                     if let Some(units) = command.partial {
                         let line = lines.get_mut(index).ok_or_else(|| {

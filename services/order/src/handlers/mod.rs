@@ -6,6 +6,7 @@
 
 mod bundling;
 mod cancellation;
+mod drop_ship;
 mod line_news;
 mod orders;
 mod placement;
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 use backorder_platform::service::ServiceContext;
 use backorder_platform::telemetry::continue_stored_trace;
+use backorder_platform::time::now_ms;
 use backorder_platform::unit_of_work::Work;
 use backorder_platform::{ServiceError, ServiceResult};
 use backorder_proto::order::v1 as pb;
@@ -125,10 +127,13 @@ fn move_line(line: &mut Line, event: LineEvent) -> ServiceResult<bool> {
     }
 }
 
-/// Re-derives the order's status from its lines and stores it.
+/// Re-derives the order's status from its lines and stores it, with the
+/// time of the change, which the answer then shows as stored (a repeat
+/// answered from the stored rows must read the same).
 async fn save_status(work: &Work, order: &mut Order, lines: &[Line]) -> ServiceResult<()> {
     let status = order.refresh_status(lines);
-    queries::set_order_status(work.db(), order.id, status).await
+    order.updated_at = now_ms();
+    queries::set_order_status(work.db(), order.id, status, order.updated_at).await
 }
 
 /// Tells the order's customer `notice`, once the unit commits.

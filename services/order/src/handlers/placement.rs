@@ -6,7 +6,9 @@
 //! 1. the order is recorded as PENDING with the request's fingerprint (a
 //!    retry with the same `request_id` must carry an identical request);
 //! 2. inventory reserves it, idempotently by order id, so every attempt —
-//!    the caller's, a twin's, the sweeper's — gets the same reservation;
+//!    the caller's, a twin's, the sweeper's — gets the same reservation
+//!    (it also decides which lines the supplier drop-ships to the order's
+//!    address, and raises their demand with procurement itself);
 //! 3. the answer is recorded by one unit of work. For the caller that is
 //!    the platform's `execute`: it claims the `request_id`, so a twin waits
 //!    and then gets the stored answer.
@@ -21,6 +23,7 @@ use backorder_platform::telemetry::current_traceparent;
 use backorder_platform::time::now_ms;
 use backorder_platform::unit_of_work::Work;
 use backorder_platform::{ServiceError, ServiceResult};
+use backorder_proto::inventory::v1::ReserveOrderRequest;
 use backorder_proto::order::v1 as pb;
 use tonic::{Code, Status};
 use tracing::Instrument;
@@ -31,7 +34,7 @@ use crate::convert::views;
 use crate::domain::notices::Notice;
 use crate::domain::placement::{LineOutcome, NewOrder, check_outcome};
 use crate::domain::timeline::Recorded;
-use crate::domain::{Line, LineEvent, LineStatus, Order, OrderStatus, UnitsByWarehouse};
+use crate::domain::{Line, LineStatus, Order, OrderStatus, UnitsByWarehouse};
 use crate::store::queries::{self, Deletion, PendingOrder};
 
 /// Reason of the refusal an attempt gets when a concurrent attempt was
@@ -140,6 +143,8 @@ impl OrderApi {
                 shipped_quantity: 0,
                 ready_quantity: 0,
                 ready_in: UnitsByWarehouse::new(),
+                // Inventory decides, when it reserves the order.
+                drop_ship: false,
             })
             .collect();
         let grace = i64::try_from(self.first_sweep_after.as_millis()).unwrap_or(i64::MAX);
@@ -182,10 +187,22 @@ impl OrderApi {
         lines: Vec<Line>,
         request: Option<&pb::PlaceOrderRequest>,
     ) -> ServiceResult<pb::PlaceOrderResponse> {
-        let reply = self
-            .peers
-            .reserve_order(views::reserve_request(&order, &lines))
-            .await;
+        let asked = views::reserve_request(&order, &lines);
+        let mut reply = self.peers.reserve_order(asked.clone()).await;
+        // Inventory fingerprints a request by its bytes. An order it
+        // reserved before the address went with the request (its answer
+        // never recorded here) is found again only by asking as it was
+        // asked then: the request id is the order id, so nothing else can
+        // differ.
+        if matches!(&reply, Err(status) if status.code() == Code::AlreadyExists)
+            && !asked.ship_to_address.is_empty()
+        {
+            let as_before = ReserveOrderRequest {
+                ship_to_address: String::new(),
+                ..asked
+            };
+            reply = self.peers.reserve_order(as_before).await;
+        }
         match reply {
             Ok(reservation) => {
                 let outcomes = views::reservation_outcomes(&reservation)?;
@@ -310,15 +327,11 @@ async fn apply_reservation(
         let outcome = outcomes
             .remove(&line.id)
             .ok_or_else(|| ServiceError::Internal(format!("inventory skipped line {}", line.id)))?;
-        let outcome = check_outcome(line.quantity, outcome).map_err(|e| {
+        let served = check_outcome(line.quantity, outcome).map_err(|e| {
             ServiceError::Internal(format!("inventory's answer for line {}: {e}", line.id))
         })?;
-        line.reserved_quantity = outcome.reserved;
-        line.backordered_quantity = outcome.backordered;
-        line.ready_quantity = outcome.reserved;
-        line.ready_in = outcome.reserved_from;
-        let backordered = outcome.backordered > 0;
-        move_line(line, LineEvent::Reserved { backordered })?;
+        let event = line.take_reservation(served);
+        move_line(line, event)?;
     }
     queries::update_lines(work.db(), &lines).await?;
     queries::insert_parts(work.db(), &lines).await?;
@@ -326,7 +339,9 @@ async fn apply_reservation(
     let mut events: Vec<(Option<Uuid>, Recorded)> = lines
         .iter()
         .map(|line| {
-            let event = if line.backordered_quantity > 0 {
+            let event = if line.drop_ship {
+                Recorded::LineDropShip(line)
+            } else if line.backordered_quantity > 0 {
                 Recorded::LineBackordered(line)
             } else {
                 Recorded::LineReserved(line)

@@ -1,7 +1,8 @@
 //! CreateShipment and MarkDelivered: lines the order's ship policy lets go
 //! leave in a parcel (the stock is issued in inventory), then arrive; the
 //! customer hears both. A parcel bundling several orders (see
-//! `bundling`) is delivered as one.
+//! `bundling`) is delivered as one; a supplier's drop shipment (see
+//! `drop_ship`) is delivered like any other.
 
 use backorder_platform::error::PreconditionViolation;
 use backorder_platform::ids::new_id;
@@ -22,8 +23,8 @@ use crate::domain::lifecycle::{ParcelPlan, Shippable};
 use crate::domain::notices::Notice;
 use crate::domain::timeline::Recorded;
 use crate::domain::{
-    Line, LineEvent, LineStatus, Order, ShipRefusal, Shipment, ShipmentStatus, UnitsByWarehouse,
-    lifecycle,
+    Line, LineEvent, LineStatus, Order, Origin, ShipRefusal, Shipment, ShipmentStatus,
+    UnitsByWarehouse, lifecycle,
 };
 use crate::store::queries;
 
@@ -33,8 +34,27 @@ pub(super) fn refusal(order_id: Uuid, lines: &[Line], refusal: ShipRefusal) -> S
     match refusal {
         ShipRefusal::NothingReady => ServiceError::precondition(
             "NOTHING_TO_SHIP",
-            format!("order {order_id} has no line ready to ship"),
+            format!(
+                "order {order_id} has no line ready to ship{}",
+                drop_ship_hint(lines)
+            ),
         ),
+        ShipRefusal::LineDropShipped(named) => ServiceError::FailedPrecondition {
+            reason: "LINE_DROP_SHIPPED",
+            message: format!(
+                "{} named line(s) of order {order_id} are drop-shipped: the supplier ships them straight to the customer, and their shipment is recorded when it confirms; leave them out of the parcel",
+                named.len()
+            ),
+            violations: named
+                .into_iter()
+                .map(|i| PreconditionViolation {
+                    kind: "LINE_DROP_SHIPPED".to_owned(),
+                    subject: format!("line_ids:{}", line_id(i)),
+                    description: "the supplier ships this line; it never leaves a warehouse"
+                        .to_owned(),
+                })
+                .collect(),
+        },
         ShipRefusal::NothingInWarehouse(warehouse) => ServiceError::precondition(
             "NOTHING_TO_SHIP",
             format!(
@@ -120,6 +140,19 @@ fn ready_elsewhere(lines: &[Line]) -> String {
     }
 }
 
+/// `"; its drop-ship lines ..."`: why an order whose open lines are all
+/// drop-shipped has nothing for a parcel, or nothing when it has none.
+fn drop_ship_hint(lines: &[Line]) -> &'static str {
+    let open_drop_ship = lines
+        .iter()
+        .any(|l| l.drop_ship && l.status == LineStatus::Backordered);
+    if open_drop_ship {
+        "; its drop-ship lines ship from the supplier, not in a parcel"
+    } else {
+        ""
+    }
+}
+
 /// Parses the named lines into indices among `lines`.
 fn named_indices(lines: &[Line], named: &[Uuid]) -> ServiceResult<Option<Vec<usize>>> {
     if named.is_empty() {
@@ -143,7 +176,7 @@ async fn plan(
     warehouse: Option<&WarehouseCode>,
 ) -> ServiceResult<ParcelPlan> {
     let named = named_indices(lines, named)?;
-    let shipped_parcels = queries::count_shipments(work.db(), order.id).await?;
+    let shipped_parcels = queries::count_parcels(work.db(), order.id).await?;
     let shippable: Vec<Shippable> = lines.iter().map(Shippable::from).collect();
     lifecycle::plan_shipment(
         order.ship_policy,
@@ -185,7 +218,7 @@ pub(super) async fn ship(
         delivered_at: None,
         bundle_id: parcel.bundle_id,
         items: Vec::with_capacity(chosen.len()),
-        warehouse: parcel.warehouse.clone(),
+        origin: Origin::Warehouse(parcel.warehouse.clone()),
     };
     let mut shipped = Vec::with_capacity(chosen.len());
     for &i in chosen {
@@ -227,7 +260,8 @@ pub(super) async fn ship(
         .collect();
     queries::record_all(work.db(), order.id, events).await?;
     save_status(work, order, lines).await?;
-    work.send(views::issue_request(&shipment)).await?;
+    work.send(views::issue_request(&shipment, &parcel.warehouse))
+        .await?;
     notify(work, order, Notice::shipped(&shipment, &shipped)).await?;
     Ok(shipment)
 }

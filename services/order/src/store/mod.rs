@@ -8,6 +8,7 @@ pub mod m20261202_000302_pending_order_retries;
 pub mod m20261203_000303_fulfilment_choices;
 pub mod m20261203_000304_partial_shipments;
 pub mod m20261204_000305_warehouses;
+pub mod m20261204_000306_drop_ship;
 pub mod order_event;
 pub mod order_line;
 pub mod order_line_stock;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000303_fulfilment_choices::Migration),
             Box::new(m20261203_000304_partial_shipments::Migration),
             Box::new(m20261204_000305_warehouses::Migration),
+            Box::new(m20261204_000306_drop_ship::Migration),
         ];
         migrations.extend(own);
         migrations

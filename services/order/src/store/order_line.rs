@@ -33,6 +33,8 @@ pub struct Model {
     pub shipped_quantity: i64,
     /// Units reserved for it and not shipped: what may ship now.
     pub ready_quantity: i64,
+    /// The supplier ships it straight to the customer.
+    pub drop_ship: bool,
     /// Unix ms.
     pub updated_at: i64,
 }

@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use super::{customer_order, order_line, order_line_stock, shipment};
 use crate::domain::{
-    Line, LineStatus, Order, OrderStatus, ShipPolicy, Shipment, ShipmentStatus, UnitsByWarehouse,
+    Line, LineStatus, Order, OrderStatus, Origin, ShipPolicy, Shipment, ShipmentStatus,
+    UnitsByWarehouse,
 };
 
 /// A stored row the domain cannot read.
@@ -104,6 +105,7 @@ impl TryFrom<order_line::Model> for Line {
             ready_quantity: row.ready_quantity,
             // Read with the line's parts (`Line::settle`).
             ready_in: UnitsByWarehouse::new(),
+            drop_ship: row.drop_ship,
         })
     }
 }
@@ -116,6 +118,14 @@ impl TryFrom<shipment::Model> for Shipment {
             table: "shipment",
             id: &row.id,
         };
+        let origin = if row.drop_ship {
+            let purchase_order_id = row.purchase_order_id.as_deref().unwrap_or_default();
+            Origin::Supplier {
+                purchase_order_id: r.uuid("purchase_order_id", purchase_order_id)?,
+            }
+        } else {
+            Origin::Warehouse(WarehouseCode::stored(row.warehouse))
+        };
         Ok(Shipment {
             id: r.uuid("id", &row.id)?,
             order_id: r.uuid("order_id", &row.order_id)?,
@@ -127,7 +137,7 @@ impl TryFrom<shipment::Model> for Shipment {
             bundle_id: r.optional_uuid("bundle_id", row.bundle_id.as_deref())?,
             // Read with the shipment's items, when asked for.
             items: Vec::new(),
-            warehouse: WarehouseCode::stored(row.warehouse),
+            origin,
         })
     }
 }
@@ -192,6 +202,7 @@ mod tests {
             shipment_id: Some(String::new()),
             shipped_quantity: 0,
             ready_quantity: 1,
+            drop_ship: false,
             updated_at: 0,
         }
     }

@@ -23,8 +23,12 @@ pub struct Model {
     pub delivered_at: Option<i64>,
     /// Parcel shared with other orders' shipments, if any.
     pub bundle_id: Option<String>,
-    /// Warehouse the parcel left from.
+    /// Warehouse the parcel left from; empty for a drop shipment.
     pub warehouse: String,
+    /// Shipped by the supplier straight to the customer.
+    pub drop_ship: bool,
+    /// For a drop shipment: the purchase order the supplier shipped.
+    pub purchase_order_id: Option<String>,
 }
 
 /// No relations.

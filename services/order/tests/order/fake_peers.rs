@@ -1,9 +1,10 @@
 //! A stand-in for inventory and notification on a real gRPC port: its
 //! ReserveOrder answers as each test scripts it (delays, outages, refusals
-//! in a chosen order), and it records what it reserved, released and was
-//! told, so tests can check that order agrees with it.
+//! in a chosen order), drop-ships the lines of chosen SKUs as inventory
+//! does, and it records what it was asked, reserved, released and told, so
+//! tests can check that order agrees with it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -45,6 +46,7 @@ pub fn reserve_all(req: &inv::ReserveOrderRequest) -> inv::ReserveOrderResponse 
                 reservation_id: uuid::Uuid::now_v7().to_string(),
                 // As an inventory from before warehouses answers.
                 reserved_from: Vec::new(),
+                drop_ship_quantity: 0,
             })
             .collect(),
     }
@@ -92,11 +94,35 @@ pub fn outage() -> Status {
     Status::unavailable("inventory is down")
 }
 
+/// `reply` with every line of a drop-ship SKU in `skus` drop-shipped whole,
+/// as inventory answers when the order has a delivery address (without one
+/// nothing is drop-shipped).
+fn drop_ship_lines(
+    req: &inv::ReserveOrderRequest,
+    skus: &BTreeSet<String>,
+    mut reply: inv::ReserveOrderResponse,
+) -> inv::ReserveOrderResponse {
+    if req.ship_to_address.is_empty() {
+        return reply;
+    }
+    for (line, asked) in reply.lines.iter_mut().zip(&req.lines) {
+        if skus.contains(&asked.sku) {
+            line.reserved_quantity = 0;
+            line.backordered_quantity = 0;
+            line.reserved_from.clear();
+            line.drop_ship_quantity = asked.quantity;
+        }
+    }
+    reply
+}
+
 /// What the fake saw.
 #[derive(Default)]
 pub struct Seen {
     /// ReserveOrder calls so far.
     pub reserve_calls: AtomicUsize,
+    /// ReserveOrder requests, in the order they came.
+    pub reserve_requests: Mutex<Vec<inv::ReserveOrderRequest>>,
     /// Reservations it granted, by order id (the last answer).
     pub reserved: Mutex<BTreeMap<String, inv::ReserveOrderResponse>>,
     /// ReleaseReservation requests.
@@ -129,6 +155,7 @@ impl Seen {
 struct Fake {
     seen: Arc<Seen>,
     script: Arc<Mutex<Script>>,
+    drop_ship: Arc<Mutex<BTreeSet<String>>>,
 }
 
 /// The fake, serving until dropped.
@@ -138,6 +165,7 @@ pub struct FakePeers {
     /// What it saw.
     pub seen: Arc<Seen>,
     script: Arc<Mutex<Script>>,
+    drop_ship: Arc<Mutex<BTreeSet<String>>>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -148,12 +176,17 @@ impl FakePeers {
         let fake = Fake {
             seen: Arc::new(Seen::default()),
             script: Arc::new(Mutex::new(script)),
+            drop_ship: Arc::new(Mutex::new(BTreeSet::new())),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let address = format!("http://{}", listener.local_addr().expect("address"));
-        let (seen, script) = (fake.seen.clone(), fake.script.clone());
+        let (seen, script, drop_ship) = (
+            fake.seen.clone(),
+            fake.script.clone(),
+            fake.drop_ship.clone(),
+        );
         let server = tokio::spawn(async move {
             let _ = Server::builder()
                 .add_service(InventoryServiceServer::new(fake.clone()))
@@ -165,8 +198,18 @@ impl FakePeers {
             address,
             seen,
             script,
+            drop_ship,
             server,
         }
+    }
+
+    /// Makes `skus` drop-ship products: their lines in an order with a
+    /// delivery address are drop-shipped whole, whatever the script says.
+    pub fn drop_ship(&self, skus: &[&str]) {
+        self.drop_ship
+            .lock()
+            .expect("drop-ship skus")
+            .extend(skus.iter().map(|sku| (*sku).to_owned()));
     }
 
     /// Replaces how ReserveOrder answers.
@@ -222,9 +265,15 @@ impl InventoryService for Fake {
     ) -> Result<Response<inv::ReserveOrderResponse>, Status> {
         let req = request.into_inner();
         let call = self.seen.reserve_calls.fetch_add(1, Ordering::SeqCst);
+        self.seen
+            .reserve_requests
+            .lock()
+            .expect("reserve requests")
+            .push(req.clone());
         let script = self.script.lock().expect("script").clone();
         let order_id = req.order_id.clone();
-        let reply = script(req, call).await?;
+        let drop_ship = self.drop_ship.lock().expect("drop-ship skus").clone();
+        let reply = drop_ship_lines(&req, &drop_ship, script(req.clone(), call).await?);
         self.seen
             .reserved
             .lock()
@@ -283,6 +332,12 @@ impl InventoryService for Fake {
         &self,
         _: Request<inv::ListWarehousesRequest>,
     ) -> Result<Response<inv::ListWarehousesResponse>, Status> {
+        unimplemented()
+    }
+    async fn set_drop_ship(
+        &self,
+        _: Request<inv::SetDropShipRequest>,
+    ) -> Result<Response<inv::SetDropShipResponse>, Status> {
         unimplemented()
     }
 }

@@ -2,6 +2,7 @@
 //! fresh database with faked peers, and the whole service in-process.
 
 mod config;
+mod drop_ship;
 mod fake_peers;
 mod helpers;
 mod lifecycle;

@@ -1,15 +1,19 @@
 //! Migrations keep what earlier versions stored: orders and shipments
-//! written before partial shipments or warehouses existed read as they
-//! meant.
+//! written before partial shipments, warehouses or drop shipments existed
+//! read as they meant.
 
 use backorder_platform::testing::TestDatabase;
 use sea_orm::{ConnectionTrait, Statement};
 use sea_orm_migration::MigratorTrait;
 
-/// Applies every migration but the last `skip`.
-async fn migrate_all_but(db: &sea_orm::DatabaseConnection, skip: usize) {
-    let total = order::store::Migrator::migrations().len();
-    order::store::Migrator::up(db, Some((total - skip) as u32))
+/// Applies every migration before the one named `name`, so a test writes
+/// rows as the version before it did whatever migrations come later.
+async fn migrate_before(db: &sea_orm::DatabaseConnection, name: &str) {
+    let before = order::store::Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == name)
+        .unwrap_or_else(|| panic!("no migration {name}"));
+    order::store::Migrator::up(db, Some(u32::try_from(before).expect("a count")))
         .await
         .expect("earlier migrations");
 }
@@ -22,7 +26,7 @@ async fn lines_stored_before_partial_shipments_keep_their_meaning() {
     let db = backorder_platform::db::connect(&database.settings)
         .await
         .expect("connect");
-    migrate_all_but(&db, 2).await;
+    migrate_before(&db, "m20261203_000304_partial_shipments").await;
     // A ready line, a backordered line with 2 of 5 reserved, and a line
     // shipped in a parcel, as the previous version stored them.
     for statement in [
@@ -88,7 +92,7 @@ async fn units_stored_before_warehouses_are_in_the_default_warehouse() {
     let db = backorder_platform::db::connect(&database.settings)
         .await
         .expect("connect");
-    migrate_all_but(&db, 1).await;
+    migrate_before(&db, "m20261204_000305_warehouses").await;
     // As the previous version stored them: a ready line with 1 of 4
     // shipped, one whose count was never kept (placed before partial
     // shipments), a backordered line with 2 reserved, one with none, a
@@ -168,5 +172,56 @@ async fn units_stored_before_warehouses_are_in_the_default_warehouse() {
     assert_eq!(
         warehouse, "default",
         "earlier parcels left from the default"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lines_and_parcels_stored_before_drop_shipping_were_not_drop_shipped() {
+    let database = TestDatabase::fresh("order_migrate_drop_ship")
+        .await
+        .expect("test database");
+    let db = backorder_platform::db::connect(&database.settings)
+        .await
+        .expect("connect");
+    migrate_before(&db, "m20261204_000306_drop_ship").await;
+    for statement in [
+        "INSERT INTO order_line (id, order_id, line_no, sku, quantity, reserved_quantity, \
+         backordered_quantity, status, shipped_quantity, ready_quantity, updated_at) \
+         VALUES ('l1', 'o1', 0, 'A', 2, 0, 2, 2, 0, 0, 0)",
+        "INSERT INTO shipment (id, order_id, tracking_number, carrier, status, shipped_at, \
+         warehouse) VALUES ('s1', 'o1', 'T', 'C', 1, 0, 'east')",
+    ] {
+        db.execute_unprepared(statement).await.expect("old row");
+    }
+    order::store::Migrator::up(&db, None)
+        .await
+        .expect("the drop-ship migration");
+
+    let backend = db.get_database_backend();
+    let line = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT drop_ship FROM order_line WHERE id = 'l1'",
+        ))
+        .await
+        .expect("read")
+        .expect("l1");
+    let drop_ship: bool = line.try_get_by_index(0).expect("drop_ship");
+    assert!(!drop_ship, "a line waiting before waits for stock");
+    let parcel = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT drop_ship, purchase_order_id, warehouse FROM shipment WHERE id = 's1'",
+        ))
+        .await
+        .expect("read")
+        .expect("s1");
+    let drop_ship: bool = parcel.try_get_by_index(0).expect("drop_ship");
+    let purchase_order: Option<String> = parcel.try_get_by_index(1).expect("purchase order");
+    let warehouse: String = parcel.try_get_by_index(2).expect("warehouse");
+    assert_eq!(
+        (drop_ship, purchase_order, warehouse.as_str()),
+        (false, None, "east"),
+        "an earlier parcel left a warehouse"
     );
 }

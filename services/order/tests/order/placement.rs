@@ -195,3 +195,38 @@ async fn messages_are_typed_requests_addressed_to_their_service() {
         .expect("a cancellation notice");
     assert_eq!(cancelled.detail, "2 x PEN-1 cancelled: changed my mind");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_order_inventory_reserved_before_addresses_were_sent_is_found_again() {
+    let h = harness("reserved_before_addresses").await;
+    // As inventory answers a request id it stored with another body.
+    h.fake.script(|req, _| async move {
+        if req.ship_to_address.is_empty() {
+            Ok(reserve_all(&req))
+        } else {
+            Err(tonic::Status::already_exists(
+                "request_id reused with a different body",
+            ))
+        }
+    });
+    let mut request = place_request(&rid(), &[("PEN-1", 2)]);
+    request.ship_to_address = "1 Quay Street".to_owned();
+    let placed = h
+        .api
+        .place_order(request)
+        .await
+        .expect("the first reservation stands")
+        .order
+        .expect("order");
+    assert_eq!(placed.status, READY);
+    let asked: Vec<String> = h
+        .fake
+        .seen
+        .reserve_requests
+        .lock()
+        .expect("asked")
+        .iter()
+        .map(|r| r.ship_to_address.clone())
+        .collect();
+    assert_eq!(asked, ["1 Quay Street", ""], "asked again as before");
+}

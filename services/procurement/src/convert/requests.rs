@@ -12,8 +12,9 @@ use backorder_proto::procurement::v1 as pb;
 use uuid::Uuid;
 
 use crate::domain::{
-    Acknowledgement, Cancellation, MAX_LEAD_TIME_DAYS, MAX_RECEIPT_LINES, NewDemand, NewSupplier,
-    OfferTerms, PoStatus, PurchaseOrderFilter, Quantity, Receipt, ReceiptLine,
+    self, Acknowledgement, Cancellation, DropShipment, MAX_CARRIER_CHARS, MAX_LEAD_TIME_DAYS,
+    MAX_RECEIPT_LINES, MAX_TRACKING_CHARS, NewDemand, NewSupplier, OfferTerms, PoStatus,
+    PurchaseOrderFilter, Quantity, Receipt, ReceiptLine,
 };
 
 /// Longest SKU.
@@ -88,6 +89,7 @@ impl TryFrom<&pb::SetSupplierItemRequest> for OfferTerms {
             minimum_order_quantity,
             case_pack,
             preferred: req.preferred,
+            drop_ship: req.drop_ship,
         })
     }
 }
@@ -102,6 +104,9 @@ impl TryFrom<&pb::AddDemandRequest> for NewDemand {
         let units = quantity(&mut v, "quantity", req.quantity);
         let order_id = v.uuid("order_id", &req.order_id);
         let line_id = v.uuid("line_id", &req.line_id);
+        let ship_to = domain::ship_to(req.drop_ship, &req.ship_to_address)
+            .map_err(|description| v.add("ship_to_address", description))
+            .unwrap_or_default();
         v.finish()?;
         Ok(Self {
             demand_id: demand_id.unwrap_or_default(),
@@ -109,6 +114,7 @@ impl TryFrom<&pb::AddDemandRequest> for NewDemand {
             quantity: units,
             order_id: order_id.unwrap_or_default(),
             line_id: line_id.unwrap_or_default(),
+            ship_to,
         })
     }
 }
@@ -187,6 +193,23 @@ impl TryFrom<&pb::CancelPurchaseOrderRequest> for Cancellation {
     }
 }
 
+impl TryFrom<&pb::ConfirmDropShipmentRequest> for DropShipment {
+    type Error = ServiceError;
+
+    fn try_from(req: &pb::ConfirmDropShipmentRequest) -> Result<Self, Self::Error> {
+        let mut v = Violations::new();
+        let purchase_order_id = v.uuid("purchase_order_id", &req.purchase_order_id);
+        v.text("carrier", &req.carrier, MAX_CARRIER_CHARS);
+        v.text("tracking_number", &req.tracking_number, MAX_TRACKING_CHARS);
+        v.finish()?;
+        Ok(Self {
+            purchase_order_id: purchase_order_id.unwrap_or_default(),
+            carrier: req.carrier.trim().to_owned(),
+            tracking_number: req.tracking_number.trim().to_owned(),
+        })
+    }
+}
+
 impl TryFrom<&pb::ListPurchaseOrdersRequest> for PurchaseOrderFilter {
     type Error = ServiceError;
 
@@ -231,6 +254,8 @@ mod tests {
             quantity,
             order_id: Uuid::now_v7().to_string(),
             line_id: Uuid::now_v7().to_string(),
+            drop_ship: false,
+            ship_to_address: String::new(),
         }
     }
 
@@ -255,6 +280,7 @@ mod tests {
             minimum_order_quantity: MAX_QUANTITY + 1,
             case_pack: 0,
             preferred: false,
+            drop_ship: true,
         };
         let error = OfferTerms::try_from(&req).expect_err("refused");
         assert_eq!(
@@ -267,6 +293,62 @@ mod tests {
                 "case_pack"
             ]
         );
+    }
+
+    #[test]
+    fn a_drop_ship_demand_carries_its_trimmed_address() {
+        let req = pb::AddDemandRequest {
+            drop_ship: true,
+            ship_to_address: " 2 Harbour Road ".into(),
+            ..demand(3)
+        };
+        let command = NewDemand::try_from(&req).expect("valid");
+        assert_eq!(
+            command.ship_to.as_ref().map(|a| a.as_str()),
+            Some("2 Harbour Road")
+        );
+        assert_eq!(
+            NewDemand::try_from(&demand(3)).expect("stock").ship_to,
+            None
+        );
+        for (drop_ship, address) in [(true, ""), (true, "  "), (false, "2 Harbour Road")] {
+            let req = pb::AddDemandRequest {
+                drop_ship,
+                ship_to_address: address.into(),
+                ..demand(3)
+            };
+            let error = NewDemand::try_from(&req).expect_err("refused");
+            assert_eq!(
+                fields(error),
+                ["ship_to_address"],
+                "{drop_ship} {address:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_drop_shipment_names_carrier_and_tracking_number() {
+        let req = |carrier: &str, tracking: &str| pb::ConfirmDropShipmentRequest {
+            request_id: String::new(),
+            purchase_order_id: Uuid::now_v7().to_string(),
+            carrier: carrier.into(),
+            tracking_number: tracking.into(),
+        };
+        let ok = DropShipment::try_from(&req(" UPS ", "1Z")).expect("valid");
+        assert_eq!(
+            (ok.carrier.as_str(), ok.tracking_number.as_str()),
+            ("UPS", "1Z")
+        );
+        let long = "x".repeat(MAX_CARRIER_CHARS + 1);
+        assert!(DropShipment::try_from(&req(&"x".repeat(MAX_CARRIER_CHARS), "1Z")).is_ok());
+        let error = DropShipment::try_from(&req(&long, " ")).expect_err("refused");
+        assert_eq!(fields(error), ["carrier", "tracking_number"]);
+        let error = DropShipment::try_from(&pb::ConfirmDropShipmentRequest {
+            purchase_order_id: "nope".into(),
+            ..req("UPS", "1Z")
+        })
+        .expect_err("refused");
+        assert_eq!(fields(error), ["purchase_order_id"]);
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub fn item(item: &supplier_item::Model) -> pb::SupplierItem {
         minimum_order_quantity: item.minimum_order_quantity,
         case_pack: item.case_pack,
         preferred: item.preferred,
+        drop_ship: item.drop_ship,
     }
 }
 
@@ -84,6 +85,15 @@ pub fn purchase_order(
         submit_time: to_timestamp_opt(po.submitted_at),
         receive_time: to_timestamp_opt(po.received_at),
         update_time: Some(to_timestamp(po.updated_at)),
+        drop_ship: po.drop_ship,
+        order_id: po.order_id.clone().unwrap_or_default(),
+        ship_to_address: po
+            .ship_to_address
+            .as_ref()
+            .map(|a| a.0.clone())
+            .unwrap_or_default(),
+        carrier: po.carrier.clone().unwrap_or_default(),
+        tracking_number: po.tracking_number.clone().unwrap_or_default(),
     })
 }
 
@@ -119,5 +129,6 @@ pub fn demand(d: &demand::Model) -> pb::Demand {
         eta: to_timestamp_opt(d.eta),
         released: d.released,
         create_time: Some(to_timestamp(d.created_at)),
+        drop_ship: d.drop_ship,
     }
 }

@@ -4,7 +4,7 @@
 use backorder_platform::warehouse::WarehouseCode;
 use uuid::Uuid;
 
-use super::{PoStatus, Quantity};
+use super::{PoStatus, Quantity, ShipToAddress};
 
 /// A supplier to create.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,6 +30,8 @@ pub struct OfferTerms {
     pub case_pack: Quantity,
     /// Whether the supplier becomes the SKU's preferred one.
     pub preferred: bool,
+    /// Whether the supplier ships the SKU straight to customers.
+    pub drop_ship: bool,
 }
 
 /// Backorder demand of one order line.
@@ -45,6 +47,9 @@ pub struct NewDemand {
     pub order_id: Uuid,
     /// The order line.
     pub line_id: Uuid,
+    /// For a drop-ship line, where the supplier ships it; `None` for
+    /// demand that restocks a warehouse.
+    pub ship_to: Option<ShipToAddress>,
 }
 
 /// A supplier's (first or moved) promised date.
@@ -82,6 +87,18 @@ pub struct Receipt {
 pub struct Cancellation {
     /// The purchase order.
     pub purchase_order_id: Uuid,
+}
+
+/// The supplier's word that it shipped a drop-ship purchase order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DropShipment {
+    /// The purchase order.
+    pub purchase_order_id: Uuid,
+    /// Carrier, trimmed, 1 to [`super::MAX_CARRIER_CHARS`] characters.
+    pub carrier: String,
+    /// Tracking number, trimmed, 1 to [`super::MAX_TRACKING_CHARS`]
+    /// characters.
+    pub tracking_number: String,
 }
 
 /// Which purchase orders a list shows.

@@ -1,5 +1,6 @@
 //! How a purchase order moves: draft, submitted, acknowledged, received in
-//! parts, or cancelled before anything arrived.
+//! parts, or cancelled before anything arrived (a drop-ship purchase order
+//! ends drop-shipped instead of received: see [`super::drop_ship`]).
 
 use super::{PoRefusal, PoStatus};
 
@@ -22,8 +23,12 @@ pub fn acknowledge(status: PoStatus) -> Result<PoStatus, PoRefusal> {
     }
 }
 
-/// Whether goods may be received against a purchase order in `status`.
-pub fn check_receivable(status: PoStatus) -> Result<(), PoRefusal> {
+/// Whether goods may be received against a purchase order in `status`
+/// (never a drop-ship one: its supplier ships to the customer).
+pub fn check_receivable(status: PoStatus, drop_ship: bool) -> Result<(), PoRefusal> {
+    if drop_ship {
+        return Err(PoRefusal::DropShipNotReceived);
+    }
     match status {
         PoStatus::Acknowledged | PoStatus::PartiallyReceived => Ok(()),
         status => Err(PoRefusal::NotAcknowledged { status }),
@@ -64,6 +69,7 @@ pub fn status_after_receipt(lines: &[LineProgress]) -> PoStatus {
 pub fn cancel(status: PoStatus, received_any: bool) -> Result<PoStatus, PoRefusal> {
     match status {
         PoStatus::Cancelled => Err(PoRefusal::AlreadyCancelled),
+        PoStatus::DropShipped => Err(PoRefusal::AlreadyDropShipped),
         PoStatus::PartiallyReceived | PoStatus::Received => {
             Err(PoRefusal::AlreadyReceived { status })
         }
@@ -102,6 +108,7 @@ mod tests {
             PoStatus::PartiallyReceived,
             PoStatus::Received,
             PoStatus::Cancelled,
+            PoStatus::DropShipped,
         ] {
             let refusal = acknowledge(status).expect_err("refused");
             assert_eq!(refusal.reason(), "PO_NOT_SUBMITTED", "{status:?}");
@@ -110,17 +117,29 @@ mod tests {
 
     #[test]
     fn goods_are_received_only_after_acknowledgement() {
-        assert!(check_receivable(PoStatus::Acknowledged).is_ok());
-        assert!(check_receivable(PoStatus::PartiallyReceived).is_ok());
+        assert!(check_receivable(PoStatus::Acknowledged, false).is_ok());
+        assert!(check_receivable(PoStatus::PartiallyReceived, false).is_ok());
         for status in [
             PoStatus::Draft,
             PoStatus::Submitted,
             PoStatus::Received,
             PoStatus::Cancelled,
+            PoStatus::DropShipped,
         ] {
             assert_eq!(
-                check_receivable(status),
+                check_receivable(status, false),
                 Err(PoRefusal::NotAcknowledged { status })
+            );
+        }
+    }
+
+    #[test]
+    fn nothing_is_ever_received_against_a_drop_ship_order() {
+        for status in PoStatus::ALL {
+            assert_eq!(
+                check_receivable(status, true),
+                Err(PoRefusal::DropShipNotReceived),
+                "{status:?}"
             );
         }
     }
@@ -189,6 +208,10 @@ mod tests {
         assert_eq!(
             cancel(PoStatus::Cancelled, false),
             Err(PoRefusal::AlreadyCancelled)
+        );
+        assert_eq!(
+            cancel(PoStatus::DropShipped, false).map_err(|r| r.reason()),
+            Err("PO_DROP_SHIPPED")
         );
     }
 }

@@ -39,6 +39,19 @@ pub enum PoRefusal {
     },
     /// It is already cancelled.
     AlreadyCancelled,
+    /// It was drop-shipped to the customer; nothing of it can be undone.
+    AlreadyDropShipped,
+    /// A drop-ship purchase order's goods never reach a warehouse.
+    DropShipNotReceived,
+    /// Only a drop-ship purchase order is shipped by its supplier.
+    NotDropShip,
+    /// Only a submitted or acknowledged drop-ship order can have shipped.
+    NotShippable {
+        /// Current status.
+        status: PoStatus,
+    },
+    /// Every line it served was cancelled.
+    NothingToShip,
     /// A line's total would pass its bound (or `i64`).
     QuantityLimit {
         /// Units the line carries now.
@@ -61,6 +74,11 @@ impl PoRefusal {
             Self::OverReceipt { .. } => "OVER_RECEIPT",
             Self::AlreadyReceived { .. } => "PO_ALREADY_RECEIVED",
             Self::AlreadyCancelled => "PO_CANCELLED",
+            Self::AlreadyDropShipped => "PO_DROP_SHIPPED",
+            Self::DropShipNotReceived => "DROP_SHIP_NOT_RECEIVED",
+            Self::NotDropShip => "NOT_DROP_SHIP",
+            Self::NotShippable { .. } => "PO_NOT_SHIPPABLE",
+            Self::NothingToShip => "NOTHING_TO_SHIP",
             Self::QuantityLimit { .. } => "QUANTITY_LIMIT",
         }
     }
@@ -95,6 +113,26 @@ impl PoRefusal {
                 status.name()
             ),
             Self::AlreadyCancelled => "the purchase order is already cancelled".to_owned(),
+            Self::AlreadyDropShipped => {
+                "the supplier already shipped the purchase order to the customer; it cannot be cancelled"
+                    .to_owned()
+            }
+            Self::DropShipNotReceived => {
+                "the purchase order is drop-ship: the supplier ships it to the customer and nothing arrives at a warehouse; record the supplier's shipment with ConfirmDropShipment"
+                    .to_owned()
+            }
+            Self::NotDropShip => {
+                "the purchase order is not drop-ship: its goods come to a warehouse; book them with ReceivePurchaseOrder"
+                    .to_owned()
+            }
+            Self::NotShippable { status } => format!(
+                "the purchase order is {}; only a submitted or acknowledged drop-ship purchase order can be confirmed shipped",
+                status.name()
+            ),
+            Self::NothingToShip => {
+                "every line the purchase order served was cancelled, so nothing is left to ship; cancel the purchase order instead"
+                    .to_owned()
+            }
             Self::QuantityLimit {
                 current,
                 adding,
@@ -145,6 +183,13 @@ mod tests {
                 status: PoStatus::Received,
             },
             PoRefusal::AlreadyCancelled,
+            PoRefusal::AlreadyDropShipped,
+            PoRefusal::DropShipNotReceived,
+            PoRefusal::NotDropShip,
+            PoRefusal::NotShippable {
+                status: PoStatus::Draft,
+            },
+            PoRefusal::NothingToShip,
             PoRefusal::QuantityLimit {
                 current: 1,
                 adding: 1,

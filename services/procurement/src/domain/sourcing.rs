@@ -25,6 +25,30 @@ pub fn ordered_quantity(demand: i64, moq: i64, case_pack: i64) -> Result<i64, Po
         })
 }
 
+/// How a purchase order line orders its demand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineTerms {
+    /// Stock: rounded to the supplier's minimum and whole cases.
+    Stock {
+        /// Minimum order quantity.
+        moq: i64,
+        /// Units per case.
+        case_pack: i64,
+    },
+    /// Drop-ship: exactly the demand. The supplier ships each customer
+    /// what they bought; there is no stock to fill up to a minimum or a
+    /// whole case.
+    DropShip,
+}
+
+/// What a line carrying `demand` units orders under `terms`.
+pub fn line_ordered(demand: i64, terms: LineTerms) -> Result<i64, PoRefusal> {
+    match terms {
+        LineTerms::Stock { moq, case_pack } => ordered_quantity(demand, moq, case_pack),
+        LineTerms::DropShip => Ok(demand.max(0)),
+    }
+}
+
 /// A line's open demand after `adding` more units, within
 /// [`MAX_LINE_QUANTITY`].
 pub fn add_to_line(current: i64, adding: i64) -> Result<i64, PoRefusal> {
@@ -71,8 +95,14 @@ pub struct Offer {
 }
 
 /// The offer that gets a SKU's demand: the preferred one, else the cheapest
-/// (ties go to the oldest supplier, whose UUID v7 id sorts first).
-pub fn pick_offer(offers: &[Offer]) -> Option<&Offer> {
+/// (ties go to the oldest supplier, whose UUID v7 id sorts first). Drop-ship
+/// demand goes to the preferred offer only: the SKU is drop-shipped because
+/// of that offer, and a merely cheaper supplier never agreed to ship to
+/// customers; without one the demand waits.
+pub fn pick_offer(offers: &[Offer], drop_ship: bool) -> Option<&Offer> {
+    if drop_ship {
+        return offers.iter().find(|o| o.preferred);
+    }
     offers.iter().min_by(|a, b| {
         b.preferred
             .cmp(&a.preferred)
@@ -179,7 +209,7 @@ mod tests {
             offer("c", 100, false),
         ];
         assert_eq!(
-            pick_offer(&offers).map(|o| o.supplier_id.as_str()),
+            pick_offer(&offers, false).map(|o| o.supplier_id.as_str()),
             Some("b")
         );
         let offers = vec![
@@ -188,9 +218,42 @@ mod tests {
             offer("b", 100, false),
         ];
         assert_eq!(
-            pick_offer(&offers).map(|o| o.supplier_id.as_str()),
+            pick_offer(&offers, false).map(|o| o.supplier_id.as_str()),
             Some("b")
         );
-        assert_eq!(pick_offer(&[]), None);
+        assert_eq!(pick_offer(&[], false), None);
+    }
+
+    #[test]
+    fn drop_ship_demand_goes_to_the_preferred_offer_or_waits() {
+        let offer = |id: &str, cost, preferred| Offer {
+            supplier_id: id.to_owned(),
+            unit_cost_minor: cost,
+            preferred,
+        };
+        let offers = vec![offer("a", 100, false), offer("b", 900, true)];
+        assert_eq!(
+            pick_offer(&offers, true).map(|o| o.supplier_id.as_str()),
+            Some("b")
+        );
+        let unpreferred = vec![offer("a", 100, false), offer("c", 50, false)];
+        assert_eq!(pick_offer(&unpreferred, true), None, "waits");
+        assert!(pick_offer(&unpreferred, false).is_some(), "stock does not");
+    }
+
+    #[test]
+    fn a_drop_ship_line_orders_exactly_its_demand() {
+        let stock = LineTerms::Stock {
+            moq: 10,
+            case_pack: 6,
+        };
+        assert_eq!(line_ordered(3, LineTerms::DropShip), Ok(3));
+        assert_eq!(line_ordered(13, LineTerms::DropShip), Ok(13));
+        assert_eq!(line_ordered(0, LineTerms::DropShip), Ok(0));
+        assert_eq!(line_ordered(3, stock), Ok(12));
+        assert_eq!(
+            line_ordered(MAX_LINE_QUANTITY, LineTerms::DropShip),
+            Ok(MAX_LINE_QUANTITY)
+        );
     }
 }

@@ -17,17 +17,20 @@ pub enum PoStatus {
     Received,
     /// Cancelled.
     Cancelled,
+    /// A drop-ship purchase order the supplier shipped to the customer.
+    DropShipped,
 }
 
 impl PoStatus {
     /// Every status, in lifecycle order.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Draft,
         Self::Submitted,
         Self::Acknowledged,
         Self::PartiallyReceived,
         Self::Received,
         Self::Cancelled,
+        Self::DropShipped,
     ];
 
     /// Stored code (the proto enum number).
@@ -39,6 +42,7 @@ impl PoStatus {
             Self::PartiallyReceived => 4,
             Self::Received => 5,
             Self::Cancelled => 6,
+            Self::DropShipped => 7,
         }
     }
 
@@ -51,6 +55,7 @@ impl PoStatus {
             Self::PartiallyReceived => "partially received",
             Self::Received => "received",
             Self::Cancelled => "cancelled",
+            Self::DropShipped => "drop-shipped",
         }
     }
 }
@@ -98,11 +103,12 @@ mod tests {
         }
         assert_eq!(PoStatus::Draft.code(), 1);
         assert_eq!(PoStatus::Cancelled.code(), 6);
+        assert_eq!(PoStatus::DropShipped.code(), 7);
     }
 
     #[test]
     fn unknown_codes_are_refused_not_defaulted() {
-        for code in [0, 7, -1, 42, i32::MAX] {
+        for code in [0, 8, -1, 42, i32::MAX] {
             assert_eq!(PoStatus::try_from(code), Err(UnknownStatus(code)));
         }
         assert_eq!(

@@ -1,20 +1,17 @@
 //! Demand: AddDemand, ReleaseDemand, ListDemands.
 
-use std::collections::BTreeMap;
-
 use backorder_platform::ServiceResult;
 use backorder_platform::telemetry::current_traceparent;
 use backorder_platform::time::now_ms;
 use backorder_platform::unit_of_work::Work;
 use backorder_proto::procurement::v1 as pb;
 
-use super::sourcing::{self, Draft};
-use super::{ProcurementApi, concurrent_update};
+use super::drafts::{DraftKey, DraftPlan};
+use super::{ProcurementApi, concurrent_update, release, sourcing};
 use crate::convert;
 use crate::domain::NewDemand;
-use crate::store::demand;
 use crate::store::queries::demands;
-use crate::store::stored_id;
+use crate::store::{Address, demand, stored_id};
 
 /// How often AddDemand re-reads after losing an insert race.
 const ATTEMPTS: usize = 3;
@@ -49,7 +46,7 @@ impl ProcurementApi {
         self.context
             .execute(&req, move |work| {
                 Box::pin(async move {
-                    let released = sourcing::release(work, demand_id, now_ms()).await?;
+                    let released = release::release(work, demand_id, now_ms()).await?;
                     work.set_resource(demand_id.to_string());
                     Ok(pb::ReleaseDemandResponse { released })
                 })
@@ -70,10 +67,11 @@ impl ProcurementApi {
     }
 }
 
-/// Records `command` and puts it on the draft of its SKU's chosen supplier
-/// (unsourced while nobody supplies the SKU). A demand already recorded is
-/// answered as stored; one released before it arrived stays released and
-/// orders nothing.
+/// Records `command` and puts it on the draft of its SKU's chosen supplier:
+/// its stock draft, or for a drop-ship demand its drop-ship draft for the
+/// order (unsourced while nobody takes it, a drop-ship demand keeping its
+/// address meanwhile). A demand already recorded is answered as stored;
+/// one released before it arrived stays released and orders nothing.
 async fn add(
     work: &Work,
     command: NewDemand,
@@ -90,6 +88,9 @@ async fn add(
         purchase_order_id: None,
         eta: None,
         released: false,
+        drop_ship: command.ship_to.is_some(),
+        ship_to_address: command.ship_to.map(Address::from),
+        shipped_at: None,
         trace_context: trace,
         created_at: now,
     };
@@ -121,6 +122,7 @@ async fn answer_existing(
     }
     let filled = demand::Model {
         released: true,
+        ship_to_address: None,
         created_at: existing.created_at,
         ..new.clone()
     };
@@ -136,13 +138,15 @@ async fn answer_existing(
 /// Puts the freshly recorded (unsourced) `demand` on its supplier's draft.
 async fn source(work: &Work, demand: &demand::Model, now: i64) -> ServiceResult<demand::Model> {
     let db = work.db();
-    let Some(item) = sourcing::pick_offer(db, &demand.sku).await? else {
+    let Some(item) = sourcing::pick_offer(db, &demand.sku, demand.drop_ship).await? else {
         return Ok(demand.clone());
     };
     let supplier_id = stored_id(&item.supplier_id)?;
-    let drafts = sourcing::lock_drafts(db, BTreeMap::from([(supplier_id, true)]), now).await?;
-    let draft: &Draft = drafts
-        .get(&supplier_id)
+    let mut plan = DraftPlan::default();
+    plan.open_for(supplier_id, demand)?;
+    let drafts = plan.lock(db, now).await?;
+    let draft = drafts
+        .get(&DraftKey::for_demand(supplier_id, demand)?)
         .ok_or_else(|| concurrent_update("the supplier's draft could not be opened; retry"))?;
     // `None`: the ETA continues the current span's trace (the sale's call).
     sourcing::consolidate(work, demand, None, draft, &item, now, None).await

@@ -1,11 +1,15 @@
 //! The RPCs, one file per family. Each handler reads like a recipe: parse
 //! the request into a command, run one unit of work, convert the answer.
-//! Steps shared by several families (drafts, consolidation, releases) live
-//! in [`sourcing`].
+//! Steps shared by several families live in [`drafts`] (opening and
+//! locking drafts), [`sourcing`] (consolidation, moving demand) and
+//! [`release`].
 
 mod demand;
+mod drafts;
+mod drop_ship;
 mod purchase_orders;
 mod receipts;
+mod release;
 mod sourcing;
 mod spans;
 mod supplier_items;

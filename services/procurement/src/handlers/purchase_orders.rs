@@ -1,8 +1,6 @@
 //! Purchase orders: GetPurchaseOrder, ListPurchaseOrders,
 //! SubmitPurchaseOrder, AcknowledgePurchaseOrder, CancelPurchaseOrder.
 
-use std::collections::BTreeMap;
-
 use backorder_platform::ServiceResult;
 use backorder_platform::paging::PageRequest;
 use backorder_platform::time::now_ms;
@@ -12,7 +10,8 @@ use sea_orm::DatabaseTransaction;
 use tracing::Instrument;
 use uuid::Uuid;
 
-use super::sourcing;
+use super::drafts::{DraftPlan, with_address_of};
+use super::sourcing::{self, Targets};
 use super::spans::{Batch, traceparent};
 use super::{ProcurementApi, concurrent_update, purchase_order_not_found, refused};
 use crate::convert;
@@ -178,8 +177,10 @@ async fn acknowledge(
 }
 
 /// Cancels the purchase order and moves its open demand to the supplier's
-/// draft (the draft of whoever else offers a SKU the supplier no longer
-/// does; unsourced when nobody does).
+/// draft (the draft of whoever else takes a SKU the supplier no longer
+/// offers; unsourced when nobody does). Demand of a drop-ship purchase
+/// order moves to a drop-ship draft for the same customer order, addressed
+/// as the cancelled one was.
 async fn cancel(work: &Work, command: Cancellation, now: i64) -> ServiceResult<pb::PurchaseOrder> {
     let db = work.db();
     let mut po = lock(db, command.purchase_order_id).await?;
@@ -193,31 +194,32 @@ async fn cancel(work: &Work, command: Cancellation, now: i64) -> ServiceResult<p
     purchase_orders::update(db, &po).await?;
 
     let supplier_id = stored_id(&po.supplier_id)?;
-    let open = demands::open_of_purchase_order(db, &po.id).await?;
-    let mut offers = BTreeMap::new();
-    for demand in &open {
-        if offers.contains_key(&demand.sku) {
-            continue;
+    let mut targets = Targets::default();
+    let mut plan = DraftPlan::default();
+    for demand in demands::open_of_purchase_order(db, &po.id).await? {
+        let demand = with_address_of(demand, &po);
+        if !targets.decided(&demand) {
+            let offer = match suppliers::find_item(db, supplier_id, &demand.sku).await? {
+                Some(item) => Some(item),
+                None => sourcing::pick_offer(db, &demand.sku, demand.drop_ship).await?,
+            };
+            targets.decide(&demand, offer);
         }
-        let item = match suppliers::find_item(db, supplier_id, &demand.sku).await? {
-            Some(item) => Some(item),
-            None => sourcing::pick_offer(db, &demand.sku).await?,
-        };
-        if let Some(item) = item {
-            offers.insert(demand.sku.clone(), item);
+        if let Some(offer) = targets.of(&demand) {
+            plan.open_for(stored_id(&offer.supplier_id)?, &demand)?;
         }
     }
-    let mut wanted = BTreeMap::new();
-    for item in offers.values() {
-        wanted.insert(stored_id(&item.supplier_id)?, true);
-    }
-    let drafts = sourcing::lock_drafts(db, wanted, now).await?;
-    let demands = demands::lock_open_of_purchase_order(db, &po.id).await?;
+    let drafts = plan.lock(db, now).await?;
+    let demands = demands::lock_open_of_purchase_order(db, &po.id)
+        .await?
+        .into_iter()
+        .map(|demand| with_address_of(demand, &po))
+        .collect();
     sourcing::move_demands(
         work,
         demands,
         Some(&po.id),
-        &offers,
+        &targets,
         &drafts,
         now,
         "demand moved off cancelled purchase order",

@@ -1,4 +1,5 @@
-//! Receipts: ReceivePurchaseOrder, which books goods and tells inventory.
+//! Receipts: ReceivePurchaseOrder, which books goods and tells inventory
+//! (never against a drop-ship purchase order: its goods go to the customer).
 
 use backorder_platform::error::PreconditionViolation;
 use backorder_platform::time::now_ms;
@@ -40,7 +41,7 @@ async fn receive(work: &Work, receipt: Receipt, now: i64) -> ServiceResult<pb::P
     let db = work.db();
     let mut po = lock(db, receipt.purchase_order_id).await?;
     work.set_resource(po.id.clone());
-    domain::check_receivable(convert::status(&po)?).map_err(super::refused)?;
+    domain::check_receivable(convert::status(&po)?, po.drop_ship).map_err(super::refused)?;
     let mut lines = lines::of(db, &po.id).await?;
     let mut over = Vec::new();
     let mut changed = Vec::new();

@@ -1,6 +1,7 @@
 //! Tracing for work that serves many demands at once (acknowledge, cancel,
-//! late sourcing): each demand gets a short span in the trace of the sale
-//! that raised it, linked both ways with the RPC's span.
+//! late sourcing, a drop shipment): each demand, or one customer order's
+//! demands together, get a short span in the trace of the sale that raised
+//! them, linked both ways with the RPC's span.
 
 use backorder_platform::telemetry::{continue_stored_trace, traceparent_of};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
@@ -33,6 +34,25 @@ impl Batch {
             quantity = demand.quantity,
         );
         continue_stored_trace(&span, demand.trace_context.as_deref(), &self.span);
+        span
+    }
+
+    /// A span for work on one customer order's demands together, in the
+    /// trace of the sale that raised `first` of them (an order's lines are
+    /// reserved, so their demand raised, by one call). Ids only.
+    pub fn order_span(
+        &self,
+        first: &demand::Model,
+        purchase_order_id: &str,
+        name: &'static str,
+    ) -> tracing::Span {
+        let span = tracing::info_span!(
+            "procurement.order",
+            otel.name = name,
+            order.id = %first.order_id,
+            purchase_order.id = %purchase_order_id,
+        );
+        continue_stored_trace(&span, first.trace_context.as_deref(), &self.span);
         span
     }
 }

@@ -1,25 +1,27 @@
-//! Offers: SetSupplierItem, which also re-rounds the supplier's draft and
-//! sources demand that waited for a supplier of the SKU.
-
-use std::collections::BTreeMap;
+//! Offers: SetSupplierItem, which also tells inventory whether the SKU is
+//! drop-shipped, re-rounds the supplier's draft and sources demand that
+//! waited for a supplier of the SKU.
 
 use backorder_platform::time::now_ms;
 use backorder_platform::unit_of_work::Work;
 use backorder_platform::{ServiceError, ServiceResult};
+use backorder_proto::inventory::v1::SetDropShipRequest;
 use backorder_proto::procurement::v1 as pb;
 
 use super::ProcurementApi;
+use super::drafts::{Draft, DraftKey, DraftPlan};
 use super::refused;
-use super::sourcing::{self, Draft};
+use super::sourcing::{self, Targets};
 use crate::convert;
 use crate::domain::{self, OfferTerms};
 use crate::store::queries::{demands, lines, purchase_orders, suppliers};
 use crate::store::{stored_id, supplier_item};
 
 impl ProcurementApi {
-    /// The `SetSupplierItem` RPC. Besides storing the offer, it re-rounds
-    /// the SKU's line on the supplier's open draft to the new terms, and
-    /// sources the SKU's demand that was waiting for a supplier.
+    /// The `SetSupplierItem` RPC. Besides storing the offer, it tells
+    /// inventory whether the SKU is drop-shipped now, re-rounds the SKU's
+    /// line on the supplier's open stock draft to the new terms, and sources
+    /// the SKU's demand that was waiting for a supplier.
     pub async fn set_supplier_item(
         &self,
         req: pb::SetSupplierItemRequest,
@@ -39,8 +41,9 @@ impl ProcurementApi {
     }
 }
 
-/// Stores the offer, re-rounds the supplier's draft line for the SKU and
-/// puts the SKU's waiting demand on the chosen supplier's draft.
+/// Stores the offer, tells inventory, re-rounds the supplier's stock draft
+/// line for the SKU and puts the SKU's waiting demand on the chosen
+/// supplier's drafts.
 async fn set_item(work: &Work, terms: OfferTerms, now: i64) -> ServiceResult<supplier_item::Model> {
     let db = work.db();
     let supplier_id = terms.supplier_id;
@@ -57,37 +60,41 @@ async fn set_item(work: &Work, terms: OfferTerms, now: i64) -> ServiceResult<sup
         minimum_order_quantity: terms.minimum_order_quantity.get(),
         case_pack: terms.case_pack.get(),
         preferred: terms.preferred,
+        drop_ship: terms.drop_ship,
         updated_at: now,
     };
     suppliers::upsert_item(db, item.clone()).await?;
+    tell_inventory(work, &terms.sku).await?;
 
-    // Drafts first, in supplier-id order: this supplier's (to re-round, not
-    // opened when missing) and the chosen supplier's for waiting demand.
-    let waiting = demands::any_open_unsourced(db, &terms.sku).await?;
-    let chosen = if waiting {
-        sourcing::pick_offer(db, &terms.sku).await?
-    } else {
-        None
-    };
-    let mut wanted = BTreeMap::from([(supplier_id, false)]);
-    if let Some(chosen) = &chosen {
-        wanted.insert(stored_id(&chosen.supplier_id)?, true);
+    // Drafts first, in lock order: this supplier's stock draft (to
+    // re-round, not opened when missing) and those waiting demand goes to.
+    let waiting = demands::open_unsourced(db, &terms.sku).await?;
+    let mut targets = Targets::default();
+    let mut plan = DraftPlan::default();
+    plan.existing_stock(supplier_id);
+    for demand in &waiting {
+        if !targets.decided(demand) {
+            let offer = sourcing::pick_offer(db, &terms.sku, demand.drop_ship).await?;
+            targets.decide(demand, offer);
+        }
+        if let Some(offer) = targets.of(demand) {
+            plan.open_for(stored_id(&offer.supplier_id)?, demand)?;
+        }
     }
-    let drafts = sourcing::lock_drafts(db, wanted, now).await?;
-    if let Some(draft) = drafts.get(&supplier_id) {
+    let drafts = plan.lock(db, now).await?;
+    if let Some(draft) = drafts.get(&DraftKey::Stock(supplier_id)) {
         reround(work, draft, &item, now).await?;
     }
 
     // Then the waiting demand, locked by id; on PostgreSQL a demand
     // released while this waited for it drops out instead of coming back.
-    if let Some(chosen) = chosen {
+    if waiting.iter().any(|demand| targets.of(demand).is_some()) {
         let waiting = demands::lock_open_unsourced(db, &terms.sku).await?;
-        let offers = BTreeMap::from([(terms.sku.clone(), chosen)]);
         sourcing::move_demands(
             work,
             waiting,
             None,
-            &offers,
+            &targets,
             &drafts,
             now,
             "source waiting demand",
@@ -97,7 +104,22 @@ async fn set_item(work: &Work, terms: OfferTerms, now: i64) -> ServiceResult<sup
     Ok(item)
 }
 
-/// Re-rounds the SKU's line on the supplier's locked draft to new terms.
+/// Tells inventory whether `sku` is drop-shipped after this call: whether
+/// its preferred offer ships to customers (no preferred offer: it is not).
+/// Sent after every change of an offer, as the preferred one may have
+/// changed with it; inventory ignores a repeat of what it knows.
+async fn tell_inventory(work: &Work, sku: &str) -> ServiceResult<()> {
+    let preferred = sourcing::pick_offer(work.db(), sku, true).await?;
+    work.send(SetDropShipRequest {
+        sku: sku.to_owned(),
+        drop_ship: preferred.is_some_and(|offer| offer.drop_ship),
+        ..Default::default()
+    })
+    .await
+}
+
+/// Re-rounds the SKU's line on the supplier's locked stock draft to new
+/// terms (drop-ship lines order exactly their demand, whatever the terms).
 async fn reround(
     work: &Work,
     draft: &Draft,

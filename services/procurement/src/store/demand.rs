@@ -6,6 +6,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::Address;
+
 /// Row of `demand`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "demand")]
@@ -27,6 +29,14 @@ pub struct Model {
     pub eta: Option<i64>,
     /// Whether the line was cancelled.
     pub released: bool,
+    /// Whether the supplier ships the line straight to the customer.
+    pub drop_ship: bool,
+    /// Where a drop-ship line goes, kept only while no purchase order
+    /// carries it (the purchase order holds it from then on).
+    pub ship_to_address: Option<Address>,
+    /// When the supplier shipped a drop-ship line (Unix ms); the demand is
+    /// then closed.
+    pub shipped_at: Option<i64>,
     /// `traceparent` of the work that raised it, so later work joins its trace.
     pub trace_context: Option<String>,
     /// Unix ms.

@@ -1,8 +1,10 @@
 //! Procurement's tables (sea-orm entities), migrations and queries.
 
+mod address;
 pub mod demand;
 pub mod m20261122_000200_create_procurement_tables;
 pub mod m20261122_000201_add_received_at;
+pub mod m20261204_000202_drop_ship;
 pub mod purchase_order;
 pub mod purchase_order_line;
 pub mod queries;
@@ -13,6 +15,8 @@ use sea_orm::DbErr;
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 use uuid::Uuid;
 
+pub use address::Address;
+
 /// Procurement's migrations, platform tables first.
 pub struct Migrator;
 
@@ -22,6 +26,7 @@ impl MigratorTrait for Migrator {
         let own: Vec<Box<dyn MigrationTrait>> = vec![
             Box::new(m20261122_000200_create_procurement_tables::Migration),
             Box::new(m20261122_000201_add_received_at::Migration),
+            Box::new(m20261204_000202_drop_ship::Migration),
         ];
         migrations.extend(own);
         migrations

@@ -1,7 +1,11 @@
-//! A purchase order to one supplier. At most one draft per supplier (the
-//! partial unique index `purchase_order_one_draft`).
+//! A purchase order to one supplier: for stock, at most one draft per
+//! supplier (the partial unique index `purchase_order_one_stock_draft`);
+//! drop-ship, one per supplier and customer order, addressed to the
+//! customer, at most one draft per pair (`purchase_order_one_drop_ship_draft`).
 
 use sea_orm::entity::prelude::*;
+
+use super::Address;
 
 /// Row of `purchase_order`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -20,6 +24,16 @@ pub struct Model {
     pub submitted_at: Option<i64>,
     /// When the last units arrived (Unix ms); unset until fully received.
     pub received_at: Option<i64>,
+    /// Whether the supplier ships it straight to one customer.
+    pub drop_ship: bool,
+    /// The customer order a drop-ship purchase order serves; unset for stock.
+    pub order_id: Option<String>,
+    /// Where a drop-ship purchase order goes; unset for stock.
+    pub ship_to_address: Option<Address>,
+    /// Carrier of a drop-shipped purchase order; unset until shipped.
+    pub carrier: Option<String>,
+    /// Tracking number of a drop-shipped purchase order; unset until shipped.
+    pub tracking_number: Option<String>,
     /// Unix ms.
     pub created_at: i64,
     /// Unix ms.

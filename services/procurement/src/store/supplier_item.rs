@@ -21,6 +21,8 @@ pub struct Model {
     /// Whether this supplier gets the SKU's backorder demand (at most one
     /// offer per SKU).
     pub preferred: bool,
+    /// Whether the supplier ships the SKU straight to customers.
+    pub drop_ship: bool,
     /// Unix ms.
     pub updated_at: i64,
 }

@@ -394,6 +394,8 @@ async fn bad_input_is_refused_field_by_field_and_writes_nothing() {
         quantity: 0,
         order_id: new_id_string(),
         line_id: String::new(),
+        drop_ship: false,
+        ship_to_address: String::new(),
     }))
     .await;
     match bad_demand {

@@ -12,8 +12,8 @@ use backorder_platform::testing::TestDatabase;
 use backorder_platform::time::to_timestamp;
 use backorder_platform::{ServiceError, ServiceResult};
 use backorder_proto::Rpc;
-use backorder_proto::inventory::v1::ReceiveStockRequest;
-use backorder_proto::order::v1::UpdateLineEtaRequest;
+use backorder_proto::inventory::v1::{ReceiveStockRequest, SetDropShipRequest};
+use backorder_proto::order::v1::{RecordDropShipmentRequest, UpdateLineEtaRequest};
 use backorder_proto::procurement::v1 as pb;
 use procurement::ProcurementApi;
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
@@ -25,6 +25,10 @@ pub const ACKNOWLEDGED: i32 = 3;
 pub const PARTIALLY_RECEIVED: i32 = 4;
 pub const RECEIVED: i32 = 5;
 pub const CANCELLED: i32 = 6;
+pub const DROP_SHIPPED: i32 = 7;
+
+/// A customer's delivery address, as inventory sends it.
+pub const ADDRESS: &str = "2 Harbour Road, Leith";
 
 /// Longest any single call may take before the test fails.
 pub const CALL_DEADLINE: Duration = Duration::from_secs(30);
@@ -65,7 +69,7 @@ impl Harness {
             .expect("outbox")
     }
 
-    async fn messages<M: Rpc>(&self, destination: &str) -> Vec<M> {
+    pub async fn messages<M: Rpc>(&self, destination: &str) -> Vec<M> {
         self.outbox()
             .await
             .into_iter()
@@ -94,6 +98,20 @@ impl Harness {
 
     pub async fn receipts(&self) -> Vec<ReceiveStockRequest> {
         self.messages::<ReceiveStockRequest>("inventory").await
+    }
+
+    /// What inventory was told about drop-shipping, in order.
+    pub async fn drop_ship_flags(&self) -> Vec<(String, bool)> {
+        self.messages::<SetDropShipRequest>("inventory")
+            .await
+            .into_iter()
+            .map(|m| (m.sku, m.drop_ship))
+            .collect()
+    }
+
+    /// The drop shipments the order service was told of.
+    pub async fn drop_shipments(&self) -> Vec<RecordDropShipmentRequest> {
+        self.messages::<RecordDropShipmentRequest>("order").await
     }
 
     pub async fn supplier(&self, name: &str, lead_time_days: i32) -> String {
@@ -126,8 +144,62 @@ impl Harness {
             minimum_order_quantity: moq,
             case_pack,
             preferred,
+            drop_ship: false,
         }))
         .await
+    }
+
+    /// An offer that ships straight to customers, with MOQ 10 and cases of
+    /// 6 (which drop-ship lines ignore).
+    pub async fn drop_ship_item(
+        &self,
+        supplier_id: &str,
+        sku: &str,
+        preferred: bool,
+        drop_ship: bool,
+    ) -> ServiceResult<pb::SetSupplierItemResponse> {
+        call(self.api.set_supplier_item(pb::SetSupplierItemRequest {
+            request_id: new_id_string(),
+            supplier_id: supplier_id.to_owned(),
+            sku: sku.to_owned(),
+            unit_cost_minor: 700,
+            minimum_order_quantity: 10,
+            case_pack: 6,
+            preferred,
+            drop_ship,
+        }))
+        .await
+    }
+
+    /// A drop-ship demand of `order_id` for `quantity` of `sku`, to
+    /// [`ADDRESS`].
+    pub async fn drop_ship_demand(&self, order_id: &str, sku: &str, quantity: i64) -> pb::Demand {
+        call(
+            self.api
+                .add_demand(drop_ship_request(order_id, sku, quantity, ADDRESS)),
+        )
+        .await
+        .expect("drop-ship demand")
+        .demand
+        .expect("demand")
+    }
+
+    pub async fn confirm(
+        &self,
+        id: &str,
+        tracking_number: &str,
+    ) -> ServiceResult<pb::PurchaseOrder> {
+        call(
+            self.api
+                .confirm_drop_shipment(pb::ConfirmDropShipmentRequest {
+                    request_id: new_id_string(),
+                    purchase_order_id: id.to_owned(),
+                    carrier: "UPS".to_owned(),
+                    tracking_number: tracking_number.to_owned(),
+                }),
+        )
+        .await
+        .map(|r| r.purchase_order.unwrap_or_default())
     }
 
     pub async fn demand(&self, sku: &str, quantity: i64) -> pb::Demand {
@@ -265,6 +337,21 @@ pub fn demand_request(order_id: &str, sku: &str, quantity: i64) -> pb::AddDemand
         quantity,
         order_id: order_id.to_owned(),
         line_id: new_id_string(),
+        drop_ship: false,
+        ship_to_address: String::new(),
+    }
+}
+
+pub fn drop_ship_request(
+    order_id: &str,
+    sku: &str,
+    quantity: i64,
+    address: &str,
+) -> pb::AddDemandRequest {
+    pb::AddDemandRequest {
+        drop_ship: true,
+        ship_to_address: address.to_owned(),
+        ..demand_request(order_id, sku, quantity)
     }
 }
 

@@ -5,7 +5,10 @@
 mod helpers;
 
 mod api;
+mod drop_ship;
+mod drop_shipments;
 mod limits;
+mod migrations;
 mod races;
 mod service;
 mod statuses;

@@ -131,6 +131,7 @@ async fn sourcing_racing_release_keeps_released_demand_released() {
             minimum_order_quantity: 1,
             case_pack: 1,
             preferred: true,
+            drop_ship: false,
         };
         let (released, offered) = race(release(&h, &d.id), async move {
             call(api.set_supplier_item(offer)).await
@@ -202,5 +203,57 @@ async fn parallel_demand_for_one_supplier_opens_exactly_one_draft() {
             line(&drafts[0], &sku).demand_quantity,
             CALLERS * (CALLERS + 1) / 2
         );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_drop_ship_demand_for_one_order_opens_exactly_one_drop_ship_draft() {
+    const CALLERS: i64 = 6;
+    let h = harness().await;
+    let rounds = if h.database.is_postgres() { 10 } else { 2 };
+    for round in 0..rounds {
+        let supplier = h.supplier(&format!("Supplier {round}"), 1).await;
+        let sku = format!("SKU-{round}");
+        h.drop_ship_item(&supplier, &sku, true, true)
+            .await
+            .expect("item");
+        let order_id = new_id_string();
+        let barrier = Arc::new(Barrier::new(usize::try_from(CALLERS + 1).expect("small")));
+        let mut tasks = Vec::new();
+        // Lines of one order, and a stock demand of the SKU beside them.
+        for quantity in 0..=CALLERS {
+            let api = h.api.clone();
+            let barrier = barrier.clone();
+            let request = if quantity == 0 {
+                demand_request(&new_id_string(), &sku, 1)
+            } else {
+                drop_ship_request(&order_id, &sku, quantity, ADDRESS)
+            };
+            tasks.push(tokio::spawn(async move {
+                barrier.wait().await;
+                call(api.add_demand(request)).await
+            }));
+        }
+        for task in tasks {
+            call(task)
+                .await
+                .expect("task")
+                .expect("every caller succeeds");
+        }
+        let drafts = h.purchase_orders(&supplier, DRAFT).await;
+        let (drop_ship, stock): (Vec<_>, Vec<_>) = drafts.iter().partition(|po| po.drop_ship);
+        assert_eq!(drop_ship.len(), 1, "round {round}: {drafts:?}");
+        assert_eq!(stock.len(), 1, "round {round}: {drafts:?}");
+        let on: Vec<String> = h
+            .demands_of(&order_id)
+            .await
+            .into_iter()
+            .map(|d| d.purchase_order_id)
+            .collect();
+        assert!(on.iter().all(|id| *id == drop_ship[0].id), "round {round}");
+        let units = CALLERS * (CALLERS + 1) / 2;
+        let l = line(drop_ship[0], &sku);
+        assert_eq!((l.demand_quantity, l.ordered_quantity), (units, units));
+        assert_eq!(line(stock[0], &sku).demand_quantity, 1);
     }
 }

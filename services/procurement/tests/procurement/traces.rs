@@ -1,10 +1,12 @@
-//! Work that serves many demands later (here an acknowledgement) continues
-//! the trace of each sale that raised the demand.
+//! Work that serves many demands later (an acknowledgement, a drop
+//! shipment) continues the trace of each sale that raised the demand.
 
 use backorder_platform::ids::new_id_string;
 use backorder_platform::store::outbox_message;
 use backorder_platform::telemetry::trace_id_of;
 use backorder_platform::time::{DAY_MS, now_ms, to_timestamp};
+use backorder_proto::Rpc;
+use backorder_proto::order::v1::RecordDropShipmentRequest;
 use backorder_proto::procurement::v1 as pb;
 use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
 use opentelemetry_sdk::trace::SdkTracerProvider;
@@ -14,24 +16,30 @@ use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::layer::SubscriberExt;
 
-use crate::helpers::{call, harness};
+use crate::helpers::{ADDRESS, call, drop_ship_request, harness};
 
 fn trace_id(span: &tracing::Span) -> String {
     span.context().span().span_context().trace_id().to_string()
 }
 
-#[tokio::test]
-async fn acknowledgement_sends_each_eta_in_its_sales_trace() {
+/// Spans with OpenTelemetry contexts on this thread, while the guards live.
+fn traced() -> (tracing::subscriber::DefaultGuard, tracing::Dispatch) {
     let provider = SdkTracerProvider::builder().build();
     let subscriber = tracing_subscriber::registry()
         .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")));
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let guard = tracing::subscriber::set_default(subscriber);
     // The other tests of this binary run on threads with no subscriber.
     // While a single dispatcher is registered, tracing-core takes a new
     // callsite's interest from the default of the thread that reaches it
     // first, so a span first reached by another test would stay disabled
     // here too; with a second dispatcher registered it asks every one.
-    let _second = tracing::Dispatch::new(tracing_subscriber::registry());
+    let second = tracing::Dispatch::new(tracing_subscriber::registry());
+    (guard, second)
+}
+
+#[tokio::test]
+async fn acknowledgement_sends_each_eta_in_its_sales_trace() {
+    let _traced = traced();
 
     let h = harness().await;
     let (api, db) = (&h.api, &h.db);
@@ -54,6 +62,7 @@ async fn acknowledgement_sends_each_eta_in_its_sales_trace() {
         minimum_order_quantity: 1,
         case_pack: 1,
         preferred: true,
+        drop_ship: false,
     }))
     .await
     .expect("item");
@@ -70,6 +79,8 @@ async fn acknowledgement_sends_each_eta_in_its_sales_trace() {
                 quantity: 1,
                 order_id: new_id_string(),
                 line_id: new_id_string(),
+                drop_ship: false,
+                ship_to_address: String::new(),
             })
             .instrument(sale.clone()),
         )
@@ -111,11 +122,14 @@ async fn acknowledgement_sends_each_eta_in_its_sales_trace() {
     .await
     .expect("acknowledge");
 
-    let messages = outbox_message::Entity::find()
+    let messages: Vec<_> = outbox_message::Entity::find()
         .order_by_asc(outbox_message::Column::Id)
         .all(db)
         .await
-        .expect("outbox");
+        .expect("outbox")
+        .into_iter()
+        .filter(|m| m.destination == "order")
+        .collect();
     assert_eq!(messages.len(), 4, "two on arrival, two on acknowledgement");
     let traces: Vec<Option<String>> = messages
         .iter()
@@ -134,4 +148,51 @@ async fn acknowledgement_sends_each_eta_in_its_sales_trace() {
         );
     }
     assert!(!traces.contains(&Some(trace_id(&ack))));
+}
+
+#[tokio::test]
+async fn a_drop_shipment_is_recorded_in_the_trace_of_the_sale() {
+    let _traced = traced();
+    let h = crate::helpers::harness().await;
+    let supplier = h.supplier("Acme", 5).await;
+    h.drop_ship_item(&supplier, "SKU-D", true, true)
+        .await
+        .expect("item");
+    let sale = tracing::info_span!(parent: None, "sale");
+    let order_id = new_id_string();
+    let mut po_id = String::new();
+    for quantity in [1, 2] {
+        let request = drop_ship_request(&order_id, "SKU-D", quantity, ADDRESS);
+        po_id = call(h.api.add_demand(request).instrument(sale.clone()))
+            .await
+            .expect("demand")
+            .demand
+            .expect("demand")
+            .purchase_order_id;
+    }
+    h.submit(&po_id).await.expect("submit");
+    let confirm = tracing::info_span!(parent: None, "confirm");
+    call(
+        h.api
+            .confirm_drop_shipment(pb::ConfirmDropShipmentRequest {
+                request_id: new_id_string(),
+                purchase_order_id: po_id,
+                carrier: "UPS".to_owned(),
+                tracking_number: "1Z".to_owned(),
+            })
+            .instrument(confirm.clone()),
+    )
+    .await
+    .expect("confirm");
+
+    let shipped: Vec<_> = h
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|m| m.method == RecordDropShipmentRequest::PATH)
+        .collect();
+    assert_eq!(shipped.len(), 1);
+    let trace = shipped[0].trace_context.as_deref().and_then(trace_id_of);
+    assert_eq!(trace, Some(trace_id(&sale)), "continues the sale's trace");
+    assert_ne!(trace, Some(trace_id(&confirm)));
 }

@@ -24,7 +24,9 @@ pub use backlog::{
 };
 pub use ledger::{Movement, record_movement, record_movements};
 pub use parts::{add_to_part, clear_parts, insert_parts, parts_of, set_part};
-pub use products::{find_product, find_products, insert_product, list_products, lock_products};
+pub use products::{
+    find_product, find_products, insert_product, list_products, lock_products, set_drop_ship,
+};
 pub use queue::{QueueKey, queue_query, waiting_queue};
 pub use reservations::{
     find_reservation, find_reservations, insert_reservations, order_query, reservations_of_order,

@@ -58,6 +58,24 @@ pub async fn lock_products<C: ConnectionTrait>(
         .collect()
 }
 
+/// Sets whether `sku` is drop-shipped; `false` when there is no such
+/// product.
+pub async fn set_drop_ship<C: ConnectionTrait>(
+    conn: &C,
+    sku: &str,
+    drop_ship: bool,
+) -> ServiceResult<bool> {
+    let written = product::Entity::update_many()
+        .col_expr(
+            product::Column::DropShip,
+            sea_orm::sea_query::Expr::value(drop_ship),
+        )
+        .filter(product::Column::Sku.eq(sku))
+        .exec(conn)
+        .await?;
+    Ok(written.rows_affected == 1)
+}
+
 /// Products with SKU after `after`, by SKU.
 pub async fn list_products<C: ConnectionTrait>(
     conn: &C,

@@ -12,12 +12,12 @@ use backorder_proto::order::v1 as pb;
 use uuid::Uuid;
 
 use crate::domain::commands::{
-    CancelLine, CancelOrder, LineAllocated, LineEta, MAX_BUNDLED_ORDERS, NewBundle, NewShipment,
-    Window,
+    CancelLine, CancelOrder, DropShipment, LineAllocated, LineEta, MAX_BUNDLED_ORDERS, NewBundle,
+    NewShipment, Window,
 };
 use crate::domain::limits::{
     MAX_ADDRESS_CHARS, MAX_LINES, MAX_QUANTITY, MAX_REASON_CHARS, MAX_SHIPPING_TEXT_CHARS,
-    sku_problem,
+    quantity_in_bounds, sku_problem,
 };
 use crate::domain::notices::DEFAULT_CANCEL_REASON;
 use crate::domain::placement::{NewLine, NewOrder};
@@ -314,6 +314,59 @@ impl TryFrom<&pb::UpdateLineEtaRequest> for LineEta {
                 line_id,
                 eta_ms,
                 purchase_order_id,
+            }),
+        )
+    }
+}
+
+impl TryFrom<&pb::RecordDropShipmentRequest> for DropShipment {
+    type Error = ServiceError;
+
+    fn try_from(req: &pb::RecordDropShipmentRequest) -> Result<Self, Self::Error> {
+        let mut v = Violations::new();
+        let order_id = v.uuid("order_id", &req.order_id);
+        let purchase_order_id = v.uuid("purchase_order_id", &req.purchase_order_id);
+        v.text("carrier", &req.carrier, MAX_SHIPPING_TEXT_CHARS);
+        v.text(
+            "tracking_number",
+            &req.tracking_number,
+            MAX_SHIPPING_TEXT_CHARS,
+        );
+        if req.items.is_empty() {
+            v.add("items", "must name at least one line shipped");
+        } else if req.items.len() > MAX_LINES {
+            v.add("items", format!("must name at most {MAX_LINES} lines"));
+        }
+        let mut seen = HashSet::new();
+        let mut items = Vec::with_capacity(req.items.len());
+        for (i, item) in req.items.iter().enumerate() {
+            let line_id = v.uuid(&format!("items[{i}].line_id"), &item.line_id);
+            if !quantity_in_bounds(item.quantity) {
+                v.add(
+                    format!("items[{i}].quantity"),
+                    format!("must be 1 to {MAX_QUANTITY}"),
+                );
+            }
+            if let Some(line_id) = line_id {
+                if seen.insert(line_id) {
+                    items.push((line_id, item.quantity));
+                } else {
+                    v.add(
+                        format!("items[{i}].line_id"),
+                        "repeats an earlier line; name each line once with all its units",
+                    );
+                }
+            }
+        }
+        let parts = order_id.zip(purchase_order_id);
+        finish(
+            v,
+            parts.map(|(order_id, purchase_order_id)| DropShipment {
+                order_id,
+                purchase_order_id,
+                carrier: req.carrier.trim().to_owned(),
+                tracking_number: req.tracking_number.trim().to_owned(),
+                items,
             }),
         )
     }

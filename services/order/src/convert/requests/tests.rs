@@ -313,3 +313,86 @@ fn a_bundle_names_two_to_twenty_distinct_orders() {
         ["order_ids"]
     );
 }
+
+fn drop_item(line_id: &str, quantity: i64) -> pb::ShipmentItem {
+    pb::ShipmentItem {
+        line_id: line_id.to_owned(),
+        quantity,
+    }
+}
+
+fn drop_shipment(items: Vec<pb::ShipmentItem>) -> pb::RecordDropShipmentRequest {
+    pb::RecordDropShipmentRequest {
+        request_id: Uuid::now_v7().to_string(),
+        order_id: Uuid::now_v7().to_string(),
+        purchase_order_id: Uuid::now_v7().to_string(),
+        carrier: " DHL ".to_owned(),
+        tracking_number: "T-1".to_owned(),
+        items,
+    }
+}
+
+#[test]
+fn a_drop_shipment_names_its_order_purchase_order_and_lines() {
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    let fine = drop_shipment(vec![
+        drop_item(&b.to_string(), 2),
+        drop_item(&a.to_string(), MAX_QUANTITY),
+    ]);
+    let command = DropShipment::try_from(&fine).expect("valid");
+    assert_eq!(command.items, [(b, 2), (a, MAX_QUANTITY)], "as named");
+    assert_eq!(command.carrier, "DHL", "trimmed");
+    assert_eq!(command.tracking_number, "T-1");
+    assert_eq!(
+        command.purchase_order_id.to_string(),
+        fine.purchase_order_id
+    );
+
+    let mut bad = drop_shipment(vec![
+        drop_item(&a.to_string(), 0),
+        drop_item("nope", 1),
+        drop_item(&a.to_string(), 1),
+        drop_item(&b.to_string(), MAX_QUANTITY + 1),
+    ]);
+    bad.order_id = "x".to_owned();
+    bad.purchase_order_id = String::new();
+    bad.carrier = "  ".to_owned();
+    bad.tracking_number = "T".repeat(MAX_SHIPPING_TEXT_CHARS + 1);
+    assert_eq!(
+        fields(DropShipment::try_from(&bad).expect_err("every field wrong")),
+        [
+            "order_id",
+            "purchase_order_id",
+            "carrier",
+            "tracking_number",
+            "items[0].quantity",
+            "items[1].line_id",
+            "items[2].line_id",
+            "items[3].quantity",
+        ]
+    );
+}
+
+#[test]
+fn a_drop_shipment_carries_one_to_two_hundred_lines() {
+    assert_eq!(
+        fields(DropShipment::try_from(&drop_shipment(vec![])).expect_err("none")),
+        ["items"]
+    );
+    let most: Vec<pb::ShipmentItem> = (0..MAX_LINES)
+        .map(|_| drop_item(&Uuid::now_v7().to_string(), 1))
+        .collect();
+    assert_eq!(
+        DropShipment::try_from(&drop_shipment(most.clone()))
+            .expect("200 lines")
+            .items
+            .len(),
+        MAX_LINES
+    );
+    let mut past = most;
+    past.push(drop_item(&Uuid::now_v7().to_string(), 1));
+    assert_eq!(
+        fields(DropShipment::try_from(&drop_shipment(past)).expect_err("201")),
+        ["items"]
+    );
+}

@@ -35,8 +35,25 @@ fn shippable(lines: &[Held]) -> Vec<Shippable<'_>> {
         .map(|(status, ready_in)| Shippable {
             status: *status,
             ready_in,
+            drop_ship: false,
         })
         .collect()
+}
+
+/// The lines of the parcel planned when the lines at `drop_ship` are the
+/// supplier's.
+fn plan_beside_drop_ship(
+    policy: ShipPolicy,
+    shipped_parcels: u32,
+    lines: &[Held],
+    drop_ship: &[usize],
+    named: Option<&[usize]>,
+) -> Result<Vec<usize>, ShipRefusal> {
+    let mut lines = shippable(lines);
+    for &i in drop_ship {
+        lines[i].drop_ship = true;
+    }
+    super::plan_shipment(policy, shipped_parcels, &lines, named, None).map(|p| p.lines)
 }
 
 /// The lines of the parcel planned, wherever it leaves from.
@@ -364,4 +381,98 @@ fn the_last_parcel_takes_every_ready_line_holding_units_in_its_warehouse() {
         Ok(("default".to_owned(), vec![1, 2])),
         "a line with nothing in default is not left out"
     );
+}
+
+#[test]
+fn a_drop_ship_line_never_goes_in_a_parcel() {
+    let lines = ready([S::Ready, S::Backordered, S::Ready]);
+    assert_eq!(
+        plan_beside_drop_ship(ShipPolicy::AsAvailable, 0, &lines, &[1], Some(&[0, 1])),
+        Err(ShipRefusal::LineDropShipped(vec![1]))
+    );
+    assert_eq!(
+        plan_beside_drop_ship(
+            ShipPolicy::Complete,
+            0,
+            &ready([S::Ready, S::Backordered, S::Backordered]),
+            &[1],
+            Some(&[1])
+        ),
+        Err(ShipRefusal::LineDropShipped(vec![1])),
+        "named, it is refused for what it is, whatever the policy waits for"
+    );
+    assert_eq!(
+        plan_beside_drop_ship(ShipPolicy::AsAvailable, 0, &lines, &[1], None),
+        Ok(vec![0, 2])
+    );
+    let shipped = ready([S::Ready, S::Shipped]);
+    assert_eq!(
+        plan_beside_drop_ship(ShipPolicy::AsAvailable, 0, &shipped, &[1], Some(&[1])),
+        Err(ShipRefusal::LineDropShipped(vec![1])),
+        "nor once the supplier shipped it"
+    );
+}
+
+#[test]
+fn ship_complete_waits_for_its_own_lines_not_the_suppliers() {
+    let lines = ready([S::Ready, S::Backordered, S::Ready]);
+    assert_eq!(
+        plan_beside_drop_ship(ShipPolicy::Complete, 0, &lines, &[1], None),
+        Ok(vec![0, 2])
+    );
+    let waiting = ready([S::Ready, S::Backordered, S::Backordered]);
+    assert_eq!(
+        plan_beside_drop_ship(ShipPolicy::Complete, 0, &waiting, &[1], None),
+        Err(ShipRefusal::WaitingForCompletion),
+        "a line waiting for stock still holds the parcel"
+    );
+    assert_eq!(
+        plan_beside_drop_ship(
+            ShipPolicy::Complete,
+            0,
+            &ready([S::Backordered]),
+            &[0],
+            None
+        ),
+        Err(ShipRefusal::NothingReady),
+        "nothing of its own to ship"
+    );
+}
+
+#[test]
+fn a_parcel_limit_looks_past_drop_ship_lines() {
+    let lines = ready([S::Ready, S::Backordered]);
+    assert_eq!(
+        plan_beside_drop_ship(ShipPolicy::UpToShipments(1), 0, &lines, &[1], None),
+        Ok(vec![0]),
+        "the last parcel does not wait for the supplier"
+    );
+    let rest = [
+        (S::Shipped, UnitsByWarehouse::new()),
+        (S::Ready, units(&[("east", 1)])),
+        (S::Backordered, UnitsByWarehouse::new()),
+    ];
+    assert_eq!(
+        plan_beside_drop_ship(ShipPolicy::UpToShipments(1), 1, &rest, &[2], None),
+        Ok(vec![1]),
+        "the final dispatch goes on while only the supplier's line waits"
+    );
+    assert_eq!(
+        plan_beside_drop_ship(ShipPolicy::UpToShipments(1), 1, &rest, &[], None),
+        Err(ShipRefusal::ShipmentLimitReached(1)),
+        "a line waiting for stock is what the limit refuses for"
+    );
+}
+
+#[test]
+fn a_drop_ship_line_goes_from_waiting_to_shipped_without_being_ready() {
+    assert_eq!(
+        apply(S::Backordered, LineEvent::DropShipped),
+        Move::To(S::Shipped)
+    );
+    assert_eq!(apply(S::Pending, LineEvent::DropShipped), Move::NotYet);
+    for s in [S::Shipped, S::Delivered, S::Cancelled] {
+        assert_eq!(apply(s, LineEvent::DropShipped), Move::Ignore, "{s:?}");
+    }
+    assert_eq!(apply(S::Ready, LineEvent::DropShipped), Move::Illegal);
 }

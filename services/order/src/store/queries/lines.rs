@@ -57,6 +57,7 @@ pub async fn update_line<C: ConnectionTrait>(conn: &C, line: &Line) -> ServiceRe
         )
         .col_expr(Column::ShippedQuantity, Expr::value(line.shipped_quantity))
         .col_expr(Column::ReadyQuantity, Expr::value(line.ready_quantity))
+        .col_expr(Column::DropShip, Expr::value(line.drop_ship))
         .col_expr(Column::UpdatedAt, Expr::value(now_ms()))
         .filter(Column::Id.eq(line.id.to_string()))
         .exec(conn)
@@ -105,6 +106,7 @@ pub async fn update_lines<C: ConnectionTrait>(conn: &C, lines: &[Line]) -> Servi
             Column::ReadyQuantity,
             per_line(&|l| Expr::value(l.ready_quantity)),
         )
+        .col_expr(Column::DropShip, per_line(&|l| Expr::value(l.drop_ship)))
         .col_expr(Column::UpdatedAt, Expr::value(now_ms()))
         .filter(Column::Id.is_in(lines.iter().map(|l| l.id.to_string())))
         .exec(conn)

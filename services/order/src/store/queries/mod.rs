@@ -19,7 +19,7 @@ pub use orders::{
 };
 pub use parts::{insert_parts, replace_parts};
 pub use shipments::{
-    count_shipments, find_shipment, insert_shipment, set_shipment_delivered, shipments_of_bundle,
-    shipments_of_orders,
+    count_parcels, find_drop_shipment, find_shipment, insert_shipment, set_shipment_delivered,
+    shipments_of_bundle, shipments_of_orders,
 };
 pub use stats::backorder_counts;

@@ -2,7 +2,6 @@
 //! deletion, and the sweeper's per-order schedule.
 
 use backorder_platform::ServiceResult;
-use backorder_platform::time::now_ms;
 use sea_orm::sea_query::{Expr, ExprTrait, LockType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -122,6 +121,7 @@ pub async fn insert_pending_order<C: ConnectionTrait>(
             shipment_id: line.shipment_id.map(|id| id.to_string()),
             shipped_quantity: line.shipped_quantity,
             ready_quantity: line.ready_quantity,
+            drop_ship: line.drop_ship,
             updated_at: order.updated_at,
         })
     });
@@ -174,15 +174,16 @@ pub async fn delete_pending_order<C: ConnectionTrait>(
     Ok(Deletion::Deleted)
 }
 
-/// Sets an order's status.
+/// Sets an order's status, changed at `at` (Unix ms).
 pub async fn set_order_status<C: ConnectionTrait>(
     conn: &C,
     id: Uuid,
     status: OrderStatus,
+    at: i64,
 ) -> ServiceResult<()> {
     customer_order::Entity::update_many()
         .col_expr(Column::Status, Expr::value(status.code()))
-        .col_expr(Column::UpdatedAt, Expr::value(now_ms()))
+        .col_expr(Column::UpdatedAt, Expr::value(at))
         .filter(Column::Id.eq(id.to_string()))
         .exec(conn)
         .await?;

@@ -14,7 +14,7 @@ use super::super::rows::CorruptRow;
 use super::super::rows::read_all;
 use super::super::shipment::{self, Column};
 use super::super::shipment_item;
-use crate::domain::{Shipment, ShipmentStatus};
+use crate::domain::{Origin, Shipment, ShipmentStatus};
 
 /// Shipments of several orders, oldest first.
 pub async fn shipments_of_orders<C: ConnectionTrait>(
@@ -42,10 +42,13 @@ pub async fn shipments_of_bundle<C: ConnectionTrait>(
     with_items(conn, read_all(rows)?).await
 }
 
-/// How many shipments an order has had.
-pub async fn count_shipments<C: ConnectionTrait>(conn: &C, order_id: Uuid) -> ServiceResult<u32> {
+/// How many parcels an order has had from the merchant's warehouses: what
+/// its ship policy counts (the supplier's drop shipments are not its
+/// parcels).
+pub async fn count_parcels<C: ConnectionTrait>(conn: &C, order_id: Uuid) -> ServiceResult<u32> {
     let count = shipment::Entity::find()
         .filter(Column::OrderId.eq(order_id.to_string()))
+        .filter(Column::DropShip.eq(false))
         .count(conn)
         .await?;
     Ok(u32::try_from(count).unwrap_or(u32::MAX))
@@ -65,6 +68,20 @@ pub async fn find_shipment<C: ConnectionTrait>(
         .into_iter()
         .collect();
     Ok(with_items(conn, found).await?.pop())
+}
+
+/// The drop shipment an order already has for a purchase order, if any.
+pub async fn find_drop_shipment<C: ConnectionTrait>(
+    conn: &C,
+    order_id: Uuid,
+    purchase_order_id: Uuid,
+) -> ServiceResult<Option<Shipment>> {
+    let rows = shipment::Entity::find()
+        .filter(Column::OrderId.eq(order_id.to_string()))
+        .filter(Column::PurchaseOrderId.eq(purchase_order_id.to_string()))
+        .all(conn)
+        .await?;
+    Ok(with_items(conn, read_all(rows)?).await?.pop())
 }
 
 /// The shipments with the units of each line they carried (one read).
@@ -110,7 +127,12 @@ pub async fn insert_shipment<C: ConnectionTrait>(conn: &C, model: &Shipment) -> 
         shipped_at: model.shipped_at,
         delivered_at: model.delivered_at,
         bundle_id: model.bundle_id.map(|id| id.to_string()),
-        warehouse: model.warehouse.as_str().to_owned(),
+        warehouse: model
+            .warehouse()
+            .map(|code| code.as_str().to_owned())
+            .unwrap_or_default(),
+        drop_ship: matches!(model.origin, Origin::Supplier { .. }),
+        purchase_order_id: model.purchase_order_id().map(|id| id.to_string()),
     })
     .insert(conn)
     .await?;

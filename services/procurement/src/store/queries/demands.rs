@@ -1,6 +1,7 @@
 //! Demand. Every write names the state it expects (open, on a given
 //! purchase order) and reports the rows it changed, so a write based on a
 //! stale read changes nothing instead of undoing a concurrent release.
+//! Open demand is neither released nor shipped.
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -9,6 +10,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::store::Address;
 use crate::store::demand::{self, Column};
 
 /// A demand (or tombstone) by id.
@@ -56,6 +58,9 @@ pub async fn insert_tombstone<C: ConnectionTrait>(
             purchase_order_id: None,
             eta: None,
             released: true,
+            drop_ship: false,
+            ship_to_address: None,
+            shipped_at: None,
             trace_context: None,
             created_at: now,
         },
@@ -64,8 +69,8 @@ pub async fn insert_tombstone<C: ConnectionTrait>(
 }
 
 /// Fills in a tombstone with the demand that arrived after its release; it
-/// stays released and on no purchase order. Rows changed (0 when `model`'s
-/// row is no tombstone).
+/// stays released and on no purchase order, and keeps no address. Rows
+/// changed (0 when `model`'s row is no tombstone).
 pub async fn fill_tombstone<C: ConnectionTrait>(
     conn: &C,
     model: &demand::Model,
@@ -75,6 +80,7 @@ pub async fn fill_tombstone<C: ConnectionTrait>(
         .col_expr(Column::Quantity, Expr::value(model.quantity))
         .col_expr(Column::OrderId, Expr::value(model.order_id.clone()))
         .col_expr(Column::LineId, Expr::value(model.line_id.clone()))
+        .col_expr(Column::DropShip, Expr::value(model.drop_ship))
         .col_expr(
             Column::TraceContext,
             Expr::value(model.trace_context.clone()),
@@ -87,21 +93,62 @@ pub async fn fill_tombstone<C: ConnectionTrait>(
 }
 
 /// Moves an open demand from purchase order `from` (`None`: unsourced) to
-/// `to` with its new ETA. Rows changed: 0 when it was released or moved
-/// meanwhile.
-pub async fn assign<C: ConnectionTrait>(
+/// purchase order `to` with its new ETA; an address it kept while waiting
+/// is dropped, as `to` holds it now. Rows changed: 0 when it was released
+/// or moved meanwhile.
+pub async fn place<C: ConnectionTrait>(
     conn: &C,
     id: &str,
     from: Option<&str>,
-    to: Option<&str>,
-    eta: Option<i64>,
+    to: &str,
+    eta: i64,
 ) -> Result<u64, DbErr> {
     let result = demand::Entity::update_many()
-        .col_expr(Column::PurchaseOrderId, Expr::value(to.map(str::to_owned)))
+        .col_expr(Column::PurchaseOrderId, Expr::value(to))
         .col_expr(Column::Eta, Expr::value(eta))
+        .col_expr(Column::ShipToAddress, Expr::value(None::<Address>))
         .filter(Column::Id.eq(id))
-        .filter(Column::Released.eq(false))
+        .filter(open())
         .filter(on_purchase_order(from))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Takes an open demand off purchase order `from` (`None`: unsourced) to
+/// wait for a supplier, keeping `ship_to` (a drop-ship demand's address)
+/// meanwhile. Rows changed: 0 when it was released or moved meanwhile.
+pub async fn unsource<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+    from: Option<&str>,
+    ship_to: Option<Address>,
+) -> Result<u64, DbErr> {
+    let result = demand::Entity::update_many()
+        .col_expr(Column::PurchaseOrderId, Expr::value(None::<String>))
+        .col_expr(Column::Eta, Expr::value(None::<i64>))
+        .col_expr(Column::ShipToAddress, Expr::value(ship_to))
+        .filter(Column::Id.eq(id))
+        .filter(open())
+        .filter(on_purchase_order(from))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Closes an open demand on drop-ship purchase order `purchase_order_id`:
+/// the supplier shipped it at `now`. Rows changed.
+pub async fn mark_shipped<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+    purchase_order_id: &str,
+    now: i64,
+) -> Result<u64, DbErr> {
+    let result = demand::Entity::update_many()
+        .col_expr(Column::ShippedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(open())
+        .filter(Column::PurchaseOrderId.eq(purchase_order_id))
         .exec(conn)
         .await?;
     Ok(result.rows_affected)
@@ -118,7 +165,7 @@ pub async fn set_eta<C: ConnectionTrait>(
     let result = demand::Entity::update_many()
         .col_expr(Column::Eta, Expr::value(eta))
         .filter(Column::Id.eq(id))
-        .filter(Column::Released.eq(false))
+        .filter(open())
         .filter(Column::PurchaseOrderId.eq(purchase_order_id))
         .exec(conn)
         .await?;
@@ -126,7 +173,9 @@ pub async fn set_eta<C: ConnectionTrait>(
 }
 
 /// Releases an open demand that is on purchase order `on` (`None`:
-/// unsourced). Rows changed: 0 when it was released or moved meanwhile.
+/// unsourced); an address it kept while waiting is no longer needed and is
+/// dropped. Rows changed: 0 when it was released, shipped or moved
+/// meanwhile.
 pub async fn release<C: ConnectionTrait>(
     conn: &C,
     id: &str,
@@ -134,12 +183,20 @@ pub async fn release<C: ConnectionTrait>(
 ) -> Result<u64, DbErr> {
     let result = demand::Entity::update_many()
         .col_expr(Column::Released, Expr::value(true))
+        .col_expr(Column::ShipToAddress, Expr::value(None::<Address>))
         .filter(Column::Id.eq(id))
-        .filter(Column::Released.eq(false))
+        .filter(open())
         .filter(on_purchase_order(on))
         .exec(conn)
         .await?;
     Ok(result.rows_affected)
+}
+
+/// Neither released nor shipped.
+fn open() -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(Column::Released.eq(false))
+        .add(Column::ShippedAt.is_null())
 }
 
 fn on_purchase_order(purchase_order_id: Option<&str>) -> sea_orm::Condition {
@@ -184,14 +241,17 @@ pub async fn lock_open_of_purchase_order<C: ConnectionTrait>(
 fn open_on(purchase_order_id: &str) -> sea_orm::Select<demand::Entity> {
     demand::Entity::find()
         .filter(Column::PurchaseOrderId.eq(purchase_order_id))
-        .filter(Column::Released.eq(false))
+        .filter(open())
         .order_by_asc(Column::Id)
 }
 
-/// Whether any open demand of a SKU waits for a supplier (a peek before
-/// taking locks).
-pub async fn any_open_unsourced<C: ConnectionTrait>(conn: &C, sku: &str) -> Result<bool, DbErr> {
-    Ok(unsourced(sku).one(conn).await?.is_some())
+/// The open demand of a SKU that waits for a supplier, by id (a read to
+/// plan which drafts to lock; writers lock with [`lock_open_unsourced`]).
+pub async fn open_unsourced<C: ConnectionTrait>(
+    conn: &C,
+    sku: &str,
+) -> Result<Vec<demand::Model>, DbErr> {
+    unsourced(sku).all(conn).await
 }
 
 /// The open demand of a SKU that no purchase order carries, locked by id.
@@ -207,6 +267,6 @@ fn unsourced(sku: &str) -> sea_orm::Select<demand::Entity> {
     demand::Entity::find()
         .filter(Column::Sku.eq(sku))
         .filter(Column::PurchaseOrderId.is_null())
-        .filter(Column::Released.eq(false))
+        .filter(open())
         .order_by_asc(Column::Id)
 }

@@ -1,5 +1,6 @@
-//! Purchase orders. At most one draft per supplier (the partial unique
-//! index `purchase_order_one_draft`).
+//! Purchase orders. At most one stock draft per supplier, and one
+//! drop-ship draft per supplier and customer order (partial unique indexes,
+//! see the drop-ship migration).
 
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -9,41 +10,67 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::domain::{PoStatus, PurchaseOrderFilter};
-use crate::store::purchase_order;
+use crate::store::m20261204_000202_drop_ship::{DROP_SHIP_DRAFT, STOCK_DRAFT};
+use crate::store::purchase_order::{self, Column};
 
-/// A supplier's open draft, locked for the rest of the transaction
+/// A supplier's open stock draft, locked for the rest of the transaction
 /// (PostgreSQL `FOR UPDATE`; SQLite has a single writer). A draft submitted
 /// or cancelled while this waited is not returned.
-pub async fn lock_draft<C: ConnectionTrait>(
+pub async fn lock_stock_draft<C: ConnectionTrait>(
     conn: &C,
     supplier_id: Uuid,
 ) -> Result<Option<purchase_order::Model>, DbErr> {
     purchase_order::Entity::find()
-        .filter(purchase_order::Column::SupplierId.eq(supplier_id.to_string()))
-        .filter(purchase_order::Column::Status.eq(PoStatus::Draft.code()))
+        .filter(Column::SupplierId.eq(supplier_id.to_string()))
+        .filter(Column::Status.eq(PoStatus::Draft.code()))
+        .filter(Column::DropShip.eq(false))
         .lock_exclusive()
         .one(conn)
         .await
 }
 
-/// Inserts `draft` unless its supplier already has a draft; `false` when
-/// one exists. On PostgreSQL an insert racing another transaction's
-/// uncommitted draft waits for it, so the loser learns of the winner's
-/// draft instead of failing on the unique index.
+/// A supplier's open drop-ship draft for customer order `order_id`, locked
+/// like [`lock_stock_draft`].
+pub async fn lock_drop_ship_draft<C: ConnectionTrait>(
+    conn: &C,
+    supplier_id: Uuid,
+    order_id: Uuid,
+) -> Result<Option<purchase_order::Model>, DbErr> {
+    purchase_order::Entity::find()
+        .filter(Column::SupplierId.eq(supplier_id.to_string()))
+        .filter(Column::OrderId.eq(order_id.to_string()))
+        .filter(Column::Status.eq(PoStatus::Draft.code()))
+        .filter(Column::DropShip.eq(true))
+        .lock_exclusive()
+        .one(conn)
+        .await
+}
+
+/// Inserts `draft` unless the draft it would duplicate exists (its
+/// supplier's stock draft, or for a drop-ship draft the supplier's one for
+/// the same customer order); `false` when one does. On PostgreSQL an insert
+/// racing another transaction's uncommitted draft waits for it, so the
+/// loser learns of the winner's draft instead of failing on the unique
+/// index.
 pub async fn insert_draft_if_absent<C: ConnectionTrait>(
     conn: &C,
     draft: purchase_order::Model,
 ) -> Result<bool, DbErr> {
-    use purchase_order::Column;
+    // Written as the index's own predicate, literally: SQLite matches a
+    // partial index's conflict target only by its exact terms.
+    let target = if draft.drop_ship {
+        OnConflict::columns([Column::SupplierId, Column::OrderId])
+            .target_and_where(Expr::cust(DROP_SHIP_DRAFT))
+            .do_nothing()
+            .to_owned()
+    } else {
+        OnConflict::column(Column::SupplierId)
+            .target_and_where(Expr::cust(STOCK_DRAFT))
+            .do_nothing()
+            .to_owned()
+    };
     let inserted = purchase_order::Entity::insert(purchase_order::ActiveModel::from(draft))
-        .on_conflict(
-            // Written as the index's own predicate, literally: SQLite matches
-            // a partial index's conflict target only by its exact terms.
-            OnConflict::column(Column::SupplierId)
-                .target_and_where(Expr::cust("status = 1"))
-                .do_nothing()
-                .to_owned(),
-        )
+        .on_conflict(target)
         .try_insert()
         .exec_without_returning(conn)
         .await?;
@@ -82,15 +109,19 @@ pub async fn lock<C: ConnectionTrait>(
         .await
 }
 
-/// Writes a purchase order's status, dates and update time; the caller read
-/// it under its lock.
+/// Writes a purchase order's status, dates, shipment and update time; the
+/// caller read it under its lock.
 pub async fn update<C: ConnectionTrait>(
     conn: &C,
     model: &purchase_order::Model,
 ) -> Result<(), DbErr> {
-    use purchase_order::Column;
     purchase_order::Entity::update_many()
         .col_expr(Column::Status, Expr::value(model.status))
+        .col_expr(Column::Carrier, Expr::value(model.carrier.clone()))
+        .col_expr(
+            Column::TrackingNumber,
+            Expr::value(model.tracking_number.clone()),
+        )
         .col_expr(Column::PromisedAt, Expr::value(model.promised_at))
         .col_expr(Column::SubmittedAt, Expr::value(model.submitted_at))
         .col_expr(Column::ReceivedAt, Expr::value(model.received_at))
@@ -104,8 +135,8 @@ pub async fn update<C: ConnectionTrait>(
 /// Marks a purchase order as changed at `now`.
 pub async fn touch<C: ConnectionTrait>(conn: &C, id: &str, now: i64) -> Result<(), DbErr> {
     purchase_order::Entity::update_many()
-        .col_expr(purchase_order::Column::UpdatedAt, Expr::value(now))
-        .filter(purchase_order::Column::Id.eq(id))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
         .exec(conn)
         .await?;
     Ok(())
@@ -119,7 +150,6 @@ pub async fn list<C: ConnectionTrait>(
     before: Option<&str>,
     limit: u64,
 ) -> Result<Vec<purchase_order::Model>, DbErr> {
-    use purchase_order::Column;
     let mut query = purchase_order::Entity::find()
         .order_by_desc(Column::Id)
         .limit(limit);
@@ -135,14 +165,15 @@ pub async fn list<C: ConnectionTrait>(
     query.all(conn).await
 }
 
-/// Purchase orders of a supplier that were fully received.
+/// Purchase orders of a supplier that were fully received (never a
+/// drop-ship one: nothing of it arrives).
 pub async fn received_of_supplier<C: ConnectionTrait>(
     conn: &C,
     supplier_id: Uuid,
 ) -> Result<Vec<purchase_order::Model>, DbErr> {
-    use purchase_order::Column;
     purchase_order::Entity::find()
         .filter(Column::SupplierId.eq(supplier_id.to_string()))
+        .filter(Column::DropShip.eq(false))
         .filter(Column::ReceivedAt.is_not_null())
         .all(conn)
         .await

@@ -109,6 +109,7 @@ pub async fn upsert_item<C: ConnectionTrait>(
         )
         .col_expr(Column::CasePack, Expr::value(model.case_pack))
         .col_expr(Column::Preferred, Expr::value(model.preferred))
+        .col_expr(Column::DropShip, Expr::value(model.drop_ship))
         .col_expr(Column::UpdatedAt, Expr::value(model.updated_at))
         .filter(Column::SupplierId.eq(model.supplier_id.clone()))
         .filter(Column::Sku.eq(model.sku.clone()))
