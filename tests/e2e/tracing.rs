@@ -279,3 +279,130 @@ async fn a_backorder_is_one_trace_from_sale_to_delivery() {
     }
     assert!(leaks.is_empty(), "personal data in spans: {leaks:?}");
 }
+
+/// A drop-shipped line stays in its sale's trace: the demand in
+/// procurement and the supplier's shipment recorded in order are spans of
+/// the sale's trace, and no span carries the customer's address.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_drop_shipment_is_recorded_in_the_sales_trace() {
+    use backorder_proto::procurement::v1 as proc_;
+
+    let receiver = OtlpReceiver::start().await;
+    let mut suite = Suite::start_with(SuiteOptions::processes(vec![
+        ("OTEL_EXPORTER_OTLP_ENDPOINT".into(), receiver.endpoint()),
+        ("OTEL_BSP_SCHEDULE_DELAY".into(), "100".into()),
+    ]))
+    .await;
+    product(&suite, "TRACE-DS", inv::BackorderPolicy::Allow, 0).await;
+    let mut procurement = suite.procurement().await;
+    let supplier = procurement
+        .create_supplier(proc_::CreateSupplierRequest {
+            request_id: rid(),
+            name: "Direct".into(),
+            lead_time_days: 2,
+        })
+        .await
+        .expect("supplier")
+        .into_inner()
+        .supplier
+        .expect("supplier");
+    procurement
+        .set_supplier_item(proc_::SetSupplierItemRequest {
+            request_id: rid(),
+            supplier_id: supplier.id.clone(),
+            sku: "TRACE-DS".into(),
+            unit_cost_minor: 100,
+            minimum_order_quantity: 1,
+            case_pack: 1,
+            preferred: true,
+            drop_ship: true,
+        })
+        .await
+        .expect("drop-ship offer");
+    eventually("inventory drop-ships TRACE-DS", WAIT, || async {
+        suite
+            .inventory()
+            .await
+            .get_product(inv::GetProductRequest {
+                sku: "TRACE-DS".into(),
+            })
+            .await
+            .ok()
+            .and_then(|r| r.into_inner().product)
+            .filter(|p| p.drop_ship)
+    })
+    .await;
+    let cy = customer(&suite, "Cy").await;
+    let mut request = order_request(&cy, &[("TRACE-DS", 2)]);
+    request.ship_to_address = "7 Lighthouse Row, Leith".into();
+    let order = suite
+        .order()
+        .await
+        .place_order(request)
+        .await
+        .expect("placed")
+        .into_inner()
+        .order
+        .expect("order");
+    let po = eventually("the drop-ship purchase order", WAIT, || async {
+        purchase_orders(&suite, &supplier.id)
+            .await
+            .into_iter()
+            .find(|p| p.drop_ship && p.order_id == order.id)
+    })
+    .await;
+    procurement
+        .submit_purchase_order(proc_::SubmitPurchaseOrderRequest {
+            request_id: rid(),
+            purchase_order_id: po.id.clone(),
+        })
+        .await
+        .expect("submit");
+    procurement
+        .confirm_drop_shipment(proc_::ConfirmDropShipmentRequest {
+            request_id: rid(),
+            purchase_order_id: po.id.clone(),
+            carrier: "UPS".into(),
+            tracking_number: "1ZTRACEDS".into(),
+        })
+        .await
+        .expect("shipped by the supplier");
+    wait_line_statuses(&suite, &order.id, &[LineStatus::Shipped]).await;
+    let sale_trace = get_order(&suite, &order.id).await.trace_id;
+    for service in SERVICES {
+        suite.stop(service).await; // flushes spans
+    }
+    let spans = eventually("spans of every service", WAIT, || async {
+        let spans = receiver.spans();
+        let services: BTreeSet<&str> = spans.iter().map(|s| s.service.as_str()).collect();
+        (services.len() == 4).then_some(spans)
+    })
+    .await;
+    let trace: Vec<CollectedSpan> = spans
+        .iter()
+        .filter(|s| s.trace_id() == sale_trace)
+        .cloned()
+        .collect();
+    for (service, name) in [
+        ("order", "backorder.order.v1.OrderService/PlaceOrder"),
+        (
+            "procurement",
+            "backorder.procurement.v1.ProcurementService/AddDemand",
+        ),
+        (
+            "order",
+            "backorder.order.v1.OrderService/RecordDropShipment",
+        ),
+    ] {
+        assert!(
+            !named(&trace, service, name).is_empty(),
+            "{service} {name} in the sale's trace"
+        );
+    }
+    let leaks: Vec<String> = spans
+        .iter()
+        .flat_map(|s| s.all_text())
+        .filter(|text| text.contains("Lighthouse Row"))
+        .collect();
+    assert!(leaks.is_empty(), "the address in spans: {leaks:?}");
+}
