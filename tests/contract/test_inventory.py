@@ -646,3 +646,45 @@ def test_set_drop_ship(suite):
     i.SetDropShip.error(INVALID, copy_with(request, request_id=rid(), sku=""), field="sku", why="empty SKU")
     i.SetDropShip.error(NOT_FOUND, copy_with(request, request_id=rid(), sku=sku("NOPE")), why="unknown SKU")
     malformed_request_id(i.SetDropShip, request)
+
+
+@contract_case("inventory", "GetDemandHistory")
+def test_get_demand_history(suite):
+    i, pb = suite.inventory, suite.inv
+    code = suite.product("DH", "ALLOW", on_hand=2, price=250)
+    suite.reserve([(code, 3)])
+    suite.reserve([(code, 1)])
+    request = pb.GetDemandHistoryRequest(skus=[code, sku("DH-NONE")], days=5)
+    answer = i.GetDemandHistory(request)
+    check_shape(answer)
+    [mine] = answer.skus
+    assert mine.sku == code
+    assert list(mine.daily_units) == [0, 0, 0, 0, 4], "today's orders on the last day"
+    assert (mine.available, mine.backlog_units) == (0, 2)
+    # The same backlog is worth its units at the product's price.
+    entry = None
+    for page_token in _backlog_tokens(i):
+        for e in i.ListBacklog(page_size=500, page_token=page_token).entries:
+            if e.sku == code:
+                entry = e
+    assert entry is not None and entry.waiting_value_minor == 2 * 250
+    assert i.GetProduct(sku=code).product.price_minor == 250
+
+    i.GetDemandHistory.error(INVALID, skus=[], days=5, field="skus", why="no SKUs")
+    i.GetDemandHistory.error(INVALID, skus=[code], days=0, field="days", why="no days")
+    i.GetDemandHistory.error(INVALID, skus=[code], days=366, field="days", why="more than a year")
+    i.GetDemandHistory.error(INVALID, skus=[code, code], days=5, field="skus[1]", why="a SKU twice")
+    i.CreateProduct.error(
+        INVALID,
+        request_id=rid(), sku=sku("DH-P"), name="priced", backorder_policy=pb.BACKORDER_POLICY_ALLOW,
+        price_minor=-1, field="price_minor", why="negative price",
+    )
+
+
+def _backlog_tokens(i):
+    token, tokens = "", [""]
+    while True:
+        token = i.ListBacklog(page_size=500, page_token=token).next_page_token
+        if not token:
+            return tokens
+        tokens.append(token)

@@ -610,6 +610,18 @@ def test_get_backorder_stats(suite):
         expected = 100.0 * getattr(after, part) / getattr(after, whole)
         assert abs(getattr(after, rate) - expected) < 1e-9, (rate, getattr(after, rate), expected)
 
+    # A refused order is a lost sale, charged to its short line's SKU and reason.
+    denied = suite.product("KPI-D", "DENY")
+    o.PlaceOrder.error(
+        PRECONDITION, suite.place_request(customer, [(stocked, 1), (denied, 2)]), why="a stockout"
+    )
+    lost = o.GetBackorderStats()
+    assert (lost.orders_refused - after.orders_refused, lost.units_lost - after.units_lost) == (1, 3)
+    [mine] = [l for l in lost.lost_sales if l.sku == denied]
+    assert (mine.reason, mine.orders, mine.units) == (suite.ord.LOST_SALE_REASON_POLICY_DENIES, 1, 2)
+    expected = 100.0 * lost.orders_refused / (lost.orders_refused + lost.orders_placed)
+    assert abs(lost.lost_sale_rate_percent - expected) < 1e-9
+
     future = o.GetBackorderStats(start_time=timestamp(3600))
     assert (future.orders_placed, future.lines_placed, future.backorder_rate_percent) == (0, 0, 0.0)
     o.GetBackorderStats.error(

@@ -56,7 +56,9 @@ class Suite:
         return self.notification.pb
 
     # ---- inventory
-    def product(self, prefix: str = "P", policy: str = "ALLOW", on_hand: int = 0, cap: int = 0) -> str:
+    def product(
+        self, prefix: str = "P", policy: str = "ALLOW", on_hand: int = 0, cap: int = 0, price: int = 0
+    ) -> str:
         code = sku(prefix)
         self.inventory.CreateProduct(
             request_id=rid(),
@@ -64,6 +66,7 @@ class Suite:
             name=f"Product {code}",
             backorder_policy=getattr(self.inv, f"BACKORDER_POLICY_{policy}"),
             backorder_cap=cap,
+            price_minor=price,
         )
         if on_hand:
             self.inventory.AdjustStock(request_id=rid(), sku=code, delta=on_hand, reason="initial count")

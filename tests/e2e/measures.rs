@@ -106,6 +106,15 @@ async fn backorder_and_fill_rates_count_what_was_served_from_stock_at_placement(
         .await
         .expect_err("a stockout is refused");
     assert_eq!(refused.code(), tonic::Code::FailedPrecondition);
+    // The customer would not wait for the A and B that are gone (A's 5
+    // went to the orders above): the whole order (3 units) is lost, charged
+    // to both.
+    let mut declined = order_request(&customer_id, &[("KPI-A", 1), ("KPI-B", 2)]);
+    declined.accept_backorders = false;
+    orders
+        .place_order(declined)
+        .await
+        .expect_err("the customer declines to wait");
 
     let stats = orders
         .get_backorder_stats(ord::GetBackorderStatsRequest::default())
@@ -122,6 +131,37 @@ async fn backorder_and_fill_rates_count_what_was_served_from_stock_at_placement(
     assert!((stats.backorder_rate_percent - 100.0 / 3.0).abs() < 1e-9);
     assert!((stats.line_fill_rate_percent - 75.0).abs() < 1e-9);
     assert!((stats.unit_fill_rate_percent - 75.0).abs() < 1e-9);
+    // Lost sales: two refused orders of five asked for, four units.
+    assert_eq!((stats.orders_refused, stats.units_lost), (2, 4));
+    assert!((stats.lost_sale_rate_percent - 40.0).abs() < 1e-9);
+    let lost: Vec<(String, i32, i64, i64)> = stats
+        .lost_sales
+        .iter()
+        .map(|l| (l.sku.clone(), l.reason, l.orders, l.units))
+        .collect();
+    assert_eq!(
+        lost,
+        [
+            (
+                "KPI-A".to_owned(),
+                ord::LostSaleReason::CustomerDeclined as i32,
+                1,
+                1
+            ),
+            (
+                "KPI-B".to_owned(),
+                ord::LostSaleReason::CustomerDeclined as i32,
+                1,
+                2
+            ),
+            (
+                "KPI-D".to_owned(),
+                ord::LostSaleReason::PolicyDenies as i32,
+                1,
+                1
+            ),
+        ]
+    );
 
     let later = prost_types::Timestamp {
         seconds: i64::try_from(

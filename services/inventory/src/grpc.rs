@@ -23,5 +23,6 @@ backorder_platform::grpc_service! {
         fn create_warehouse(pb::CreateWarehouseRequest) -> pb::CreateWarehouseResponse;
         fn list_warehouses(pb::ListWarehousesRequest) -> pb::ListWarehousesResponse;
         fn set_drop_ship(pb::SetDropShipRequest) -> pb::SetDropShipResponse;
+        fn get_demand_history(pb::GetDemandHistoryRequest) -> pb::GetDemandHistoryResponse;
     }
 }

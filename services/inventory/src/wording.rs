@@ -83,19 +83,22 @@ pub fn sku_exists(sku: &str) -> ServiceError {
 
 /// Why one line of an order is a stockout.
 pub fn stockout(index: usize, sku: &str, refusal: Refusal) -> PreconditionViolation {
-    let description = match refusal {
-        Refusal::PolicyDenies { short } => {
-            format!("{sku} is {short} short and its policy does not allow backorders")
-        }
-        Refusal::CustomerDeclines { short } => {
-            format!("{sku} is {short} short and the order does not accept backorders")
-        }
-        Refusal::CapReached { short, room } => {
-            format!("{sku} is {short} short but only {room} more may be backordered (cap reached)")
-        }
+    let (kind, description) = match refusal {
+        Refusal::PolicyDenies { short } => (
+            "POLICY_DENIES",
+            format!("{sku} is {short} short and its policy does not allow backorders"),
+        ),
+        Refusal::CustomerDeclines { short } => (
+            "CUSTOMER_DECLINES",
+            format!("{sku} is {short} short and the order does not accept backorders"),
+        ),
+        Refusal::CapReached { short, room } => (
+            "CAP_REACHED",
+            format!("{sku} is {short} short but only {room} more may be backordered (cap reached)"),
+        ),
     };
     PreconditionViolation {
-        kind: "STOCKOUT".to_owned(),
+        kind: kind.to_owned(),
         subject: format!("lines[{index}] sku:{sku}"),
         description,
     }

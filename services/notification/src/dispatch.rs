@@ -9,12 +9,20 @@
 //! it pending and the resender sends it again, and a channel may then see
 //! it twice. Addresses and names never reach a log line or span: only ids,
 //! events, channels and statuses do.
+//!
+//! The merchant's webhook is not sent from here: its delivery row is
+//! committed with the notification and the webhook worker
+//! ([`crate::workers::webhook`]) sends and retries it, so a slow endpoint
+//! never holds up `Notify`.
+
+use std::sync::Arc;
 
 use backorder_platform::service::ServiceContext;
 use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
 
 use crate::domain::{Channel, Contact, DeliveryStatus, wording};
-use crate::sink::{Outgoing, Sinks};
+use crate::sink::{Outgoing, Sinks, WebhookSink};
 use crate::store::{customer, delivery, notification, queries};
 
 /// Sends deliveries through the sinks and records their outcome.
@@ -22,17 +30,40 @@ use crate::store::{customer, delivery, notification, queries};
 pub struct Dispatcher {
     context: ServiceContext,
     sinks: Sinks,
+    // Rings when a notification with a webhook delivery is committed, so
+    // the webhook worker sends it now rather than at its next look.
+    webhook_due: Arc<Notify>,
 }
 
 impl Dispatcher {
     /// Records in the database of `context`, sends through `sinks`.
     pub fn new(context: ServiceContext, sinks: Sinks) -> Self {
-        Self { context, sinks }
+        Self {
+            context,
+            sinks,
+            webhook_due: Arc::new(Notify::new()),
+        }
     }
 
     /// The service's context (database, units of work).
     pub fn context(&self) -> &ServiceContext {
         &self.context
+    }
+
+    /// The merchant's webhook, when configured.
+    pub fn webhook(&self) -> Option<&WebhookSink> {
+        self.sinks.webhook()
+    }
+
+    /// Tells the webhook worker that a webhook delivery was committed.
+    pub fn wake_webhook(&self) {
+        self.webhook_due.notify_one();
+    }
+
+    /// Returns once [`Dispatcher::wake_webhook`] was called (at once if it
+    /// was called since the last return).
+    pub async fn webhook_woken(&self) {
+        self.webhook_due.notified().await;
     }
 
     /// Hands each of `deliveries` of `notification` to its channel and

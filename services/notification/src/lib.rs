@@ -6,8 +6,9 @@
 //! Where things live: [`handlers`] (one file per RPC family) parse with
 //! [`convert`], run one unit of work and answer; [`domain`] holds the rules
 //! and the customer-facing wording; [`dispatch`] and [`sink`] hand
-//! deliveries to the channels; [`workers`] run in the background;
-//! [`store`] holds entities, migrations and queries.
+//! deliveries to the channels (and every notification to the merchant's
+//! webhook); [`workers`] run in the background; [`store`] holds entities,
+//! migrations and queries; [`Channels`] are the channel settings.
 
 #![warn(missing_docs)]
 
@@ -16,6 +17,7 @@ pub mod dispatch;
 pub mod domain;
 mod grpc;
 pub mod handlers;
+mod settings;
 pub mod sink;
 pub mod store;
 #[cfg(test)]
@@ -23,7 +25,6 @@ mod test_support;
 pub mod workers;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use backorder_platform::Peer;
@@ -35,7 +36,8 @@ use serde::Deserialize;
 use tonic::service::Routes;
 
 use crate::handlers::NotificationApi;
-use crate::sink::{FileSink, Sinks, SmtpSink};
+pub use crate::settings::Channels;
+use crate::sink::Sinks;
 
 /// Short name of the service.
 pub const SERVICE: &str = Peer::Notification.name();
@@ -43,34 +45,6 @@ pub const SERVICE: &str = Peer::Notification.name();
 pub const DEFAULT_PORT: u16 = 50054;
 /// How often deliveries left pending are looked for.
 pub const RESEND_INTERVAL: Duration = Duration::from_secs(5);
-
-/// Where deliveries go (section `channels`).
-#[derive(Debug, Clone, Deserialize)]
-pub struct Channels {
-    /// Directory of the file sinks (`email.log`, `sms.log`, `push.log`).
-    pub dir: PathBuf,
-    /// SMTP relay (`host:port`); when set, e-mail goes there instead of
-    /// `email.log`.
-    #[serde(default)]
-    pub smtp_address: Option<String>,
-    /// Sender address of e-mail.
-    pub smtp_from: String,
-}
-
-impl Channels {
-    /// The sinks these settings describe; fails on an SMTP address or
-    /// sender that cannot be used.
-    pub fn sinks(&self) -> Result<Sinks, ConfigError> {
-        let smtp = self
-            .smtp_address
-            .as_deref()
-            .map(str::trim)
-            .filter(|address| !address.is_empty())
-            .map(|address| SmtpSink::new(address, &self.smtp_from))
-            .transpose()?;
-        Ok(Sinks::new(FileSink::new(&self.dir), smtp))
-    }
-}
 
 #[derive(Deserialize)]
 struct ChannelsSection {
@@ -88,7 +62,8 @@ pub struct Config {
 
 impl Config {
     /// Defaults, then `config/notification.toml`, then `BACKORDER__*`
-    /// variables (`BACKORDER__CHANNELS__SMTP_ADDRESS=mail:25`).
+    /// variables (`BACKORDER__CHANNELS__SMTP_ADDRESS=mail:25`). Refuses
+    /// channel settings that cannot work (see [`Channels::sinks`]).
     pub fn load() -> Result<Self, ConfigError> {
         Self::load_with(&[])
     }
@@ -96,20 +71,17 @@ impl Config {
     /// Like [`Config::load`], with `overrides` (dotted key and value)
     /// applied last: how tests start the service in-process.
     pub fn load_with(overrides: &[(String, String)]) -> Result<Self, ConfigError> {
-        let defaults = [
-            ("channels.dir", "data/notifications"),
-            ("channels.smtp_from", "orders@backorder.local"),
-        ];
         let (common, ChannelsSection { channels }) =
-            config::load_service_with(SERVICE, DEFAULT_PORT, &defaults, overrides)?;
+            config::load_service_with(SERVICE, DEFAULT_PORT, &settings::DEFAULTS, overrides)?;
         if !domain::is_valid_email(&channels.smtp_from) {
             return Err(ConfigError::Message(format!(
                 "channels.smtp_from must be an e-mail address, got {:?}",
                 channels.smtp_from
             )));
         }
-        // A relay address without a port fails here, at start, rather than
-        // at every delivery.
+        // A relay address without a port, a login without TLS or a webhook
+        // without a secret fails here, at start, rather than at every
+        // delivery.
         channels.sinks()?;
         Ok(Self { common, channels })
     }
@@ -123,24 +95,27 @@ fn spec() -> ServiceSpec {
     }
 }
 
-/// The gRPC routes, with the resender registered on `context`.
-fn routes(context: ServiceContext, sinks: Sinks) -> Result<Routes, BoxError> {
+/// The gRPC routes, with the workers registered on `context`.
+fn routes(context: ServiceContext, channels: &Channels, sinks: Sinks) -> Result<Routes, BoxError> {
+    channels.log_startup(&sinks);
     let api = NotificationApi::new(context.clone(), sinks);
     workers::register(&context, api.dispatcher().clone(), RESEND_INTERVAL);
     Ok(Routes::new(NotificationServiceServer::new(api)))
 }
 
 /// Binds and returns the service ready to run until `shutdown`: the gRPC
-/// server and the resender, which every [`RESEND_INTERVAL`] sends again the
-/// deliveries left pending by a stop between recording and sending.
+/// server, the resender, which every [`RESEND_INTERVAL`] sends again the
+/// deliveries left pending by a stop between recording and sending, and
+/// the webhook worker when a webhook is configured.
 pub async fn build(config: Config, shutdown: Shutdown) -> Result<RunningService, BoxError> {
     let sinks = config.channels.sinks()?;
+    let channels = config.channels;
     service::build::<store::Migrator, _>(
         spec(),
         &config.common,
         BTreeMap::new(),
         shutdown,
-        move |context| routes(context, sinks),
+        move |context| routes(context, &channels, sinks),
     )
     .await
 }
@@ -148,8 +123,9 @@ pub async fn build(config: Config, shutdown: Shutdown) -> Result<RunningService,
 /// Runs the service until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> Result<(), BoxError> {
     let sinks = config.channels.sinks()?;
+    let channels = config.channels;
     service::launch::<store::Migrator, _>(spec(), config.common, BTreeMap::new(), move |context| {
-        routes(context, sinks)
+        routes(context, &channels, sinks)
     })
     .await
 }

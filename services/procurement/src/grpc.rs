@@ -18,6 +18,9 @@ backorder_platform::grpc_service! {
         fn release_demand(pb::ReleaseDemandRequest) -> pb::ReleaseDemandResponse;
         fn list_demands(pb::ListDemandsRequest) -> pb::ListDemandsResponse;
         fn confirm_drop_shipment(pb::ConfirmDropShipmentRequest) -> pb::ConfirmDropShipmentResponse;
+        fn set_replenishment_policy(pb::SetReplenishmentPolicyRequest) -> pb::SetReplenishmentPolicyResponse;
+        fn get_replenishment_plan(pb::GetReplenishmentPlanRequest) -> pb::GetReplenishmentPlanResponse;
+        fn set_supplier_schedule(pb::SetSupplierScheduleRequest) -> pb::SetSupplierScheduleResponse;
         fn get_purchase_order(pb::GetPurchaseOrderRequest) -> pb::GetPurchaseOrderResponse;
         fn list_purchase_orders(pb::ListPurchaseOrdersRequest) -> pb::ListPurchaseOrdersResponse;
         fn submit_purchase_order(pb::SubmitPurchaseOrderRequest) -> pb::SubmitPurchaseOrderResponse;

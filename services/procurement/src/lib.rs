@@ -4,17 +4,22 @@
 //!
 //! Where things live: [`grpc`] (the tonic trait), [`convert`] (requests to
 //! commands, rows to replies), [`handlers`] (one file per RPC family),
-//! [`domain`] (the rules, no I/O), [`store`] (tables, migrations, queries).
-//! Procurement calls no peer synchronously: what it tells inventory and
-//! the order service leaves through the outbox.
+//! [`domain`] (the rules, no I/O), [`store`] (tables, migrations, queries),
+//! [`peers`] (the inventory client replenishment plans ask), [`workers`]
+//! (replenishment and scheduled submission). What procurement tells
+//! inventory and the order service leaves through the outbox; only the
+//! demand history behind a replenishment plan is asked synchronously.
 
 pub mod convert;
 pub mod domain;
 pub mod grpc;
 pub mod handlers;
+pub mod peers;
 pub mod store;
+pub mod workers;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use backorder_platform::config::{self, CommonSettings, ConfigError};
 use backorder_platform::server::{BoxError, Shutdown};
@@ -39,13 +44,38 @@ pub const GRPC_SERVICE: &str =
 pub struct Peers {
     /// Order service (line ETAs).
     pub order: String,
-    /// Inventory service (goods received).
+    /// Inventory service (goods received; demand history for plans).
     pub inventory: String,
 }
 
+/// The replenishment worker (section `replenishment`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReplenishmentSettings {
+    /// Seconds between runs: each plans every enabled policy and submits
+    /// the drafts due under their suppliers' schedules.
+    pub interval_seconds: u64,
+}
+
+impl ReplenishmentSettings {
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.interval_seconds == 0 {
+            return Err(ConfigError::Message(
+                "replenishment.interval_seconds must be at least 1".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Time between runs.
+    pub fn interval(&self) -> Duration {
+        Duration::from_secs(self.interval_seconds)
+    }
+}
+
 #[derive(Deserialize)]
-struct PeersSection {
+struct OwnSections {
     peers: Peers,
+    replenishment: ReplenishmentSettings,
 }
 
 /// Everything the service reads at start.
@@ -55,6 +85,8 @@ pub struct Config {
     pub common: CommonSettings,
     /// Peer addresses.
     pub peers: Peers,
+    /// The replenishment worker.
+    pub replenishment: ReplenishmentSettings,
 }
 
 impl Config {
@@ -69,10 +101,21 @@ impl Config {
         let defaults = [
             ("peers.order", "http://127.0.0.1:50052"),
             ("peers.inventory", "http://127.0.0.1:50051"),
+            ("replenishment.interval_seconds", "300"),
         ];
-        let (common, PeersSection { peers }) =
-            config::load_service_with(SERVICE, DEFAULT_PORT, &defaults, overrides)?;
-        Ok(Self { common, peers })
+        let (
+            common,
+            OwnSections {
+                peers,
+                replenishment,
+            },
+        ) = config::load_service_with(SERVICE, DEFAULT_PORT, &defaults, overrides)?;
+        replenishment.check()?;
+        Ok(Self {
+            common,
+            peers,
+            replenishment,
+        })
     }
 
     fn peer_addresses(&self) -> BTreeMap<Peer, String> {
@@ -90,21 +133,30 @@ fn spec() -> ServiceSpec {
     }
 }
 
-fn routes(context: ServiceContext) -> Result<Routes, BoxError> {
-    Ok(Routes::new(ProcurementServiceServer::new(
-        ProcurementApi::new(context),
-    )))
+/// The API and its worker on `context`.
+fn routes(context: ServiceContext, interval: Duration) -> Result<Routes, BoxError> {
+    let api = ProcurementApi::new(context);
+    workers::replenisher::spawn(api.clone(), interval);
+    Ok(Routes::new(ProcurementServiceServer::new(api)))
 }
 
 /// Binds and starts the service in-process; it serves until `shutdown`
 /// fires (tests start it on port 0 and read the real port).
 pub async fn build(config: Config, shutdown: Shutdown) -> Result<RunningService, BoxError> {
     let peers = config.peer_addresses();
-    service::build::<store::Migrator, _>(spec(), &config.common, peers, shutdown, routes).await
+    let interval = config.replenishment.interval();
+    service::build::<store::Migrator, _>(spec(), &config.common, peers, shutdown, move |context| {
+        routes(context, interval)
+    })
+    .await
 }
 
 /// Runs the service until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> Result<(), BoxError> {
     let peers = config.peer_addresses();
-    service::launch::<store::Migrator, _>(spec(), config.common, peers, routes).await
+    let interval = config.replenishment.interval();
+    service::launch::<store::Migrator, _>(spec(), config.common, peers, move |context| {
+        routes(context, interval)
+    })
+    .await
 }

@@ -82,6 +82,7 @@ async fn main() -> Result<(), Error> {
             name: "Walnut desk".into(),
             backorder_policy: inv::BackorderPolicy::Allow as i32,
             backorder_cap: 0,
+            price_minor: 0,
         })
         .await?;
     inventory

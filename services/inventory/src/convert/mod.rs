@@ -2,10 +2,12 @@
 //! bad field named, nothing applied until all are good) and domain values
 //! turned into replies.
 
+mod history;
 mod requests;
 mod responses;
 mod warehouses;
 
+pub use history::{HistoryQuery, MAX_HISTORY_SKUS};
 pub use requests::{
     Adjustment, Cancellation, LineRequest, NewProduct, OrderReservation, PriorityChange, Receipt,
     ReservationQuery, Shipment, parse_sku,

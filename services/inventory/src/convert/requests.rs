@@ -9,7 +9,8 @@ use backorder_proto::inventory::v1 as pb;
 use uuid::Uuid;
 
 use crate::domain::{
-    BackorderPolicy, MAX_BACKORDER_CAP, MAX_LINES, valid_delta, valid_priority, valid_quantity,
+    BackorderPolicy, MAX_BACKORDER_CAP, MAX_LINES, MAX_PRICE_MINOR, valid_delta, valid_priority,
+    valid_quantity,
 };
 use crate::wording;
 
@@ -47,6 +48,8 @@ pub struct NewProduct {
     pub name: String,
     /// Backorder policy.
     pub policy: BackorderPolicy,
+    /// Unit price, smallest currency unit.
+    pub price_minor: i64,
 }
 
 impl TryFrom<&pb::CreateProductRequest> for NewProduct {
@@ -71,6 +74,12 @@ impl TryFrom<&pb::CreateProductRequest> for NewProduct {
                 None
             }
         };
+        if !(0..=MAX_PRICE_MINOR).contains(&req.price_minor) {
+            v.add(
+                "price_minor",
+                format!("must be 0 to {MAX_PRICE_MINOR} (smallest currency unit)"),
+            );
+        }
         v.finish()?;
         let policy =
             policy.ok_or_else(|| ServiceError::invalid("backorder_policy", wording::POLICY))?;
@@ -78,6 +87,7 @@ impl TryFrom<&pb::CreateProductRequest> for NewProduct {
             sku: req.sku.clone(),
             name: req.name.trim().to_owned(),
             policy,
+            price_minor: req.price_minor,
         })
     }
 }
@@ -465,6 +475,7 @@ mod tests {
             name: "n".into(),
             backorder_policy: policy,
             backorder_cap: cap,
+            price_minor: 0,
         };
         assert!(NewProduct::try_from(&req(3, MAX_BACKORDER_CAP)).is_ok());
         for (policy, cap, field) in [

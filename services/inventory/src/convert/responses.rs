@@ -3,7 +3,9 @@
 use backorder_platform::time::to_timestamp;
 use backorder_proto::inventory::v1 as pb;
 
-use crate::domain::{Allocation, Part, Product, Reservation, SkuStock, StockPosition, Warehouse};
+use crate::domain::{
+    Allocation, Part, Product, Reservation, SkuStock, StockPosition, Warehouse, value_of,
+};
 use crate::store::queries::BacklogRow;
 
 /// A stock position as sent: `warehouse` empty for a SKU's total.
@@ -27,6 +29,7 @@ pub fn product(product: &Product, stock: &SkuStock) -> pb::Product {
         backorder_cap: product.policy.cap(),
         stock: Some(stock_level("", stock.total())),
         drop_ship: product.drop_ship,
+        price_minor: product.price_minor,
         create_time: Some(to_timestamp(product.created_at)),
         warehouses: stock
             .shelves()
@@ -104,9 +107,10 @@ impl From<&Allocation> for pb::Allocation {
     }
 }
 
-/// One SKU of the backlog as sent.
-pub fn backlog_entry(row: BacklogRow) -> pb::BacklogEntry {
+/// One SKU of the backlog as sent, valued at `price_minor` a unit.
+pub fn backlog_entry(row: BacklogRow, price_minor: i64) -> pb::BacklogEntry {
     pb::BacklogEntry {
+        waiting_value_minor: value_of(row.waiting_units, price_minor),
         sku: row.sku,
         waiting_lines: row.waiting_lines,
         waiting_units: row.waiting_units,

@@ -2,6 +2,7 @@
 //! arriving stock is shared among waiting lines, when stock may move, and
 //! the bounds every quantity stays within.
 
+mod demand;
 mod policy;
 mod quantity;
 mod reservation;
@@ -10,7 +11,8 @@ mod warehouse;
 
 use std::fmt;
 
-pub use policy::{BackorderPolicy, Product};
+pub use demand::{DAY_MS, MAX_HISTORY_DAYS, daily_series, day_of, value_of};
+pub use policy::{BackorderPolicy, MAX_PRICE_MINOR, Product};
 pub use quantity::{
     MAX_BACKORDER_CAP, MAX_LINES, MAX_QUANTITY, QuantityLimit, Total, valid_delta, valid_quantity,
 };

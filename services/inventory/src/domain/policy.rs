@@ -66,7 +66,12 @@ pub struct Product {
     /// The supplier ships short lines straight to the customer (set by
     /// procurement from the SKU's preferred offer).
     pub drop_ship: bool,
+    /// Unit price in the smallest currency unit.
+    pub price_minor: i64,
 }
+
+/// Highest unit price, in the smallest currency unit.
+pub const MAX_PRICE_MINOR: i64 = 1_000_000_000_000;
 
 impl Product {
     /// Whether a line of `quantity` is drop-shipped whole: the product is
@@ -98,6 +103,7 @@ mod tests {
             policy: BackorderPolicy::Deny,
             created_at: 0,
             drop_ship: true,
+            price_minor: 0,
         };
         assert!(product.drop_ships(3, 2, true, true));
         assert!(!product.drop_ships(2, 2, true, true), "stock fills it");

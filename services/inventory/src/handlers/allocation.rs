@@ -58,6 +58,8 @@ pub(super) async fn allocate_waiting(
             .map_err(|limit| wording::quantity_limit(sku, limit))?;
         let filled_every_line = grants.len() == queue.len() && grants.iter().all(|g| g.complete);
         let by_id: HashMap<Uuid, &Reservation> = queue.iter().map(|line| (line.id, line)).collect();
+        let parts: Vec<(Uuid, i64)> = grants.iter().map(|g| (g.id, g.quantity)).collect();
+        queries::add_to_parts(work.db(), warehouse, &parts).await?;
         for grant in grants {
             let Some(line) = by_id.get(&grant.id).copied() else {
                 continue;
@@ -107,7 +109,6 @@ async fn fill_line(
         .granted(grant.quantity)
         .map_err(|limit| wording::quantity_limit(&line.sku, limit))?;
     queries::update_reservation(work.db(), line, &filled).await?;
-    queries::add_to_part(work.db(), line.id, warehouse, grant.quantity).await?;
     queries::record_movement(
         work.db(),
         Movement {

@@ -20,8 +20,18 @@ impl InventoryApi {
         let rows = queries::backlog(db, page.after.as_deref(), page.fetch_limit()).await?;
         let (rows, next_page_token) = page.finish(rows, |r| r.sku.clone());
         let totals = queries::backlog_totals(db).await?;
+        let skus: Vec<&str> = rows.iter().map(|r| r.sku.as_str()).collect();
+        let prices = queries::find_products(db, &skus).await?;
+        let total_waiting_value_minor = queries::backlog_value(db).await?;
         Ok(pb::ListBacklogResponse {
-            entries: rows.into_iter().map(convert::backlog_entry).collect(),
+            entries: rows
+                .into_iter()
+                .map(|row| {
+                    let price = prices.get(&row.sku).map_or(0, |p| p.price_minor);
+                    convert::backlog_entry(row, price)
+                })
+                .collect(),
+            total_waiting_value_minor,
             next_page_token,
             total_waiting_lines: totals.waiting_lines,
             total_waiting_units: totals.waiting_units,

@@ -5,6 +5,7 @@
 
 mod allocation;
 mod backlog;
+mod history;
 mod products;
 mod queue;
 mod reservations;

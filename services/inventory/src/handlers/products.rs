@@ -101,6 +101,7 @@ async fn create(work: &Work, new: NewProduct) -> ServiceResult<pb::CreateProduct
         policy: new.policy,
         created_at: now_ms(),
         drop_ship: false,
+        price_minor: new.price_minor,
     };
     let stock = queries::insert_product(work.db(), &product).await?;
     work.set_resource(product.sku.clone());

@@ -6,6 +6,7 @@ pub mod m20261201_000102_index_queue_in_allocation_order;
 pub mod m20261203_000103_backlog_counters;
 pub mod m20261204_000104_warehouses;
 pub mod m20261204_000105_drop_ship;
+pub mod m20261205_000106_prices_and_demand_history;
 pub mod product;
 pub mod queries;
 pub mod reservation;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000103_backlog_counters::Migration),
             Box::new(m20261204_000104_warehouses::Migration),
             Box::new(m20261204_000105_drop_ship::Migration),
+            Box::new(m20261205_000106_prices_and_demand_history::Migration),
         ];
         migrations.extend(own);
         migrations

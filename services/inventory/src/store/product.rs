@@ -22,6 +22,8 @@ pub struct Model {
     pub created_at: i64,
     /// Short lines go to the supplier (see [`Product::drop_ship`]).
     pub drop_ship: bool,
+    /// Unit price, smallest currency unit.
+    pub price_minor: i64,
 }
 
 /// No relations.
@@ -44,6 +46,7 @@ impl TryFrom<Model> for Product {
             policy,
             created_at: row.created_at,
             drop_ship: row.drop_ship,
+            price_minor: row.price_minor,
         })
     }
 }
@@ -57,6 +60,7 @@ impl From<&Product> for Model {
             backorder_cap: product.policy.cap(),
             created_at: product.created_at,
             drop_ship: product.drop_ship,
+            price_minor: product.price_minor,
         }
     }
 }

@@ -7,6 +7,7 @@ mod codes;
 mod drop_ship;
 mod messages;
 mod migrations;
+mod planning;
 mod quantities;
 mod shipments;
 mod support;

@@ -217,6 +217,7 @@ pub async fn product(client: &mut Client, sku: &str, policy: pb::BackorderPolicy
             name: format!("Product {sku}"),
             backorder_policy: policy as i32,
             backorder_cap: 0,
+            price_minor: 0,
         })
         .await
         .expect("create product");

@@ -1,12 +1,14 @@
 //! Notification rules, free of I/O: which channels a customer may choose and
 //! what each needs, how channels are stored, what each event says to the
-//! customer, and when a delivery left pending is sent again.
+//! customer, when a delivery left pending is sent again, and how the
+//! merchant's webhook is retried.
 
 mod channel;
 mod contact;
 mod delivery;
 mod event;
 mod notice;
+pub mod webhook;
 pub mod wording;
 
 pub use channel::{Channel, decode_channels, encode_channels};

@@ -35,6 +35,7 @@ impl NotificationApi {
         // Filled only by the call that records the event, so only that call
         // sends it; a twin waits on the claim and gets the stored answer.
         let (recorded_tx, recorded_rx) = oneshot::channel();
+        let webhook = self.dispatcher.webhook().is_some();
         self.context
             .execute(&req, move |work| {
                 Box::pin(async move {
@@ -43,7 +44,7 @@ impl NotificationApi {
                     if let Some(existing) = queries::find_notification(db, notice.id).await? {
                         return stored_answer(db, &notice, existing).await;
                     }
-                    let recorded = record(db, &notice).await?;
+                    let recorded = record(db, &notice, webhook).await?;
                     let response = pb::NotifyResponse {
                         notification: Some(convert::notification_to_proto(
                             &recorded.notification,
@@ -58,6 +59,9 @@ impl NotificationApi {
         // The stored answer shows the deliveries as pending; the caller
         // wants them as they are now.
         if let Ok(recorded) = recorded_rx.await {
+            if webhook {
+                self.dispatcher.wake_webhook();
+            }
             let notification = recorded.notification.clone();
             if let Some(deliveries) = self.send(recorded).await {
                 return Ok(pb::NotifyResponse {
@@ -155,8 +159,13 @@ impl NotificationApi {
 
 /// Records `notice`: its text, addressed to the customer as stored now, and
 /// one pending delivery per channel the customer chose (none for a customer
-/// not known yet).
-async fn record(db: &DatabaseTransaction, notice: &Notice) -> ServiceResult<Recorded> {
+/// not known yet), plus one to the merchant's `webhook` when there is one,
+/// whoever the customer is.
+async fn record(
+    db: &DatabaseTransaction,
+    notice: &Notice,
+    webhook: bool,
+) -> ServiceResult<Recorded> {
     let customer = queries::find_customer(db, notice.customer_id).await?;
     let channels = match &customer {
         Some(c) => c
@@ -172,7 +181,11 @@ async fn record(db: &DatabaseTransaction, notice: &Notice) -> ServiceResult<Reco
         .iter()
         .map(|channel| delivery::Model::pending(&notification.id, *channel, now))
         .collect();
-    queries::insert_notification(db, notification.clone(), deliveries.clone()).await?;
+    let mut rows = deliveries.clone();
+    if webhook {
+        rows.push(delivery::Model::webhook(&notification.id, now));
+    }
+    queries::insert_notification(db, notification.clone(), rows).await?;
     Ok(Recorded {
         notification,
         customer,

@@ -3,23 +3,34 @@
 //! By default every channel appends one JSON line per delivery to
 //! `<channels.dir>/<channel>.log` (`email.log`, `sms.log`, `push.log`), which
 //! makes local runs inspectable. With `channels.smtp_address` set, e-mail
-//! goes to that SMTP relay instead, through lettre (`smtp.rs`; plain SMTP,
-//! no TLS or AUTH: meant for a relay next to the service, such as a mail
-//! sidecar or a local catcher).
+//! goes to that SMTP relay instead, through lettre (`smtp.rs`): plain SMTP
+//! by default (a relay next to the service, such as a mail sidecar or a
+//! local catcher), or STARTTLS or implicit TLS with a login. With
+//! `channels.webhook_url` set, every notification also goes to the
+//! merchant's endpoint, signed (`webhook.rs`).
 //!
 //! Addresses pass through here but are never logged; lettre is built
 //! without its `tracing` feature, which would log every SMTP line.
 
+mod client;
 mod file;
 mod mail;
 mod smtp;
 #[cfg(test)]
 mod tests;
+mod webhook;
+
+use std::fmt;
 
 use chrono::{DateTime, Utc};
 
+pub(crate) use client::pem_certificates;
 pub use file::FileSink;
-pub use smtp::{SMTP_TIMEOUT, SmtpSink};
+pub use smtp::{SMTP_TIMEOUT, SmtpLogin, SmtpSettings, SmtpSink, SmtpTls};
+pub use webhook::{
+    MIN_SECRET_LEN, SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookEvent, WebhookSettings, WebhookSink,
+    sign,
+};
 
 use crate::domain::Channel;
 
@@ -64,17 +75,57 @@ pub enum SinkError {
     Timeout(std::time::Duration),
 }
 
-/// Every channel's sink.
+/// A password or key from the settings. Never printed: `Debug` shows
+/// `[redacted]`.
+#[derive(Clone, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps `value`.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Every channel's sink, and the merchant's webhook when configured.
 #[derive(Clone, Debug)]
 pub struct Sinks {
     files: FileSink,
     smtp: Option<SmtpSink>,
+    webhook: Option<WebhookSink>,
 }
 
 impl Sinks {
     /// File sinks for every channel, and SMTP for e-mail when given.
     pub fn new(files: FileSink, smtp: Option<SmtpSink>) -> Self {
-        Self { files, smtp }
+        Self {
+            files,
+            smtp,
+            webhook: None,
+        }
+    }
+
+    /// These sinks, with every notification also sent to `webhook`.
+    pub fn with_webhook(mut self, webhook: Option<WebhookSink>) -> Self {
+        self.webhook = webhook;
+        self
+    }
+
+    /// The merchant's webhook, when configured.
+    pub fn webhook(&self) -> Option<&WebhookSink> {
+        self.webhook.as_ref()
     }
 
     /// Hands `out` over on `channel`.

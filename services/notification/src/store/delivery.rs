@@ -3,6 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::webhook::WEBHOOK_CHANNEL;
 use crate::domain::{Channel, DeliveryStatus, UnknownCode};
 
 /// Row of `delivery`.
@@ -12,7 +13,8 @@ pub struct Model {
     /// Notification id.
     #[sea_orm(primary_key, auto_increment = false)]
     pub notification_id: String,
-    /// Channel code (see [`Channel`]).
+    /// Channel code (see [`Channel`]), or [`WEBHOOK_CHANNEL`] for the
+    /// merchant's webhook.
     #[sea_orm(primary_key, auto_increment = false)]
     pub channel: i32,
     /// Status code (see [`DeliveryStatus`]).
@@ -25,6 +27,12 @@ pub struct Model {
     /// delivery whose attempt is older than [`crate::domain::RESEND_AFTER_MS`] is
     /// sent again.
     pub attempted_at: i64,
+    /// Attempts made so far; counted for retried deliveries (the
+    /// webhook's), 0 for customer channels.
+    pub attempts: i32,
+    /// When a retried delivery still pending is next due (Unix ms); unset
+    /// for customer channels and once finished.
+    pub next_attempt_at: Option<i64>,
 }
 
 /// No relations.
@@ -44,6 +52,23 @@ impl Model {
             error: None,
             sent_at: None,
             attempted_at: at,
+            attempts: 0,
+            next_attempt_at: None,
+        }
+    }
+
+    /// The merchant's webhook delivery of `notification_id`, recorded at
+    /// `at` (Unix ms) and due at once.
+    pub fn webhook(notification_id: &str, at: i64) -> Self {
+        Self {
+            notification_id: notification_id.to_owned(),
+            channel: WEBHOOK_CHANNEL,
+            status: DeliveryStatus::Pending.code(),
+            error: None,
+            sent_at: None,
+            attempted_at: at,
+            attempts: 0,
+            next_attempt_at: Some(at),
         }
     }
 

@@ -3,8 +3,10 @@
 pub mod customer;
 pub mod delivery;
 pub mod m20261122_000400_create_notification_tables;
+pub mod m20261215_000500_delivery_attempts;
 pub mod notification;
 pub mod queries;
+pub mod webhook;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -14,9 +16,10 @@ pub struct Migrator;
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         let mut migrations = backorder_platform::store::migrations();
-        let own: Vec<Box<dyn MigrationTrait>> = vec![Box::new(
-            m20261122_000400_create_notification_tables::Migration,
-        )];
+        let own: Vec<Box<dyn MigrationTrait>> = vec![
+            Box::new(m20261122_000400_create_notification_tables::Migration),
+            Box::new(m20261215_000500_delivery_attempts::Migration),
+        ];
         migrations.extend(own);
         migrations
     }

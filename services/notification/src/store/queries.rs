@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::{customer, delivery, notification};
 use crate::domain::DeliveryStatus;
+use crate::domain::webhook::WEBHOOK_CHANNEL;
 
 /// A customer by id.
 pub async fn find_customer<C: ConnectionTrait>(
@@ -86,7 +87,8 @@ pub async fn notification_and_customer<C: ConnectionTrait>(
     Ok(Some((notification, customer)))
 }
 
-/// Deliveries of the given notifications, by notification then channel.
+/// The customer's deliveries of the given notifications (not the
+/// merchant's webhook), by notification then channel.
 pub async fn deliveries_of<C: ConnectionTrait>(
     conn: &C,
     notification_ids: Vec<String>,
@@ -96,6 +98,7 @@ pub async fn deliveries_of<C: ConnectionTrait>(
     }
     delivery::Entity::find()
         .filter(delivery::Column::NotificationId.is_in(notification_ids))
+        .filter(delivery::Column::Channel.ne(WEBHOOK_CHANNEL))
         .order_by_asc(delivery::Column::NotificationId)
         .order_by_asc(delivery::Column::Channel)
         .all(conn)
@@ -158,8 +161,9 @@ pub async fn finish_delivery<C: ConnectionTrait>(
     Ok(result.rows_affected == 1)
 }
 
-/// Pending deliveries last attempted at or before `attempted_before`,
-/// oldest attempt first.
+/// Pending deliveries to customers last attempted at or before
+/// `attempted_before`, oldest attempt first. Webhook deliveries have their
+/// own schedule (see [`super::webhook`]).
 pub async fn stale_pending<C: ConnectionTrait>(
     conn: &C,
     attempted_before: i64,
@@ -168,6 +172,7 @@ pub async fn stale_pending<C: ConnectionTrait>(
     use delivery::Column;
     delivery::Entity::find()
         .filter(Column::Status.eq(DeliveryStatus::Pending.code()))
+        .filter(Column::Channel.ne(WEBHOOK_CHANNEL))
         .filter(Column::AttemptedAt.lte(attempted_before))
         .order_by_asc(Column::AttemptedAt)
         .limit(limit)

@@ -3,5 +3,9 @@
 
 mod concurrency;
 mod helpers;
+// The webhook receiver the unit tests use, shared rather than copied.
+#[path = "../../src/test_support/hook.rs"]
+mod hook;
 mod privacy;
 mod shutdown;
+mod webhook;

@@ -7,7 +7,10 @@ use tokio::net::TcpListener;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
-use crate::helpers::{Prepared, call, notify};
+use notification::store::webhook;
+
+use crate::helpers::{Prepared, call, eventually, notify};
+use crate::hook::Hook;
 
 /// Everything the subscriber writes.
 #[derive(Clone, Default)]
@@ -72,8 +75,9 @@ async fn refusing_relay() -> String {
 }
 
 /// Every log line and span field of a Notify, its deliveries (one refused by
-/// the relay with the address quoted) and the reads after it, at the most
-/// verbose level: no e-mail address, phone number or name in any of them.
+/// the relay with the address quoted), its webhook attempts (one failed)
+/// and the reads after it, at the most verbose level: no e-mail address,
+/// phone number or name in any of them.
 #[tokio::test]
 async fn no_email_phone_or_name_reaches_a_log_line_or_span() {
     const NAME: &str = "Zebulon Quartermaine";
@@ -96,9 +100,16 @@ async fn no_email_phone_or_name_reaches_a_log_line_or_span() {
     let _second = tracing::Dispatch::new(tracing_subscriber::registry());
 
     let relay = refusing_relay().await;
+    // The webhook fails once, so a retry is logged too.
+    let hook = Hook::start(&[500], None).await;
     let service = Prepared::new("notification_privacy")
         .await
-        .start(&[("channels.smtp_address", relay.as_str())])
+        .start(&[
+            ("channels.smtp_address", relay.as_str()),
+            ("channels.webhook_url", hook.base.as_str()),
+            ("channels.webhook_secret", "whsec-privacy-0123456789"),
+            ("channels.webhook_initial_backoff_ms", "50"),
+        ])
         .await;
     let customer_id = service.add_customer(NAME, EMAIL, PHONE).await;
     let request = notify(&customer_id, Event::Shipped.code());
@@ -132,11 +143,34 @@ async fn no_email_phone_or_name_reaches_a_log_line_or_span() {
     assert!(email.error.contains(EMAIL), "{}", email.error);
     assert_eq!(n.deliveries[1].status, DeliveryStatus::Sent.code());
     assert_eq!(service.lines(Channel::Sms).await[0]["to"], PHONE);
+    let posted = hook.wait_for(2).await;
+    assert!(
+        posted[1].json()["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(NAME))
+    );
+    for attempt in &posted {
+        let body = String::from_utf8_lossy(&attempt.body).into_owned();
+        assert!(!body.contains(EMAIL) && !body.contains(PHONE), "{body}");
+    }
+    eventually(
+        "the webhook delivery recorded",
+        Duration::from_secs(10),
+        || async {
+            webhook::find(service.db(), &request.request_id)
+                .await
+                .expect("read")
+                .is_some_and(|d| d.status == DeliveryStatus::Sent.code())
+        },
+    )
+    .await;
     service.stop_within(Duration::from_secs(10)).await;
 
     let logs = captured.text();
     assert!(
-        logs.contains("delivery handed over") && logs.contains(&request.request_id),
+        logs.contains("delivery handed over")
+            && logs.contains("webhook attempt")
+            && logs.contains(&request.request_id),
         "the capture works: {logs}"
     );
     for secret in [EMAIL, PHONE, NAME, "Zebulon", "Quartermaine"] {

@@ -1,6 +1,8 @@
 //! The domain's values as messages: the order service's answers, and what
 //! it sends to inventory and notification.
 
+use crate::domain::lost_sales;
+use crate::store::queries::LostSalesRow;
 use std::collections::BTreeMap;
 
 use backorder_platform::ServiceError;
@@ -246,8 +248,23 @@ pub fn issue_request(
 }
 
 /// The backorder measures as answered.
-pub fn stats_to_proto(m: &Measures) -> pb::GetBackorderStatsResponse {
+pub fn stats_to_proto(
+    m: &Measures,
+    (orders_refused, units_lost, per_sku): (i64, i64, Vec<LostSalesRow>),
+) -> pb::GetBackorderStatsResponse {
     pb::GetBackorderStatsResponse {
+        orders_refused,
+        units_lost,
+        lost_sale_rate_percent: lost_sales::lost_sale_rate_percent(orders_refused, m.orders_placed),
+        lost_sales: per_sku
+            .into_iter()
+            .map(|row| pb::LostSales {
+                sku: row.sku,
+                reason: row.reason.code(),
+                orders: row.orders,
+                units: row.units,
+            })
+            .collect(),
         orders_placed: m.orders_placed,
         orders_backordered: m.orders_backordered,
         backorder_rate_percent: m.backorder_rate_percent,

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod drop_ship;
 pub mod lifecycle;
 pub mod limits;
+pub mod lost_sales;
 pub mod model;
 pub mod notices;
 pub mod placement;

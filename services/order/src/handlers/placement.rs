@@ -26,11 +26,13 @@ use backorder_platform::{ServiceError, ServiceResult};
 use backorder_proto::inventory::v1::ReserveOrderRequest;
 use backorder_proto::order::v1 as pb;
 use tonic::{Code, Status};
+use tonic_types::StatusExt;
 use tracing::Instrument;
 use uuid::Uuid;
 
 use super::{OrderApi, move_line, notify, save_status, span_in_sale_trace, view};
 use crate::convert::views;
+use crate::domain::lost_sales::{self, LostLine};
 use crate::domain::notices::Notice;
 use crate::domain::placement::{LineOutcome, NewOrder, check_outcome};
 use crate::domain::timeline::Recorded;
@@ -188,6 +190,12 @@ impl OrderApi {
         request: Option<&pb::PlaceOrderRequest>,
     ) -> ServiceResult<pb::PlaceOrderResponse> {
         let asked = views::reserve_request(&order, &lines);
+        // Inventory names short lines by their place in this request.
+        let asked_lines: Vec<(String, i64)> = asked
+            .lines
+            .iter()
+            .map(|l| (l.sku.clone(), l.quantity))
+            .collect();
         let mut reply = self.peers.reserve_order(asked.clone()).await;
         // Inventory fingerprints a request by its bytes. An order it
         // reserved before the address went with the request (its answer
@@ -219,10 +227,27 @@ impl OrderApi {
             }
             Err(status) if is_refusal(&status) => {
                 let order_id = order.id;
+                let lost = lost_sale(&status, &asked_lines);
                 let deletion = self
                     .context
                     .internal(move |work| {
-                        Box::pin(queries::delete_pending_order(work.db(), order_id))
+                        Box::pin(async move {
+                            let deletion =
+                                queries::delete_pending_order(work.db(), order_id).await?;
+                            // Counted once: only the call that removed the
+                            // pending order records what was lost.
+                            if let (Deletion::Deleted, Some((units, lines))) = (&deletion, &lost) {
+                                queries::record_lost_sale(
+                                    work.db(),
+                                    order_id,
+                                    *units,
+                                    lines,
+                                    now_ms(),
+                                )
+                                .await?;
+                            }
+                            Ok(deletion)
+                        })
                     })
                     .await?;
                 match deletion {
@@ -286,6 +311,30 @@ impl OrderApi {
 
 /// Inventory's refusals, passed on to the caller; anything else is an
 /// outage the caller retries.
+/// What a stockout refusal lost: every unit of the order, and its short
+/// lines as inventory named them; `None` for other refusals (bad input,
+/// an unknown SKU), which are not lost sales.
+fn lost_sale(status: &Status, asked: &[(String, i64)]) -> Option<(i64, Vec<LostLine>)> {
+    let details = status.get_error_details();
+    if details.error_info().map(|info| info.reason.as_str()) != Some("STOCKOUT") {
+        return None;
+    }
+    let violations: Vec<(String, String)> = details
+        .precondition_failure()
+        .map(|failure| {
+            failure
+                .violations
+                .iter()
+                .map(|v| (v.r#type.clone(), v.subject.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let units = asked
+        .iter()
+        .fold(0i64, |sum, (_, units)| sum.saturating_add(*units));
+    Some((units, lost_sales::short_lines(&violations, asked)))
+}
+
 fn is_refusal(status: &Status) -> bool {
     matches!(
         status.code(),

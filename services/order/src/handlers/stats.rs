@@ -16,8 +16,9 @@ impl OrderApi {
         req: pb::GetBackorderStatsRequest,
     ) -> ServiceResult<pb::GetBackorderStatsResponse> {
         let window = Window::try_from(&req)?;
-        let counts =
-            queries::backorder_counts(&self.context.db, window.start_ms, window.end_ms).await?;
-        Ok(views::stats_to_proto(&stats::measures(&counts)))
+        let db = &self.context.db;
+        let counts = queries::backorder_counts(db, window.start_ms, window.end_ms).await?;
+        let lost = queries::lost_sales(db, window.start_ms, window.end_ms).await?;
+        Ok(views::stats_to_proto(&stats::measures(&counts), lost))
     }
 }

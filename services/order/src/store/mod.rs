@@ -2,6 +2,7 @@
 //! of stored rows into the domain's types.
 
 pub mod customer_order;
+pub mod lost_sales;
 pub mod m20261122_000300_create_order_tables;
 pub mod m20261122_000301_index_orders_by_time;
 pub mod m20261202_000302_pending_order_retries;
@@ -9,6 +10,7 @@ pub mod m20261203_000303_fulfilment_choices;
 pub mod m20261203_000304_partial_shipments;
 pub mod m20261204_000305_warehouses;
 pub mod m20261204_000306_drop_ship;
+pub mod m20261205_000307_lost_sales;
 pub mod order_event;
 pub mod order_line;
 pub mod order_line_stock;
@@ -33,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000304_partial_shipments::Migration),
             Box::new(m20261204_000305_warehouses::Migration),
             Box::new(m20261204_000306_drop_ship::Migration),
+            Box::new(m20261205_000307_lost_sales::Migration),
         ];
         migrations.extend(own);
         migrations

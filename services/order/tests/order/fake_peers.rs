@@ -334,6 +334,12 @@ impl InventoryService for Fake {
     ) -> Result<Response<inv::ListWarehousesResponse>, Status> {
         unimplemented()
     }
+    async fn get_demand_history(
+        &self,
+        _: Request<inv::GetDemandHistoryRequest>,
+    ) -> Result<Response<inv::GetDemandHistoryResponse>, Status> {
+        unimplemented()
+    }
     async fn set_drop_ship(
         &self,
         _: Request<inv::SetDropShipRequest>,

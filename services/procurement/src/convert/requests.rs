@@ -29,7 +29,7 @@ pub fn parse_id(field: &str, value: &str) -> Result<Uuid, ServiceError> {
     parse_uuid(field, value)
 }
 
-fn sku(v: &mut Violations, field: &str, sku: &str) {
+pub(super) fn sku(v: &mut Violations, field: &str, sku: &str) {
     if sku.is_empty() {
         v.add(field, "is required");
     } else if sku.chars().count() > MAX_SKU_CHARS || sku.chars().any(char::is_whitespace) {

@@ -37,6 +37,7 @@ pub fn supplier(supplier: &supplier::Model, items: &[supplier_item::Model]) -> p
         lead_time_days: supplier.lead_time_days,
         items: items.iter().map(item).collect(),
         create_time: Some(to_timestamp(supplier.created_at)),
+        auto_submit_hours: supplier.auto_submit_hours,
     }
 }
 

@@ -109,3 +109,27 @@ pub struct PurchaseOrderFilter {
     /// Only those in this status.
     pub status: Option<PoStatus>,
 }
+
+/// A SKU's replenishment settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyTerms {
+    /// The SKU.
+    pub sku: String,
+    /// Whether the worker replenishes it.
+    pub enabled: bool,
+    /// Target service level, [`super::MIN_SERVICE_LEVEL_PERCENT`] to
+    /// [`super::MAX_SERVICE_LEVEL_PERCENT`].
+    pub service_level_percent: f64,
+    /// Days of history, [`super::MIN_HISTORY_DAYS`] to
+    /// [`super::MAX_HISTORY_DAYS`].
+    pub history_days: i32,
+}
+
+/// How often a supplier's drafts are submitted without an operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SupplierSchedule {
+    /// The supplier.
+    pub supplier_id: Uuid,
+    /// Hours, 0 (off) to [`super::MAX_AUTO_SUBMIT_HOURS`].
+    pub auto_submit_hours: i32,
+}

@@ -1,7 +1,9 @@
 //! Procurement rules, free of I/O: which supplier gets a SKU's demand, how
 //! demand is rounded to what a supplier sells, when a line is expected, how
 //! a purchase order moves through its lifecycle, the bounds on quantities,
-//! what drop-ship demand needs, and how a supplier has delivered.
+//! what drop-ship demand needs, how a supplier has delivered, when stock
+//! is replenished before it runs short, and when a draft goes out on its
+//! supplier's schedule.
 
 pub mod commands;
 pub mod drop_ship;
@@ -9,12 +11,14 @@ pub mod lifecycle;
 pub mod performance;
 pub mod quantity;
 pub mod refusal;
+pub mod replenishment;
+pub mod schedule;
 pub mod sourcing;
 pub mod status;
 
 pub use commands::{
-    Acknowledgement, Cancellation, DropShipment, NewDemand, NewSupplier, OfferTerms,
-    PurchaseOrderFilter, Receipt, ReceiptLine,
+    Acknowledgement, Cancellation, DropShipment, NewDemand, NewSupplier, OfferTerms, PolicyTerms,
+    PurchaseOrderFilter, Receipt, ReceiptLine, SupplierSchedule,
 };
 pub use drop_ship::{
     MAX_ADDRESS_CHARS, MAX_CARRIER_CHARS, MAX_TRACKING_CHARS, ShipToAddress, ship, ship_to,
@@ -27,6 +31,12 @@ pub use quantity::{
     MAX_LEAD_TIME_DAYS, MAX_LINE_QUANTITY, MAX_QUANTITY, MAX_RECEIPT_LINES, Quantity,
 };
 pub use refusal::PoRefusal;
+pub use replenishment::{
+    DemandStats, MAX_HISTORY_DAYS, MAX_SERVICE_LEVEL_PERCENT, MIN_HISTORY_DAYS,
+    MIN_PLANNED_LEAD_TIME_DAYS, MIN_SERVICE_LEVEL_PERCENT, Plan, PlanInputs, demand_stats,
+    demand_units, plan, z_for_service_level,
+};
+pub use schedule::{MAX_AUTO_SUBMIT_HOURS, due_cutoff, is_due};
 pub use sourcing::{
     LineTerms, Offer, add_to_line, eta, line_ordered, ordered_quantity, pick_offer,
     remove_from_line,

@@ -1,9 +1,9 @@
 //! Demand: AddDemand, ReleaseDemand, ListDemands.
 
-use backorder_platform::ServiceResult;
 use backorder_platform::telemetry::current_traceparent;
 use backorder_platform::time::now_ms;
 use backorder_platform::unit_of_work::Work;
+use backorder_platform::{ServiceError, ServiceResult};
 use backorder_proto::procurement::v1 as pb;
 
 use super::drafts::{DraftKey, DraftPlan};
@@ -92,6 +92,8 @@ async fn add(
         ship_to_address: command.ship_to.map(Address::from),
         shipped_at: None,
         trace_context: trace,
+        replenishment: false,
+        received_at: None,
         created_at: now,
     };
     for _ in 0..ATTEMPTS {
@@ -112,11 +114,22 @@ async fn add(
 
 /// The answer for a demand id already recorded: the demand as stored, or,
 /// for the tombstone of an earlier release, `new` filled in and released.
+/// An id procurement gave its own replenishment demand names no order
+/// line's demand: it is refused rather than answered with that demand.
 async fn answer_existing(
     work: &Work,
     existing: demand::Model,
     new: &demand::Model,
 ) -> ServiceResult<demand::Model> {
+    if existing.replenishment {
+        return Err(ServiceError::AlreadyExists {
+            reason: "DEMAND_ID_TAKEN",
+            message: format!(
+                "demand id {} names replenishment demand procurement raised; send the order line's demand under its own id",
+                existing.id
+            ),
+        });
+    }
     if !existing.is_tombstone() {
         return Ok(existing);
     }
@@ -135,8 +148,13 @@ async fn answer_existing(
     Ok(filled)
 }
 
-/// Puts the freshly recorded (unsourced) `demand` on its supplier's draft.
-async fn source(work: &Work, demand: &demand::Model, now: i64) -> ServiceResult<demand::Model> {
+/// Puts the freshly recorded (unsourced) `demand` on its supplier's draft
+/// (AddDemand's and the replenishment worker's one way of doing it).
+pub(super) async fn source(
+    work: &Work,
+    demand: &demand::Model,
+    now: i64,
+) -> ServiceResult<demand::Model> {
     let db = work.db();
     let Some(item) = sourcing::pick_offer(db, &demand.sku, demand.drop_ship).await? else {
         return Ok(demand.clone());

@@ -2,7 +2,8 @@
 //! the request into a command, run one unit of work, convert the answer.
 //! Steps shared by several families live in [`drafts`] (opening and
 //! locking drafts), [`sourcing`] (consolidation, moving demand) and
-//! [`release`].
+//! [`release`]. The steps the replenishment worker runs are here too
+//! ([`replenishment`], [`schedule`]), so it does what the RPCs do.
 
 mod demand;
 mod drafts;
@@ -10,6 +11,8 @@ mod drop_ship;
 mod purchase_orders;
 mod receipts;
 mod release;
+pub mod replenishment;
+pub mod schedule;
 mod sourcing;
 mod spans;
 mod supplier_items;
@@ -20,17 +23,28 @@ use backorder_platform::service::ServiceContext;
 use uuid::Uuid;
 
 use crate::domain::PoRefusal;
+use crate::peers::Inventory;
 
 /// The procurement gRPC service.
 #[derive(Clone)]
 pub struct ProcurementApi {
     context: ServiceContext,
+    inventory: Inventory,
 }
 
 impl ProcurementApi {
-    /// Serves from the service's context (database and outbox).
+    /// Serves from the service's context (database, outbox, and the channel
+    /// to inventory that replenishment plans ask).
     pub fn new(context: ServiceContext) -> Self {
-        Self { context }
+        Self {
+            inventory: Inventory::new(&context),
+            context,
+        }
+    }
+
+    /// The service's context (database, units of work, workers).
+    pub fn context(&self) -> &ServiceContext {
+        &self.context
     }
 }
 

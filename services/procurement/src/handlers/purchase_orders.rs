@@ -15,9 +15,9 @@ use super::sourcing::{self, Targets};
 use super::spans::{Batch, traceparent};
 use super::{ProcurementApi, concurrent_update, purchase_order_not_found, refused};
 use crate::convert;
-use crate::domain::{self, Acknowledgement, Cancellation, PurchaseOrderFilter};
+use crate::domain::{self, Acknowledgement, Cancellation, PoStatus, PurchaseOrderFilter};
 use crate::store::queries::{demands, lines, purchase_orders, suppliers};
-use crate::store::{purchase_order, stored_id};
+use crate::store::{purchase_order, purchase_order_line, stored_id};
 
 impl ProcurementApi {
     /// The `GetPurchaseOrder` RPC.
@@ -122,21 +122,40 @@ pub(super) async fn lock(
 
 async fn submit(work: &Work, id: Uuid, now: i64) -> ServiceResult<pb::PurchaseOrder> {
     let db = work.db();
-    let mut po = lock(db, id).await?;
+    let po = lock(db, id).await?;
     work.set_resource(po.id.clone());
     let lines = lines::of(db, &po.id).await?;
+    submit_locked(work, po, &lines, now).await
+}
+
+/// Submits `po`, which this unit locked, with its `lines`: what
+/// SubmitPurchaseOrder does, and a supplier's schedule too. The status
+/// changes only from draft, so of two units racing to submit one draft
+/// (two replicas' schedules, or one and an operator) one does it.
+pub(super) async fn submit_locked(
+    work: &Work,
+    mut po: purchase_order::Model,
+    lines: &[purchase_order_line::Model],
+    now: i64,
+) -> ServiceResult<pb::PurchaseOrder> {
+    let db = work.db();
     let ordered: Vec<i64> = lines.iter().map(|l| l.ordered_quantity).collect();
     let next = domain::submit(convert::status(&po)?, &ordered).map_err(refused)?;
     po.status = next.code();
     po.submitted_at = Some(now);
     po.updated_at = now;
-    purchase_orders::update(db, &po).await?;
+    if purchase_orders::update_from(db, &po, PoStatus::Draft).await? != 1 {
+        return Err(concurrent_update(format!(
+            "purchase order {} left its draft state while being submitted; retry",
+            po.id
+        )));
+    }
     let batch = Batch::current();
     for demand in demands::open_of_purchase_order(db, &po.id).await? {
         let span = batch.demand_span(&demand, "purchase order submitted for demand");
         span.in_scope(|| tracing::debug!("demand's purchase order submitted"));
     }
-    convert::purchase_order(&po, &lines)
+    convert::purchase_order(&po, lines)
 }
 
 async fn acknowledge(

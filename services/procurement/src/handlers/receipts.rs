@@ -1,5 +1,6 @@
 //! Receipts: ReceivePurchaseOrder, which books goods and tells inventory
-//! (never against a drop-ship purchase order: its goods go to the customer).
+//! (never against a drop-ship purchase order: its goods go to the customer)
+//! and closes the replenishment demand of lines received in full.
 
 use backorder_platform::error::PreconditionViolation;
 use backorder_platform::time::now_ms;
@@ -14,7 +15,7 @@ use super::spans::Batch;
 use crate::convert;
 use crate::domain::{self, LineProgress, PoStatus, Receipt, refusal::receipt_refused};
 use crate::store::purchase_order;
-use crate::store::queries::{demands, lines, purchase_orders};
+use crate::store::queries::{demands, lines, purchase_orders, replenishment};
 
 impl ProcurementApi {
     /// The `ReceivePurchaseOrder` RPC.
@@ -109,6 +110,14 @@ async fn receive(work: &Work, receipt: Receipt, now: i64) -> ServiceResult<pb::P
         if receipt.lines.iter().any(|l| l.sku == demand.sku) {
             let span = batch.demand_span(&demand, "goods received for demand");
             span.in_scope(|| tracing::debug!("goods for the demand's SKU received"));
+        }
+    }
+    // A line fully received closes the replenishment demand it carries, so
+    // the SKU may be replenished again.
+    for line in &lines {
+        let received_now = receipt.lines.iter().any(|l| l.sku == line.sku);
+        if received_now && line.received_quantity >= line.ordered_quantity {
+            replenishment::close_received(db, &po.id, &line.sku, now).await?;
         }
     }
     convert::purchase_order(&po, &lines)

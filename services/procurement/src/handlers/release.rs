@@ -62,7 +62,8 @@ pub async fn take_off_line(
 /// Releases demand `demand_id`: takes it off its purchase order's line and
 /// marks it released. Unknown demand leaves a tombstone, so a demand that
 /// arrives after its release stays released. Demand a supplier already
-/// drop-shipped is left as it is: its units reached the customer. Returns
+/// drop-shipped is left as it is: its units reached the customer; so is
+/// replenishment demand, which no order line raised. Returns
 /// whether a demand was found and released (now or before).
 pub async fn release(work: &Work, demand_id: Uuid, now: i64) -> ServiceResult<bool> {
     let db = work.db();
@@ -76,6 +77,11 @@ pub async fn release(work: &Work, demand_id: Uuid, now: i64) -> ServiceResult<bo
         };
         if seen.released {
             return Ok(!seen.is_tombstone());
+        }
+        // Replenishment demand is no cancelled line's: it stays until its
+        // units arrive.
+        if seen.replenishment {
+            return Ok(false);
         }
         if seen.shipped_at.is_some() {
             return Ok(false);

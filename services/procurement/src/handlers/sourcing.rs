@@ -14,7 +14,7 @@ use backorder_platform::time::to_timestamp;
 use backorder_platform::unit_of_work::Work;
 use backorder_platform::{ServiceError, ServiceResult};
 use backorder_proto::order::v1::UpdateLineEtaRequest;
-use sea_orm::DatabaseTransaction;
+use sea_orm::ConnectionTrait;
 use tracing::Instrument;
 
 use super::drafts::{Draft, DraftKey, Drafts};
@@ -27,8 +27,8 @@ use crate::store::{demand, purchase_order_line, stored_id, supplier_item};
 /// The offer that gets a SKU's demand: the preferred one, else the
 /// cheapest; drop-ship demand only the preferred one (see
 /// [`domain::pick_offer`]). `None` when there is none.
-pub async fn pick_offer(
-    db: &DatabaseTransaction,
+pub async fn pick_offer<C: ConnectionTrait>(
+    db: &C,
     sku: &str,
     drop_ship: bool,
 ) -> ServiceResult<Option<supplier_item::Model>> {
@@ -139,6 +139,7 @@ pub async fn consolidate(
 }
 
 /// Tells the order service a line's ETA and the purchase order serving it.
+/// Replenishment demand serves no order line: nothing is sent for it.
 pub async fn send_eta(
     work: &Work,
     demand: &demand::Model,
@@ -146,6 +147,9 @@ pub async fn send_eta(
     eta: i64,
     trace: Option<String>,
 ) -> ServiceResult<()> {
+    if demand.replenishment {
+        return Ok(());
+    }
     work.send_in_trace(
         UpdateLineEtaRequest {
             order_id: demand.order_id.clone(),

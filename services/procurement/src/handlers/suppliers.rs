@@ -32,6 +32,7 @@ impl ProcurementApi {
                         id: new_id_string(),
                         name: new.name,
                         lead_time_days: new.lead_time_days,
+                        auto_submit_hours: 0,
                         created_at: now_ms(),
                     };
                     suppliers::insert(work.db(), model.clone()).await?;

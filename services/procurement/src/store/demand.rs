@@ -1,4 +1,8 @@
-//! Backorder demand of one order line, and the purchase order carrying it.
+//! Backorder demand of one order line, and the purchase order carrying it;
+//! or replenishment demand, which procurement raises itself for stock and
+//! which belongs to no order line (its order and line ids are empty, and
+//! no ETA is ever sent for it). At most one replenishment demand per SKU
+//! is open: until the purchase order line carrying it is fully received.
 //!
 //! A release that arrives before its demand (inventory's replicas may
 //! deliver out of order) leaves a tombstone: a released row whose order is
@@ -19,9 +23,9 @@ pub struct Model {
     pub sku: String,
     /// Units short.
     pub quantity: i64,
-    /// Order id; empty on a tombstone.
+    /// Order id; empty on a tombstone and on replenishment demand.
     pub order_id: String,
-    /// Order line id.
+    /// Order line id; empty on a tombstone and on replenishment demand.
     pub line_id: String,
     /// Purchase order carrying it; unset while no supplier supplies the SKU.
     pub purchase_order_id: Option<String>,
@@ -39,6 +43,11 @@ pub struct Model {
     pub shipped_at: Option<i64>,
     /// `traceparent` of the work that raised it, so later work joins its trace.
     pub trace_context: Option<String>,
+    /// Whether procurement raised it to replenish stock (no order line).
+    pub replenishment: bool,
+    /// When the line carrying replenishment demand was fully received (Unix
+    /// ms); the demand is then closed and the SKU may be replenished again.
+    pub received_at: Option<i64>,
     /// Unix ms.
     pub created_at: i64,
 }
@@ -46,7 +55,7 @@ pub struct Model {
 impl Model {
     /// Whether the row only records a release whose demand has not arrived.
     pub fn is_tombstone(&self) -> bool {
-        self.order_id.is_empty()
+        self.order_id.is_empty() && !self.replenishment
     }
 }
 

@@ -104,7 +104,7 @@ impl MigrationTrait for Migration {
 /// Adds `column` to `table` unless it is there: SQLite runs each statement
 /// of a migration on its own, so a migration stopped half-way is run again
 /// over the columns it already added.
-async fn add_column(
+pub(crate) async fn add_column(
     manager: &SchemaManager<'_>,
     table: &'static str,
     column: ColumnDef,

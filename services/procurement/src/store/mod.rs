@@ -5,9 +5,11 @@ pub mod demand;
 pub mod m20261122_000200_create_procurement_tables;
 pub mod m20261122_000201_add_received_at;
 pub mod m20261204_000202_drop_ship;
+pub mod m20261205_000203_replenishment;
 pub mod purchase_order;
 pub mod purchase_order_line;
 pub mod queries;
+pub mod replenishment_policy;
 pub mod supplier;
 pub mod supplier_item;
 
@@ -27,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000200_create_procurement_tables::Migration),
             Box::new(m20261122_000201_add_received_at::Migration),
             Box::new(m20261204_000202_drop_ship::Migration),
+            Box::new(m20261205_000203_replenishment::Migration),
         ];
         migrations.extend(own);
         migrations

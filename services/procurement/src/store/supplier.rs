@@ -13,6 +13,9 @@ pub struct Model {
     pub name: String,
     /// Days from submission to arrival when no date was promised.
     pub lead_time_days: i32,
+    /// Its drafts are submitted once this many hours old; 0: never
+    /// automatically.
+    pub auto_submit_hours: i32,
     /// Unix ms.
     pub created_at: i64,
 }

@@ -5,19 +5,22 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
 
+use backorder_platform::grpc::{PeerChannel, peer_channel};
 use backorder_platform::ids::new_id_string;
 use backorder_platform::service::ServiceContext;
 use backorder_platform::store::outbox_message;
 use backorder_platform::testing::TestDatabase;
 use backorder_platform::time::to_timestamp;
 use backorder_platform::{ServiceError, ServiceResult};
-use backorder_proto::Rpc;
 use backorder_proto::inventory::v1::{ReceiveStockRequest, SetDropShipRequest};
 use backorder_proto::order::v1::{RecordDropShipmentRequest, UpdateLineEtaRequest};
 use backorder_proto::procurement::v1 as pb;
+use backorder_proto::{Peer, Rpc};
 use procurement::ProcurementApi;
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
 use tonic::Code;
+
+pub use crate::fake_inventory::FakeInventory;
 
 pub const DRAFT: i32 = 1;
 pub const SUBMITTED: i32 = 2;
@@ -44,9 +47,21 @@ pub struct Harness {
     pub api: ProcurementApi,
     pub db: DatabaseConnection,
     pub database: TestDatabase,
+    channels: BTreeMap<Peer, PeerChannel>,
 }
 
+/// The API with no peer configured.
 pub async fn harness() -> Harness {
+    harness_with(BTreeMap::new()).await
+}
+
+/// The API asking `inventory` for demand histories.
+pub async fn harness_with_inventory(inventory: &FakeInventory) -> Harness {
+    let channel = peer_channel(&inventory.address).expect("channel");
+    harness_with(BTreeMap::from([(Peer::Inventory, channel)])).await
+}
+
+async fn harness_with(channels: BTreeMap<Peer, PeerChannel>) -> Harness {
     let database = TestDatabase::fresh("procurement")
         .await
         .expect("test database");
@@ -56,11 +71,25 @@ pub async fn harness() -> Harness {
     backorder_platform::db::migrate::<procurement::store::Migrator>(&db)
         .await
         .expect("migrations");
-    let api = ProcurementApi::new(ServiceContext::standalone(db.clone(), BTreeMap::new()));
-    Harness { api, db, database }
+    let api = ProcurementApi::new(ServiceContext::standalone(db.clone(), channels.clone()));
+    Harness {
+        api,
+        db,
+        database,
+        channels,
+    }
 }
 
 impl Harness {
+    /// Another replica of the service: its own API and units of work on
+    /// the same database and peers.
+    pub fn replica(&self) -> ProcurementApi {
+        ProcurementApi::new(ServiceContext::standalone(
+            self.db.clone(),
+            self.channels.clone(),
+        ))
+    }
+
     pub async fn outbox(&self) -> Vec<outbox_message::Model> {
         outbox_message::Entity::find()
             .order_by_asc(outbox_message::Column::Id)
@@ -313,6 +342,52 @@ impl Harness {
         )
         .await
         .map(|r| r.purchase_order.unwrap_or_default())
+    }
+
+    /// Replenishes `sku` at `level` percent from `days` of history.
+    pub async fn policy(&self, sku: &str, level: f64, days: i32) -> pb::ReplenishmentPolicy {
+        call(
+            self.api
+                .set_replenishment_policy(pb::SetReplenishmentPolicyRequest {
+                    request_id: new_id_string(),
+                    policy: Some(pb::ReplenishmentPolicy {
+                        sku: sku.to_owned(),
+                        enabled: true,
+                        service_level_percent: level,
+                        history_days: days,
+                    }),
+                }),
+        )
+        .await
+        .expect("policy")
+        .policy
+        .expect("policy")
+    }
+
+    pub async fn plan(&self, sku: &str) -> ServiceResult<pb::GetReplenishmentPlanResponse> {
+        call(
+            self.api
+                .get_replenishment_plan(pb::GetReplenishmentPlanRequest {
+                    sku: sku.to_owned(),
+                }),
+        )
+        .await
+    }
+
+    pub async fn schedule(
+        &self,
+        supplier_id: &str,
+        hours: i32,
+    ) -> ServiceResult<pb::SetSupplierScheduleResponse> {
+        call(
+            self.api
+                .set_supplier_schedule(pb::SetSupplierScheduleRequest {
+                    request_id: new_id_string(),
+                    supplier_id: supplier_id.to_owned(),
+                    auto_submit_hours: hours,
+                }),
+        )
+        .await
     }
 
     pub async fn cancel(&self, id: &str) -> ServiceResult<pb::PurchaseOrder> {

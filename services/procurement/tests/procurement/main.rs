@@ -2,6 +2,7 @@
 //! fresh database (PostgreSQL when `BACKORDER_TEST_DATABASE_URL` is set,
 //! SQLite otherwise) and the service started in-process.
 
+mod fake_inventory;
 mod helpers;
 
 mod api;
@@ -10,6 +11,9 @@ mod drop_shipments;
 mod limits;
 mod migrations;
 mod races;
+mod replenisher;
+mod replenishment;
+mod schedule;
 mod service;
 mod statuses;
 mod tombstone;

@@ -1,6 +1,7 @@
 //! Migrations keep what earlier versions stored: a stock draft open before
 //! drop-ship existed is still the supplier's one draft afterwards, next to
-//! the drop-ship drafts it may now have.
+//! the drop-ship drafts it may now have; suppliers and demand from before
+//! replenishment read as unscheduled suppliers and order-line demand.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +9,7 @@ use backorder_platform::ids::new_id_string;
 use backorder_platform::service::ServiceContext;
 use backorder_platform::testing::TestDatabase;
 use procurement::ProcurementApi;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use sea_orm_migration::MigratorTrait;
 
 use crate::helpers::*;
@@ -148,4 +149,99 @@ async fn the_drop_ship_migration_can_be_undone_and_redone() {
         .execute_unprepared(&purchase_order(&new_id_string(), &supplier, 1))
         .await;
     assert!(second.is_err(), "one stock draft per supplier");
+}
+
+fn replenishment_demand(sku: &str, received_at: &str) -> String {
+    format!(
+        "INSERT INTO demand (id, sku, quantity, order_id, line_id, released, replenishment, \
+         received_at, created_at) VALUES ('{}', '{sku}', 5, '', '', FALSE, TRUE, {received_at}, 1)",
+        new_id_string()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rows_from_before_replenishment_read_as_order_demand_of_unscheduled_suppliers() {
+    let (_database, db) = migrated_before(
+        "proc_migrate_replenishment",
+        "m20261205_000203_replenishment",
+    )
+    .await;
+    let (supplier, order_id) = (new_id_string(), new_id_string());
+    for statement in [
+        format!(
+            "INSERT INTO supplier (id, name, lead_time_days, created_at) \
+             VALUES ('{supplier}', 'Acme', 2, 1)"
+        ),
+        format!(
+            "INSERT INTO demand (id, sku, quantity, order_id, line_id, released, created_at) \
+             VALUES ('{}', 'SKU-1', 2, '{order_id}', '{}', FALSE, 1)",
+            new_id_string(),
+            new_id_string()
+        ),
+    ] {
+        db.execute_unprepared(&statement).await.expect("old row");
+    }
+    procurement::store::Migrator::up(&db, None)
+        .await
+        .expect("the replenishment migration");
+
+    let api = ProcurementApi::new(ServiceContext::standalone(db.clone(), BTreeMap::new()));
+    let found = call(
+        api.get_supplier(backorder_proto::procurement::v1::GetSupplierRequest {
+            supplier_id: supplier.clone(),
+        }),
+    )
+    .await
+    .expect("supplier")
+    .supplier
+    .expect("supplier");
+    assert_eq!(found.auto_submit_hours, 0);
+    let demands = call(
+        api.list_demands(backorder_proto::procurement::v1::ListDemandsRequest {
+            order_id: order_id.clone(),
+        }),
+    )
+    .await
+    .expect("demands")
+    .demands;
+    assert_eq!(demands.len(), 1, "order demand as before");
+
+    // One open replenishment demand per SKU; closed ones do not count.
+    db.execute_unprepared(&replenishment_demand("SKU-1", "NULL"))
+        .await
+        .expect("the first open one");
+    db.execute_unprepared(&replenishment_demand("SKU-1", "7"))
+        .await
+        .expect("a received one beside it");
+    db.execute_unprepared(&replenishment_demand("SKU-2", "NULL"))
+        .await
+        .expect("another SKU's");
+    assert!(
+        db.execute_unprepared(&replenishment_demand("SKU-1", "NULL"))
+            .await
+            .is_err(),
+        "a second open one is refused"
+    );
+
+    procurement::store::Migrator::down(&db, Some(1))
+        .await
+        .expect("down");
+    let left = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT order_id FROM demand",
+        ))
+        .await
+        .expect("demand after down");
+    let left: Vec<String> = left
+        .iter()
+        .map(|row| row.try_get_by_index::<String>(0).expect("order id"))
+        .collect();
+    assert_eq!(left, [order_id], "order demand stays, replenishment goes");
+    procurement::store::Migrator::up(&db, None)
+        .await
+        .expect("up again");
+    db.execute_unprepared(&replenishment_demand("SKU-1", "NULL"))
+        .await
+        .expect("replenishment demand went with the down migration");
 }

@@ -1,5 +1,6 @@
 //! Work that serves many demands later (an acknowledgement, a drop
-//! shipment) continues the trace of each sale that raised the demand.
+//! shipment) continues the trace of each sale that raised the demand; a
+//! worker run starts a trace of its own, which its demand continues.
 
 use backorder_platform::ids::new_id_string;
 use backorder_platform::store::outbox_message;
@@ -11,12 +12,15 @@ use backorder_proto::procurement::v1 as pb;
 use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use procurement::store::demand;
-use sea_orm::{EntityTrait, QueryOrder};
+use procurement::workers::replenisher::run_once;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::layer::SubscriberExt;
 
-use crate::helpers::{ADDRESS, call, drop_ship_request, harness};
+use crate::helpers::{
+    ADDRESS, FakeInventory, call, drop_ship_request, harness, harness_with_inventory,
+};
 
 fn trace_id(span: &tracing::Span) -> String {
     span.context().span().span_context().trace_id().to_string()
@@ -195,4 +199,34 @@ async fn a_drop_shipment_is_recorded_in_the_trace_of_the_sale() {
     let trace = shipped[0].trace_context.as_deref().and_then(trace_id_of);
     assert_eq!(trace, Some(trace_id(&sale)), "continues the sale's trace");
     assert_ne!(trace, Some(trace_id(&confirm)));
+}
+
+#[tokio::test]
+async fn each_worker_run_is_a_trace_of_its_own_that_its_demand_continues() {
+    let _traced = traced();
+    let inventory = FakeInventory::start().await;
+    let h = harness_with_inventory(&inventory).await;
+    let acme = h.supplier("Acme", 1).await;
+    for sku in ["SKU-T1", "SKU-T2"] {
+        h.item(&acme, sku, 1, 1, 1, true).await.expect("item");
+        inventory.set(sku, &[2; 7], 0, 0);
+    }
+    // Whatever span the worker happens to run under, its runs start traces.
+    let ambient = tracing::info_span!(parent: None, "ambient");
+    let mut traces = Vec::new();
+    for sku in ["SKU-T1", "SKU-T2"] {
+        h.policy(sku, 50.0, 7).await;
+        let run = run_once(&h.api).instrument(ambient.clone()).await;
+        assert_eq!(run.replenished.raised, 1, "{sku}");
+        let stored = demand::Entity::find()
+            .filter(demand::Column::Sku.eq(sku))
+            .one(&h.db)
+            .await
+            .expect("read")
+            .expect("raised");
+        let traceparent = stored.trace_context.expect("trace context stored");
+        traces.push(trace_id_of(&traceparent).expect("trace id"));
+    }
+    assert_ne!(traces[0], traces[1], "one trace per run");
+    assert!(!traces.contains(&trace_id(&ambient)));
 }

@@ -62,6 +62,7 @@ pub async fn seed(suite: &Suite) -> Listed {
                 name: "listing bench".into(),
                 backorder_policy: inv::BackorderPolicy::Allow as i32,
                 backorder_cap: 0,
+                price_minor: 0,
             })
             .await
             .expect("product");

@@ -41,6 +41,7 @@ impl Shop {
                             name: "bench".into(),
                             backorder_policy: inv::BackorderPolicy::Allow as i32,
                             backorder_cap: 0,
+                            price_minor: 0,
                         })
                         .await
                         .expect("product");

@@ -75,6 +75,7 @@ pub async fn receipt(suite: &Suite, first_row: usize, extra_rows: usize) -> Dura
             name: "receipt bench".into(),
             backorder_policy: inv::BackorderPolicy::Allow as i32,
             backorder_cap: 0,
+            price_minor: 0,
         })
         .await
         .expect("product");

@@ -146,6 +146,30 @@ pub fn oldest_waiting_query() -> Select<reservation::Entity> {
         .filter(waiting())
 }
 
+/// What every waiting unit is worth at its product's price: the SKUs with
+/// a backlog and their prices, multiplied and summed here exactly (a
+/// database sum of the products could overflow and fail the call).
+pub async fn backlog_value<C: ConnectionTrait>(conn: &C) -> ServiceResult<i64> {
+    let rows: Vec<(i64, i64)> = stock_level::Entity::find()
+        .select_only()
+        .column(stock_level::Column::Backordered)
+        .column_as(
+            Expr::cust(
+                "COALESCE((SELECT p.price_minor FROM product p WHERE p.sku = stock_level.sku), 0)",
+            ),
+            "price_minor",
+        )
+        .filter(stock_level::Column::Backordered.gt(0))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let total: i128 = rows
+        .iter()
+        .map(|(units, price)| i128::from(*units) * i128::from(*price))
+        .sum();
+    Ok(i64::try_from(total).unwrap_or(i64::MAX))
+}
+
 /// The backlog's totals over every SKU: lines and units summed over the
 /// stock rows (one per SKU and warehouse, which keep them), and the oldest
 /// waiting line read from the `reservation_waiting_since` index; no read

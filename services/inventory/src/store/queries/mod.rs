@@ -8,6 +8,7 @@
 //! missed lock into a retry instead of a lost update.
 
 mod backlog;
+mod history;
 mod ledger;
 mod parts;
 mod products;
@@ -19,11 +20,12 @@ mod warehouses;
 use backorder_platform::ServiceError;
 
 pub use backlog::{
-    BacklogRow, BacklogTotals, backlog, backlog_query, backlog_totals, oldest_waiting_query,
-    stock_totals_query,
+    BacklogRow, BacklogTotals, backlog, backlog_query, backlog_totals, backlog_value,
+    oldest_waiting_query, stock_totals_query,
 };
+pub use history::daily_demand;
 pub use ledger::{Movement, record_movement, record_movements};
-pub use parts::{add_to_part, clear_parts, insert_parts, parts_of, set_part};
+pub use parts::{add_to_parts, clear_parts, insert_parts, parts_of, set_part};
 pub use products::{
     find_product, find_products, insert_product, list_products, lock_products, set_drop_ship,
 };

@@ -40,28 +40,37 @@ pub async fn insert_parts<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Adds `units` to a line's part in `warehouse` (an allocation there).
-pub async fn add_to_part<C: ConnectionTrait>(
+/// Adds units to lines' parts in `warehouse` (allocations there), one
+/// statement for all of them: a receipt filling many lines pays one round
+/// trip here, not one per line.
+pub async fn add_to_parts<C: ConnectionTrait>(
     conn: &C,
-    reservation_id: Uuid,
     warehouse: &WarehouseCode,
-    units: i64,
+    grants: &[(Uuid, i64)],
 ) -> ServiceResult<()> {
-    reservation_part::Entity::insert(reservation_part::ActiveModel {
-        reservation_id: Set(reservation_id.to_string()),
-        warehouse: Set(warehouse.to_string()),
-        reserved: Set(units),
-    })
-    .on_conflict(
-        OnConflict::columns([Column::ReservationId, Column::Warehouse])
-            .value(
-                Column::Reserved,
-                Expr::col((reservation_part::Entity, Column::Reserved)).add(units),
-            )
-            .to_owned(),
-    )
-    .exec_without_returning(conn)
-    .await?;
+    if grants.is_empty() {
+        return Ok(());
+    }
+    let rows = grants
+        .iter()
+        .map(|(reservation_id, units)| reservation_part::ActiveModel {
+            reservation_id: Set(reservation_id.to_string()),
+            warehouse: Set(warehouse.to_string()),
+            reserved: Set(*units),
+        });
+    reservation_part::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([Column::ReservationId, Column::Warehouse])
+                // The row's units plus the ones this statement brings.
+                .value(
+                    Column::Reserved,
+                    Expr::col((reservation_part::Entity, Column::Reserved))
+                        .add(Expr::cust("excluded.reserved")),
+                )
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }
 

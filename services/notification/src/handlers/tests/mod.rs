@@ -1,3 +1,4 @@
 mod customers;
 mod notices;
 mod stored_codes;
+mod webhook;

@@ -1,7 +1,8 @@
 //! Demand. Every write names the state it expects (open, on a given
 //! purchase order) and reports the rows it changed, so a write based on a
 //! stale read changes nothing instead of undoing a concurrent release.
-//! Open demand is neither released nor shipped.
+//! Open demand is neither released, shipped nor (replenishment demand)
+//! received.
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -62,6 +63,8 @@ pub async fn insert_tombstone<C: ConnectionTrait>(
             ship_to_address: None,
             shipped_at: None,
             trace_context: None,
+            replenishment: false,
+            received_at: None,
             created_at: now,
         },
     )
@@ -87,6 +90,7 @@ pub async fn fill_tombstone<C: ConnectionTrait>(
         )
         .filter(Column::Id.eq(model.id.clone()))
         .filter(Column::OrderId.eq(""))
+        .filter(Column::Replenishment.eq(false))
         .exec(conn)
         .await?;
     Ok(result.rows_affected)
@@ -192,11 +196,12 @@ pub async fn release<C: ConnectionTrait>(
     Ok(result.rows_affected)
 }
 
-/// Neither released nor shipped.
-fn open() -> sea_orm::Condition {
+/// Neither released, shipped nor received.
+pub(super) fn open() -> sea_orm::Condition {
     sea_orm::Condition::all()
         .add(Column::Released.eq(false))
         .add(Column::ShippedAt.is_null())
+        .add(Column::ReceivedAt.is_null())
 }
 
 fn on_purchase_order(purchase_order_id: Option<&str>) -> sea_orm::Condition {

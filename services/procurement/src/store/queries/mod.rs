@@ -10,4 +10,5 @@
 pub mod demands;
 pub mod lines;
 pub mod purchase_orders;
+pub mod replenishment;
 pub mod suppliers;

@@ -132,6 +132,43 @@ pub async fn update<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Writes a purchase order like [`update`], only if its status is still
+/// `expected`: the guard that lets two units racing for one transition
+/// apply it once. Rows changed (0: the other one won).
+pub async fn update_from<C: ConnectionTrait>(
+    conn: &C,
+    model: &purchase_order::Model,
+    expected: PoStatus,
+) -> Result<u64, DbErr> {
+    let result = purchase_order::Entity::update_many()
+        .col_expr(Column::Status, Expr::value(model.status))
+        .col_expr(Column::PromisedAt, Expr::value(model.promised_at))
+        .col_expr(Column::SubmittedAt, Expr::value(model.submitted_at))
+        .col_expr(Column::ReceivedAt, Expr::value(model.received_at))
+        .col_expr(Column::UpdatedAt, Expr::value(model.updated_at))
+        .filter(Column::Id.eq(model.id.clone()))
+        .filter(Column::Status.eq(expected.code()))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// A supplier's drafts (stock and drop-ship) created at or before
+/// `cutoff`, oldest first.
+pub async fn drafts_created_by<C: ConnectionTrait>(
+    conn: &C,
+    supplier_id: &str,
+    cutoff: i64,
+) -> Result<Vec<purchase_order::Model>, DbErr> {
+    purchase_order::Entity::find()
+        .filter(Column::SupplierId.eq(supplier_id))
+        .filter(Column::Status.eq(PoStatus::Draft.code()))
+        .filter(Column::CreatedAt.lte(cutoff))
+        .order_by_asc(Column::Id)
+        .all(conn)
+        .await
+}
+
 /// Marks a purchase order as changed at `now`.
 pub async fn touch<C: ConnectionTrait>(conn: &C, id: &str, now: i64) -> Result<(), DbErr> {
     purchase_order::Entity::update_many()

@@ -120,3 +120,36 @@ pub async fn upsert_item<C: ConnectionTrait>(
     }
     Ok(())
 }
+
+/// Sets a supplier's submission schedule. Rows changed (0: no such supplier).
+pub async fn set_schedule<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+    auto_submit_hours: i32,
+) -> Result<u64, DbErr> {
+    let result = supplier::Entity::update_many()
+        .col_expr(
+            supplier::Column::AutoSubmitHours,
+            Expr::value(auto_submit_hours),
+        )
+        .filter(supplier::Column::Id.eq(id.to_string()))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Suppliers with a submission schedule and id after `after`, by id.
+pub async fn scheduled<C: ConnectionTrait>(
+    conn: &C,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<supplier::Model>, DbErr> {
+    let mut query = supplier::Entity::find()
+        .filter(supplier::Column::AutoSubmitHours.gt(0))
+        .order_by_asc(supplier::Column::Id)
+        .limit(limit);
+    if let Some(after) = after {
+        query = query.filter(supplier::Column::Id.gt(after));
+    }
+    query.all(conn).await
+}

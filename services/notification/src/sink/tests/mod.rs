@@ -8,6 +8,9 @@ use tokio::task::JoinHandle;
 
 use super::*;
 
+mod smtp_tls;
+mod webhook;
+
 /// 2026-12-01T09:30:00Z.
 fn dec_1_2026() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(1_796_117_400_000).expect("in range")

@@ -1,6 +1,12 @@
 //! A handler-level harness: a fresh database (PostgreSQL when
 //! `BACKORDER_TEST_DATABASE_URL` is set), no relay, file sinks in a
-//! directory of their own.
+//! directory of their own (and, when asked, a webhook); and local servers
+//! for the channels: a certificate authority, an SMTP relay speaking
+//! STARTTLS and AUTH, a webhook receiver.
+
+pub(crate) mod hook;
+pub(crate) mod relay;
+pub(crate) mod tls;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -15,7 +21,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::domain::{Channel, Event};
 use crate::handlers::NotificationApi;
-use crate::sink::{FileSink, Sinks};
+use crate::sink::{FileSink, Sinks, WebhookSink};
 use crate::store::Migrator;
 
 pub(crate) struct Harness {
@@ -26,6 +32,11 @@ pub(crate) struct Harness {
 
 impl Harness {
     pub async fn new() -> Self {
+        Self::with_webhook(None).await
+    }
+
+    /// A harness whose notifications also go to `webhook`.
+    pub async fn with_webhook(webhook: Option<WebhookSink>) -> Self {
         let database = TestDatabase::fresh("notification")
             .await
             .expect("test database");
@@ -34,7 +45,10 @@ impl Harness {
         let dir = std::env::temp_dir().join(format!("notification-test-{}", new_id_string()));
         let context = ServiceContext::standalone(conn, BTreeMap::new());
         Self {
-            api: NotificationApi::new(context, Sinks::new(FileSink::new(&dir), None)),
+            api: NotificationApi::new(
+                context,
+                Sinks::new(FileSink::new(&dir), None).with_webhook(webhook),
+            ),
             dir,
             _database: database,
         }

@@ -1,0 +1,4 @@
+//! Background work, registered with the service so it starts after
+//! migrations and stops when the service stops.
+
+pub mod replenisher;
