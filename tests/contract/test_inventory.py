@@ -645,6 +645,9 @@ def test_set_drop_ship(suite):
 
     i.SetDropShip.error(INVALID, copy_with(request, request_id=rid(), sku=""), field="sku", why="empty SKU")
     i.SetDropShip.error(NOT_FOUND, copy_with(request, request_id=rid(), sku=sku("NOPE")), why="unknown SKU")
+    undo = i.SetDropShip(request_id=rid(), sku=sku("NOPE"), drop_ship=False)
+    assert not undo.HasField("product"), "nothing to undo for a SKU not stocked"
+
     malformed_request_id(i.SetDropShip, request)
 
 

@@ -603,3 +603,99 @@ def test_confirm_drop_shipment(suite):
 def _stock(suite, code):
     level = suite.stock(code)
     return (level.on_hand, level.reserved)
+
+
+@contract_case("procurement", "SetReplenishmentPolicy")
+def test_set_replenishment_policy(suite):
+    p, pb = suite.procurement, suite.proc
+    code = suite.product("RP", "ALLOW")
+    policy = pb.ReplenishmentPolicy(sku=code, enabled=True, service_level_percent=95.0, history_days=28)
+    request = pb.SetReplenishmentPolicyRequest(request_id=rid(), policy=policy)
+    stored = check_idempotent(
+        p.SetReplenishmentPolicy, request,
+        policy=pb.ReplenishmentPolicy(sku=code, enabled=True, service_level_percent=99.0, history_days=28),
+    ).policy
+    check_shape(stored)
+    assert (stored.sku, stored.enabled, stored.service_level_percent, stored.history_days) == (code, True, 95.0, 28)
+    # A new call replaces it.
+    off = p.SetReplenishmentPolicy(
+        request_id=rid(),
+        policy=pb.ReplenishmentPolicy(sku=code, enabled=False, service_level_percent=90.0, history_days=7),
+    ).policy
+    assert (off.enabled, off.service_level_percent, off.history_days) == (False, 90.0, 7)
+
+    def req(**over):
+        fields = dict(sku=code, enabled=True, service_level_percent=95.0, history_days=28)
+        fields.update(over)
+        return pb.SetReplenishmentPolicyRequest(request_id=rid(), policy=pb.ReplenishmentPolicy(**fields))
+
+    for over, why in [
+        ({"sku": ""}, "empty SKU"),
+        ({"service_level_percent": 49.9}, "service level below 50"),
+        ({"service_level_percent": 100.0}, "service level above 99.9"),
+        ({"history_days": 6}, "history under a week"),
+        ({"history_days": 366}, "history over a year"),
+    ]:
+        p.SetReplenishmentPolicy.error(INVALID, req(**over), why=why)
+    malformed_request_id(p.SetReplenishmentPolicy, request)
+
+
+@contract_case("procurement", "GetReplenishmentPlan")
+def test_get_replenishment_plan(suite):
+    import math
+
+    p, pb = suite.procurement, suite.proc
+    code = suite.product("RPL", "ALLOW", on_hand=1)
+    supplier_id = suite.supplier(code, lead_time_days=4)
+    suite.reserve([(code, 3)])  # 1 reserved, 2 wait: today's demand is 3
+    p.SetReplenishmentPolicy(
+        request_id=rid(),
+        policy=pb.ReplenishmentPolicy(sku=code, enabled=False, service_level_percent=95.0, history_days=7),
+    )
+    plan = p.GetReplenishmentPlan(sku=code)
+    check_shape(plan)
+    assert (plan.supplier_id, plan.lead_time_days) == (supplier_id, 4)
+    days = [0, 0, 0, 0, 0, 0, 3]
+    mean = sum(days) / len(days)
+    sd = math.sqrt(sum((d - mean) ** 2 for d in days) / (len(days) - 1))
+    assert abs(plan.mean_daily_demand - mean) < 1e-9
+    assert abs(plan.daily_demand_stddev - sd) < 1e-9
+    assert abs(plan.z - 1.6448536269514722) < 1e-6
+    assert plan.safety_stock == math.ceil(plan.z * sd * math.sqrt(4))
+    assert plan.reorder_point == math.ceil(mean * 4) + plan.safety_stock
+    assert plan.available == 0 and plan.backlog_units == 2
+    assert plan.position == plan.available + plan.on_order - plan.backlog_units
+    expected = plan.reorder_point + math.ceil(mean * 4) - plan.position if plan.position < plan.reorder_point else 0
+    assert plan.order_quantity == expected
+
+    p.GetReplenishmentPlan.error(INVALID, sku="", field="sku", why="empty SKU")
+    p.GetReplenishmentPlan.error(NOT_FOUND, sku=sku("RPL-NONE"), why="no policy for the SKU")
+
+
+@contract_case("procurement", "SetSupplierSchedule")
+def test_set_supplier_schedule(suite):
+    p, pb = suite.procurement, suite.proc
+    supplier_id = suite.supplier(None)
+    request = pb.SetSupplierScheduleRequest(request_id=rid(), supplier_id=supplier_id, auto_submit_hours=24)
+    supplier = check_idempotent(p.SetSupplierSchedule, request, auto_submit_hours=12).supplier
+    check_shape(supplier)
+    assert (supplier.id, supplier.auto_submit_hours) == (supplier_id, 24)
+    assert p.GetSupplier(supplier_id=supplier_id).supplier.auto_submit_hours == 24
+    off = p.SetSupplierSchedule(request_id=rid(), supplier_id=supplier_id, auto_submit_hours=0).supplier
+    assert off.auto_submit_hours == 0
+
+    p.SetSupplierSchedule.error(
+        INVALID, copy_with(request, request_id=rid(), auto_submit_hours=721), field="auto_submit_hours",
+        why="more than 30 days",
+    )
+    p.SetSupplierSchedule.error(
+        INVALID, copy_with(request, request_id=rid(), auto_submit_hours=-1), field="auto_submit_hours",
+        why="negative",
+    )
+    p.SetSupplierSchedule.error(
+        INVALID, copy_with(request, request_id=rid(), supplier_id="nope"), field="supplier_id", why="malformed id"
+    )
+    p.SetSupplierSchedule.error(
+        NOT_FOUND, copy_with(request, request_id=rid(), supplier_id=str(uuid.uuid4())), why="unknown supplier"
+    )
+    malformed_request_id(p.SetSupplierSchedule, request)

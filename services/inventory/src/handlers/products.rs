@@ -55,7 +55,12 @@ impl InventoryApi {
                 Box::pin(async move {
                     work.set_resource(sku.clone());
                     if !queries::set_drop_ship(work.db(), &sku, drop_ship).await? {
-                        return Err(wording::product_not_found(&sku));
+                        // Not drop-shipping a SKU never stocked here is
+                        // already true; only a real change needs the SKU.
+                        if drop_ship {
+                            return Err(wording::product_not_found(&sku));
+                        }
+                        return Ok(pb::SetDropShipResponse::default());
                     }
                     let stock = queries::find_stock(work.db(), &sku)
                         .await?

@@ -54,6 +54,16 @@ async fn a_short_line_of_a_drop_ship_product_goes_whole_to_the_supplier() {
         })
         .await;
     assert_eq!(unknown.expect_err("unknown SKU").code(), Code::NotFound);
+    let not_stocked = client
+        .set_drop_ship(pb::SetDropShipRequest {
+            request_id: rid(),
+            sku: "DS-NONE".into(),
+            drop_ship: false,
+        })
+        .await
+        .expect("nothing to undo for a SKU not stocked here")
+        .into_inner();
+    assert!(not_stocked.product.is_none());
     assert!(drop_ship(&mut client, "DS-1", true).await.drop_ship);
 
     // Stock fills a line of 1: nothing to drop-ship.
