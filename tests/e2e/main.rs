@@ -9,6 +9,7 @@ mod fulfilment;
 mod lifecycle;
 mod limits;
 mod measures;
+mod metrics;
 mod operations;
 mod paging;
 mod races;

@@ -4,10 +4,12 @@
 //! Where things live: [`grpc`] is the tonic service, [`convert`] parses
 //! requests into commands and builds replies, [`handlers`] runs each RPC as
 //! one unit of work, [`domain`] holds the rules (no I/O), [`store`] the
-//! tables and queries, and [`wording`] everything said to callers.
+//! tables and queries, [`gauges`] the backlog's exported gauges, and
+//! [`wording`] everything said to callers.
 
 pub mod convert;
 pub mod domain;
+pub mod gauges;
 pub mod grpc;
 pub mod handlers;
 pub mod store;
@@ -90,6 +92,7 @@ fn spec() -> ServiceSpec {
 }
 
 fn routes(context: ServiceContext) -> Result<Routes, BoxError> {
+    gauges::register(&context);
     Ok(Routes::new(InventoryServiceServer::new(InventoryApi::new(
         context,
     ))))

@@ -5,7 +5,7 @@
 //! RPC family), `convert` (requests into commands, answers and peer
 //! messages out), `domain` (the rules, no I/O), `store` (tables, migrations,
 //! queries), `peers` (typed clients of the services order calls),
-//! `workers` (the pending-order sweeper).
+//! `workers` (the pending-order sweeper, the KPI gauges).
 
 #![warn(missing_docs)]
 
@@ -224,6 +224,7 @@ fn routes(
         fulfilment,
     )?;
     pending_sweeper::spawn(api.clone(), sweeper.schedule());
+    workers::gauges::register(api.context());
     Ok(Routes::new(OrderServiceServer::new(api)))
 }
 

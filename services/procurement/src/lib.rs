@@ -6,9 +6,10 @@
 //! commands, rows to replies), [`handlers`] (one file per RPC family),
 //! [`domain`] (the rules, no I/O), [`store`] (tables, migrations, queries),
 //! [`peers`] (the inventory client replenishment plans ask), [`workers`]
-//! (replenishment and scheduled submission). What procurement tells
-//! inventory and the order service leaves through the outbox; only the
-//! demand history behind a replenishment plan is asked synchronously.
+//! (replenishment, scheduled submission, late purchase orders). What
+//! procurement tells inventory and the order service leaves through the
+//! outbox; only the demand history behind a replenishment plan is asked
+//! synchronously.
 
 pub mod convert;
 pub mod domain;
@@ -51,8 +52,9 @@ pub struct Peers {
 /// The replenishment worker (section `replenishment`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct ReplenishmentSettings {
-    /// Seconds between runs: each plans every enabled policy and submits
-    /// the drafts due under their suppliers' schedules.
+    /// Seconds between runs: each plans every enabled policy, submits the
+    /// drafts due under their suppliers' schedules and marks late purchase
+    /// orders delayed (telling the order service their lines' new ETAs).
     pub interval_seconds: u64,
 }
 

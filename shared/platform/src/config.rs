@@ -91,6 +91,19 @@ pub struct TelemetrySettings {
     /// `OTEL_TRACES_SAMPLER_ARG`, else every trace.
     #[serde(default)]
     pub sample_ratio: Option<f64>,
+    /// Milliseconds between two metric exports to the same collector.
+    /// Unset: `OTEL_METRIC_EXPORT_INTERVAL`, else 10 000.
+    #[serde(default)]
+    pub metric_export_interval_ms: Option<u64>,
+}
+
+/// The gauges a service exports (section `metrics`), when an OTLP endpoint
+/// is configured.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MetricsSettings {
+    /// Seconds between two readings of the measures from the database; the
+    /// gauges report the latest reading.
+    pub interval_seconds: u64,
 }
 
 /// The transactional outbox relay.
@@ -125,6 +138,8 @@ pub struct CommonSettings {
     pub telemetry: TelemetrySettings,
     /// Outbox relay.
     pub outbox: OutboxSettings,
+    /// Exported gauges.
+    pub metrics: MetricsSettings,
 }
 
 /// Errors while loading configuration.
@@ -168,6 +183,11 @@ pub fn load_service_with<S: DeserializeOwned>(
     let config = builder.build()?;
     let common: CommonSettings = config.clone().try_deserialize()?;
     common.outbox.check()?;
+    if common.metrics.interval_seconds == 0 {
+        return Err(ConfigError::Message(
+            "metrics.interval_seconds must be at least 1".to_owned(),
+        ));
+    }
     Ok((common, config.try_deserialize()?))
 }
 
@@ -215,7 +235,8 @@ fn sources(
         .set_default("outbox.max_backoff_ms", 30_000)?
         .set_default("outbox.lease_ms", 10_000)?
         .set_default("outbox.call_timeout_ms", 5_000)?
-        .set_default("outbox.max_attempts", 1_000)?;
+        .set_default("outbox.max_attempts", 1_000)?
+        .set_default("metrics.interval_seconds", 15)?;
     for (key, value) in defaults {
         builder = builder.set_default(*key, *value)?;
     }
@@ -300,6 +321,7 @@ mod tests {
         .expect("config loads");
         assert_eq!(common.server.port, 50098);
         assert_eq!(common.outbox.batch_size, 100);
+        assert_eq!(common.metrics.interval_seconds, 15);
         assert_eq!(own.peers.order, "http://10.0.0.7:50052");
     }
 }

@@ -1,7 +1,7 @@
 //! The one way the backorder services do cross-cutting work: configuration,
-//! telemetry, database and migrations, the gRPC server bootstrap (health,
-//! reflection, tracing layers, shutdown), error mapping, idempotent retries
-//! and the transactional outbox.
+//! telemetry and metrics, database and migrations, the gRPC server bootstrap
+//! (health, reflection, tracing layers, shutdown), error mapping, idempotent
+//! retries and the transactional outbox.
 
 #![warn(missing_docs)]
 
@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod ids;
 mod logfmt;
 pub mod measure;
+pub mod metrics;
 pub mod outbox;
 pub mod paging;
 pub mod server;

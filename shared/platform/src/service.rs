@@ -9,9 +9,11 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use backorder_proto::Peer;
 use backorder_proto::outbox::v1::outbox_admin_service_server::OutboxAdminServiceServer;
+use opentelemetry::metrics::Meter;
 use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigratorTrait;
 use tokio::task::JoinSet;
@@ -34,6 +36,8 @@ pub struct ServiceContext {
     units: UnitOfWork,
     channels: BTreeMap<Peer, PeerChannel>,
     workers: Arc<Mutex<Vec<(&'static str, WorkerStart)>>>,
+    meter: Option<Meter>,
+    metrics_interval: Duration,
 }
 
 impl ServiceContext {
@@ -45,7 +49,21 @@ impl ServiceContext {
             db,
             channels,
             workers: Arc::new(Mutex::new(Vec::new())),
+            meter: None,
+            metrics_interval: Duration::from_secs(15),
         }
+    }
+
+    /// The meter of the service's gauges; `None` when metrics are not
+    /// exported, and then nothing should be measured (see
+    /// [`crate::metrics::sampled`]).
+    pub fn meter(&self) -> Option<&Meter> {
+        self.meter.as_ref()
+    }
+
+    /// Time between two readings behind the gauges (`metrics.interval_seconds`).
+    pub fn metrics_interval(&self) -> Duration {
+        self.metrics_interval
     }
 
     /// Runs the mutating RPC `request` as one unit of work (see
@@ -127,12 +145,29 @@ impl RunningService {
 
 /// Binds, connects lazily to the database and peers, and returns the
 /// service ready to run; health says `NOT_SERVING` until migrations are done,
-/// then the relay and the workers start.
+/// then the relay and the workers start. Exports no metrics.
 pub async fn build<M, F>(
     spec: ServiceSpec,
     settings: &CommonSettings,
     peer_addresses: BTreeMap<Peer, String>,
     shutdown: Shutdown,
+    make_routes: F,
+) -> Result<RunningService, BoxError>
+where
+    M: MigratorTrait,
+    F: FnOnce(ServiceContext) -> Result<Routes, BoxError>,
+{
+    build_metered::<M, F>(spec, settings, peer_addresses, shutdown, None, make_routes).await
+}
+
+/// Like [`build`], with the service's gauges registered on `meter` (the
+/// outbox's, and whatever `make_routes` registers through the context).
+pub async fn build_metered<M, F>(
+    spec: ServiceSpec,
+    settings: &CommonSettings,
+    peer_addresses: BTreeMap<Peer, String>,
+    shutdown: Shutdown,
+    meter: Option<Meter>,
     make_routes: F,
 ) -> Result<RunningService, BoxError>
 where
@@ -159,8 +194,11 @@ where
         units: units.clone(),
         channels,
         workers: Arc::new(Mutex::new(Vec::new())),
+        meter,
+        metrics_interval: Duration::from_secs(settings.metrics.interval_seconds),
     };
     let workers = context.workers.clone();
+    crate::outbox::register_gauges(&context, context.channels.keys().copied().collect());
     let routes = make_routes(context)?.add_service(OutboxAdminServiceServer::new(
         OutboxAdmin::new(spec.peer, db.clone(), units, outbox),
     ));
@@ -220,11 +258,19 @@ where
 {
     let mut telemetry = crate::telemetry::init(spec.peer.name(), &settings.telemetry)?;
     let (_stop, shutdown) = server::shutdown_on_signals();
+    let meter = telemetry.meter();
     let result = async {
-        build::<M, F>(spec, &settings, peer_addresses, shutdown, make_routes)
-            .await?
-            .run_until_stopped()
-            .await
+        build_metered::<M, F>(
+            spec,
+            &settings,
+            peer_addresses,
+            shutdown,
+            meter,
+            make_routes,
+        )
+        .await?
+        .run_until_stopped()
+        .await
     }
     .await;
     telemetry.shutdown();

@@ -1,15 +1,22 @@
-//! Logs and traces, set up once per process.
+//! Logs, traces and metrics, set up once per process.
 //!
 //! Traces go through `tracing` and `tracing-opentelemetry` to an OTLP/gRPC
 //! collector when an endpoint is configured (settings or the standard
 //! `OTEL_EXPORTER_OTLP_*` variables); otherwise no OpenTelemetry layer is
-//! installed at all, so tracing costs nothing beyond logging.
+//! installed at all, so tracing costs nothing beyond logging. Metrics go to
+//! the same collector under the same rule: with no endpoint no meter
+//! provider is built, and no service measures anything (see
+//! [`crate::metrics`]).
 
+use std::time::Duration;
+
+use opentelemetry::metrics::{Meter, MeterProvider as _};
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
 use opentelemetry::{Context, global};
-use opentelemetry_otlp::{SpanExporter, WithExportConfig};
+use opentelemetry_otlp::{MetricExporter, SpanExporter, WithExportConfig};
 use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
@@ -20,9 +27,11 @@ use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::config::{LogFormat, TelemetrySettings};
 
-/// Keeps the trace pipeline alive; flushes and shuts it down when dropped.
+/// Keeps the trace and metric pipelines alive; flushes and shuts them down
+/// when dropped.
 pub struct TelemetryGuard {
     provider: Option<SdkTracerProvider>,
+    meter_provider: Option<SdkMeterProvider>,
 }
 
 impl TelemetryGuard {
@@ -31,8 +40,20 @@ impl TelemetryGuard {
         self.provider.is_some()
     }
 
-    /// Flushes pending spans and stops the exporter.
+    /// The meter the service's gauges are registered with; `None` when
+    /// metrics are not exported.
+    pub fn meter(&self) -> Option<Meter> {
+        self.meter_provider.as_ref().map(|p| p.meter(METER))
+    }
+
+    /// Exports the last readings and stops both exporters.
     pub fn shutdown(&mut self) {
+        if let Some(provider) = self.meter_provider.take() {
+            // Shutting down collects and exports once more.
+            if let Err(error) = provider.shutdown() {
+                eprintln!("stopping the metric exporter failed: {error}");
+            }
+        }
         if let Some(provider) = self.provider.take() {
             if let Err(error) = provider.force_flush() {
                 eprintln!("flushing spans failed: {error}");
@@ -50,6 +71,14 @@ impl Drop for TelemetryGuard {
     }
 }
 
+/// Name of the meter (the instrumentation scope of every gauge).
+const METER: &str = "backorder";
+
+/// Metric export interval when neither the settings nor
+/// `OTEL_METRIC_EXPORT_INTERVAL` give one (the SDK's own default is a minute,
+/// too coarse for a backlog that moves by the second).
+const DEFAULT_METRIC_EXPORT_INTERVAL: Duration = Duration::from_secs(10);
+
 fn otlp_endpoint(settings: &TelemetrySettings) -> Option<String> {
     settings
         .otlp_endpoint
@@ -57,6 +86,72 @@ fn otlp_endpoint(settings: &TelemetrySettings) -> Option<String> {
         .or_else(|| std::env::var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").ok())
         .or_else(|| std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok())
         .filter(|e| !e.trim().is_empty())
+}
+
+/// Where metrics go: the configured endpoint, else the standard variables,
+/// unless `OTEL_METRICS_EXPORTER=none` turns metrics off on their own.
+/// `env` reads a variable (a parameter so tests need not touch the
+/// process's environment).
+fn metrics_endpoint(
+    settings: &TelemetrySettings,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    if env("OTEL_METRICS_EXPORTER").is_some_and(|e| e.trim().eq_ignore_ascii_case("none")) {
+        return None;
+    }
+    settings
+        .otlp_endpoint
+        .clone()
+        .or_else(|| env("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"))
+        .or_else(|| env("OTEL_EXPORTER_OTLP_ENDPOINT"))
+        .filter(|e| !e.trim().is_empty())
+}
+
+/// The settings' interval, else `OTEL_METRIC_EXPORT_INTERVAL` (ms), else
+/// the default.
+fn metric_export_interval(
+    settings: &TelemetrySettings,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Duration {
+    settings
+        .metric_export_interval_ms
+        .or_else(|| env("OTEL_METRIC_EXPORT_INTERVAL").and_then(|v| v.trim().parse().ok()))
+        .filter(|ms| *ms > 0)
+        .map_or(DEFAULT_METRIC_EXPORT_INTERVAL, Duration::from_millis)
+}
+
+/// The meter provider, or `None` when metrics are not exported. The tonic
+/// exporter binds to the Tokio runtime it is built in: call from within it.
+fn meter_provider(
+    settings: &TelemetrySettings,
+    resource: Resource,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<SdkMeterProvider>, String> {
+    let Some(endpoint) = metrics_endpoint(settings, env) else {
+        return Ok(None);
+    };
+    let exporter = MetricExporter::builder()
+        .with_tonic()
+        .with_endpoint(endpoint)
+        .build()
+        .map_err(|e| format!("OTLP metric exporter: {e}"))?;
+    let reader = PeriodicReader::builder(exporter)
+        .with_interval(metric_export_interval(settings, env))
+        .build();
+    Ok(Some(
+        SdkMeterProvider::builder()
+            .with_reader(reader)
+            .with_resource(resource)
+            .build(),
+    ))
+}
+
+fn resource(service: &str) -> Resource {
+    let mut resource = Resource::builder();
+    if std::env::var("OTEL_SERVICE_NAME").is_err() {
+        resource = resource.with_service_name(service.to_owned());
+    }
+    resource.build()
 }
 
 /// The configured sampler, if the settings name one (else the SDK reads the
@@ -86,13 +181,9 @@ pub fn init(service: &str, settings: &TelemetrySettings) -> Result<TelemetryGuar
                 .with_endpoint(endpoint)
                 .build()
                 .map_err(|e| format!("OTLP exporter: {e}"))?;
-            let mut resource = Resource::builder();
-            if std::env::var("OTEL_SERVICE_NAME").is_err() {
-                resource = resource.with_service_name(service.to_owned());
-            }
             let mut builder = SdkTracerProvider::builder()
                 .with_batch_exporter(exporter)
-                .with_resource(resource.build());
+                .with_resource(resource(service));
             if let Some(sampler) = sampler(settings) {
                 builder = builder.with_sampler(sampler);
             }
@@ -100,6 +191,9 @@ pub fn init(service: &str, settings: &TelemetrySettings) -> Result<TelemetryGuar
         }
         None => None,
     };
+    let meter_provider = meter_provider(settings, resource(service), &|name| {
+        std::env::var(name).ok()
+    })?;
     // Spans are exported whatever the log level: the log filter applies to
     // log lines only, and traces take our own spans at INFO and above (the
     // HTTP/2 and database drivers' internals stay out).
@@ -140,7 +234,10 @@ pub fn init(service: &str, settings: &TelemetrySettings) -> Result<TelemetryGuar
             .try_init(),
     };
     result.map_err(|e| format!("installing the log subscriber: {e}"))?;
-    Ok(TelemetryGuard { provider })
+    Ok(TelemetryGuard {
+        provider,
+        meter_provider,
+    })
 }
 
 /// W3C `traceparent` of the current span, if it is being traced.
@@ -233,6 +330,7 @@ mod tests {
             log_level: "info".into(),
             otlp_endpoint: None,
             sample_ratio,
+            metric_export_interval_ms: None,
         }
     }
 
@@ -248,6 +346,73 @@ mod tests {
         assert!(
             sampler(&settings(None)).is_none(),
             "unset: the SDK reads OTEL_TRACES_SAMPLER"
+        );
+    }
+
+    /// An environment holding only `pairs`.
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_meter_provider_is_built_only_when_metrics_are_exported() {
+        let off = settings(None);
+        let built = |env: &dyn Fn(&str) -> Option<String>| {
+            meter_provider(&off, resource("probe"), env)
+                .expect("exporter settings are valid")
+                .is_some()
+        };
+        assert!(!built(&env(&[])), "no endpoint: nothing is built");
+        assert!(
+            !built(&env(&[(
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "http://127.0.0.1:1"
+            )])),
+            "a traces-only endpoint exports no metrics"
+        );
+        assert!(
+            !built(&env(&[
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1"),
+                ("OTEL_METRICS_EXPORTER", "none"),
+            ])),
+            "metrics turned off on their own"
+        );
+        assert!(built(&env(&[(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "http://127.0.0.1:1"
+        )])));
+        let configured = TelemetrySettings {
+            otlp_endpoint: Some("http://127.0.0.1:1".into()),
+            ..settings(None)
+        };
+        assert!(
+            meter_provider(&configured, resource("probe"), &env(&[]))
+                .expect("valid")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn the_metric_export_interval_is_the_settings_then_the_variable_then_ten_seconds() {
+        let mut settings = settings(None);
+        assert_eq!(
+            metric_export_interval(&settings, &env(&[])),
+            Duration::from_secs(10)
+        );
+        let variable = env(&[("OTEL_METRIC_EXPORT_INTERVAL", "250")]);
+        assert_eq!(
+            metric_export_interval(&settings, &variable),
+            Duration::from_millis(250)
+        );
+        settings.metric_export_interval_ms = Some(2_000);
+        assert_eq!(
+            metric_export_interval(&settings, &variable),
+            Duration::from_secs(2)
         );
     }
 

@@ -5,12 +5,14 @@
 mod history;
 mod requests;
 mod responses;
+mod shipment;
 mod warehouses;
 
 pub use history::{HistoryQuery, MAX_HISTORY_SKUS};
 pub use requests::{
     Adjustment, Cancellation, LineRequest, NewProduct, OrderReservation, PriorityChange, Receipt,
-    ReservationQuery, Shipment, parse_sku,
+    ReservationQuery, parse_sku,
 };
 pub use responses::{backlog_entry, product, reservation, warehouse, warehouse_units};
+pub use shipment::Shipment;
 pub use warehouses::{NewWarehouse, WarehouseKey};

@@ -95,6 +95,7 @@ pub fn purchase_order(
             .unwrap_or_default(),
         carrier: po.carrier.clone().unwrap_or_default(),
         tracking_number: po.tracking_number.clone().unwrap_or_default(),
+        delayed_until: to_timestamp_opt(po.delayed_until),
     })
 }
 

@@ -2,10 +2,11 @@
 //! demand is rounded to what a supplier sells, when a line is expected, how
 //! a purchase order moves through its lifecycle, the bounds on quantities,
 //! what drop-ship demand needs, how a supplier has delivered, when stock
-//! is replenished before it runs short, and when a draft goes out on its
-//! supplier's schedule.
+//! is replenished before it runs short, when a draft goes out on its
+//! supplier's schedule, and when a purchase order is late.
 
 pub mod commands;
+pub mod delay;
 pub mod drop_ship;
 pub mod lifecycle;
 pub mod performance;
@@ -20,6 +21,7 @@ pub use commands::{
     Acknowledgement, Cancellation, DropShipment, NewDemand, NewSupplier, OfferTerms, PolicyTerms,
     PurchaseOrderFilter, Receipt, ReceiptLine, SupplierSchedule,
 };
+pub use delay::{PoDates, delayed_date, latest, may_be_late};
 pub use drop_ship::{
     MAX_ADDRESS_CHARS, MAX_CARRIER_CHARS, MAX_TRACKING_CHARS, ShipToAddress, ship, ship_to,
 };

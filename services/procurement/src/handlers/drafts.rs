@@ -64,14 +64,15 @@ pub struct Draft {
 }
 
 impl Draft {
-    /// When demand put on this draft now is expected.
+    /// When demand put on this draft now is expected: its expected date, or
+    /// the date a delay moved it to when later.
     pub fn eta(&self, now: i64) -> ServiceResult<i64> {
-        domain::eta(
+        let expected = domain::eta(
             self.po.promised_at,
             self.po.submitted_at.unwrap_or(now),
             self.lead_time_days,
-        )
-        .ok_or_else(|| {
+        );
+        domain::latest(expected, self.po.delayed_until).ok_or_else(|| {
             ServiceError::Internal(format!(
                 "supplier {} has a lead time ({} days) past the calendar",
                 self.po.supplier_id, self.lead_time_days
@@ -206,6 +207,7 @@ async fn open(
             ship_to_address: ship_to.clone(),
             carrier: None,
             tracking_number: None,
+            delayed_until: None,
             created_at: now,
             updated_at: now,
         };

@@ -3,8 +3,10 @@
 //! Steps shared by several families live in [`drafts`] (opening and
 //! locking drafts), [`sourcing`] (consolidation, moving demand) and
 //! [`release`]. The steps the replenishment worker runs are here too
-//! ([`replenishment`], [`schedule`]), so it does what the RPCs do.
+//! ([`replenishment`], [`schedule`], [`delays`]), so it does what the RPCs
+//! do.
 
+pub mod delays;
 mod demand;
 mod drafts;
 mod drop_ship;

@@ -170,6 +170,8 @@ async fn acknowledge(
     let next = domain::acknowledge(convert::status(&po)?).map_err(refused)?;
     po.status = next.code();
     po.promised_at = Some(promised);
+    // A new promise replaces whatever delay was worked out from the old one.
+    po.delayed_until = None;
     po.updated_at = now;
     purchase_orders::update(db, &po).await?;
     let batch = Batch::current();

@@ -6,6 +6,7 @@ pub mod m20261122_000200_create_procurement_tables;
 pub mod m20261122_000201_add_received_at;
 pub mod m20261204_000202_drop_ship;
 pub mod m20261205_000203_replenishment;
+pub mod m20261205_000204_delays;
 pub mod purchase_order;
 pub mod purchase_order_line;
 pub mod queries;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000201_add_received_at::Migration),
             Box::new(m20261204_000202_drop_ship::Migration),
             Box::new(m20261205_000203_replenishment::Migration),
+            Box::new(m20261205_000204_delays::Migration),
         ];
         migrations.extend(own);
         migrations

@@ -34,6 +34,9 @@ pub struct Model {
     pub carrier: Option<String>,
     /// Tracking number of a drop-shipped purchase order; unset until shipped.
     pub tracking_number: Option<String>,
+    /// The date it is now expected by, set when its expected date passed
+    /// with it still open (Unix ms); cleared by a new promised date.
+    pub delayed_until: Option<i64>,
     /// Unix ms.
     pub created_at: i64,
     /// Unix ms.

@@ -1,8 +1,13 @@
 //! Every interval: one replenishment pass (demand raised for SKUs below
-//! their reorder point), then one pass over supplier schedules (drafts old
-//! enough submitted), each in a trace of its own. Several replicas may run
-//! it at once: the database keeps one open replenishment demand per SKU,
-//! and a draft changes from draft to submitted once.
+//! their reorder point), one pass over supplier schedules (drafts old
+//! enough submitted), then one pass over open purchase orders (late ones
+//! marked delayed and their order lines told), each in a trace of its own.
+//! The delay pass shares this loop, and its interval, because all three
+//! are periodic sweeps of the same purchase orders and a day-grained delay
+//! needs no finer clock. Several replicas may run it at once: the database
+//! keeps one open replenishment demand per SKU, a draft changes from draft
+//! to submitted once, and a late purchase order is marked by whichever
+//! replica's guarded write still finds the delay it read.
 
 use std::time::Duration;
 
@@ -12,6 +17,7 @@ use tokio::time::MissedTickBehavior;
 use tracing::{Instrument, field};
 
 use crate::handlers::ProcurementApi;
+use crate::handlers::delays::Delayed;
 use crate::handlers::replenishment::Replenished;
 use crate::handlers::schedule::Submitted;
 
@@ -22,6 +28,8 @@ pub struct Run {
     pub replenished: Replenished,
     /// The scheduled-submission pass.
     pub submitted: Submitted,
+    /// The delay pass.
+    pub delayed: Delayed,
 }
 
 /// Registers the worker with the service; it stops when the service does
@@ -45,7 +53,8 @@ pub fn spawn(api: ProcurementApi, interval: Duration) {
     });
 }
 
-/// One run: a replenishment pass, then a scheduled-submission pass.
+/// One run: a replenishment pass, a scheduled-submission pass, then a
+/// delay pass.
 pub async fn run_once(api: &ProcurementApi) -> Run {
     let span = tracing::info_span!(
         parent: None,
@@ -73,8 +82,20 @@ pub async fn run_once(api: &ProcurementApi) -> Run {
         .await;
     span.record("submitted", submitted.submitted);
     span.record("failed", submitted.failed);
+
+    let span = tracing::info_span!(
+        parent: None,
+        "procurement.delay_run",
+        otel.name = "late purchase order run",
+        delayed = field::Empty,
+        failed = field::Empty,
+    );
+    let delayed = api.catch_delays(now_ms()).instrument(span.clone()).await;
+    span.record("delayed", delayed.delayed);
+    span.record("failed", delayed.failed);
     Run {
         replenished,
         submitted,
+        delayed,
     }
 }

@@ -6,6 +6,7 @@ mod fake_inventory;
 mod helpers;
 
 mod api;
+mod delays;
 mod drop_ship;
 mod drop_shipments;
 mod limits;

@@ -1,7 +1,8 @@
 //! Migrations keep what earlier versions stored: a stock draft open before
 //! drop-ship existed is still the supplier's one draft afterwards, next to
 //! the drop-ship drafts it may now have; suppliers and demand from before
-//! replenishment read as unscheduled suppliers and order-line demand.
+//! replenishment read as unscheduled suppliers and order-line demand;
+//! purchase orders from before delays read as on time until found late.
 
 use std::collections::BTreeMap;
 
@@ -28,6 +29,19 @@ async fn migrated_before(database: &str, name: &str) -> (TestDatabase, DatabaseC
         .await
         .expect("earlier migrations");
     (database, db)
+}
+
+/// Undoes the migrations from the one named `name` to the latest.
+async fn undo_from(db: &DatabaseConnection, name: &str) {
+    let all = procurement::store::Migrator::migrations();
+    let position = all
+        .iter()
+        .position(|m| m.name() == name)
+        .expect("the migration exists");
+    let steps = u32::try_from(all.len() - position).expect("few");
+    procurement::store::Migrator::down(db, Some(steps))
+        .await
+        .expect("down");
 }
 
 fn purchase_order(id: &str, supplier: &str, status: i32) -> String {
@@ -135,9 +149,7 @@ async fn the_drop_ship_migration_can_be_undone_and_redone() {
     procurement::store::Migrator::up(&db, None)
         .await
         .expect("up");
-    procurement::store::Migrator::down(&db, Some(1))
-        .await
-        .expect("down");
+    undo_from(&db, "m20261204_000202_drop_ship").await;
     let second = db
         .execute_unprepared(&purchase_order(&new_id_string(), &supplier, 1))
         .await;
@@ -223,9 +235,7 @@ async fn rows_from_before_replenishment_read_as_order_demand_of_unscheduled_supp
         "a second open one is refused"
     );
 
-    procurement::store::Migrator::down(&db, Some(1))
-        .await
-        .expect("down");
+    undo_from(&db, "m20261205_000203_replenishment").await;
     let left = db
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
@@ -244,4 +254,52 @@ async fn rows_from_before_replenishment_read_as_order_demand_of_unscheduled_supp
     db.execute_unprepared(&replenishment_demand("SKU-1", "NULL"))
         .await
         .expect("replenishment demand went with the down migration");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn orders_from_before_delays_read_as_on_time_until_found_late() {
+    let (_database, db) = migrated_before("proc_migrate_delays", "m20261205_000204_delays").await;
+    let (supplier, late) = (new_id_string(), new_id_string());
+    for statement in [
+        format!(
+            "INSERT INTO supplier (id, name, lead_time_days, created_at) \
+             VALUES ('{supplier}', 'Acme', 2, 1)"
+        ),
+        format!(
+            "INSERT INTO purchase_order (id, supplier_id, status, submitted_at, created_at, \
+             updated_at) VALUES ('{late}', '{supplier}', 2, 1000, 1, 1)"
+        ),
+    ] {
+        db.execute_unprepared(&statement).await.expect("old row");
+    }
+    procurement::store::Migrator::up(&db, None)
+        .await
+        .expect("the delays migration");
+
+    let api = ProcurementApi::new(ServiceContext::standalone(db.clone(), BTreeMap::new()));
+    let get = |api: ProcurementApi, id: String| async move {
+        call(
+            api.get_purchase_order(backorder_proto::procurement::v1::GetPurchaseOrderRequest {
+                purchase_order_id: id,
+            }),
+        )
+        .await
+        .expect("purchase order")
+        .purchase_order
+        .expect("purchase order")
+    };
+    assert_eq!(get(api.clone(), late.clone()).await.delayed_until, None);
+    let now = 10 * 86_400_000;
+    assert_eq!(api.catch_delays(now).await.delayed, 1);
+    let until = get(api.clone(), late.clone())
+        .await
+        .delayed_until
+        .map(|t| backorder_platform::time::from_timestamp(&t));
+    assert_eq!(until, Some(now + 2 * 86_400_000));
+
+    undo_from(&db, "m20261205_000204_delays").await;
+    procurement::store::Migrator::up(&db, None)
+        .await
+        .expect("up again");
+    assert_eq!(get(api, late).await.delayed_until, None, "redone empty");
 }

@@ -8,6 +8,7 @@
 
 mod admin;
 mod codec;
+mod lag;
 mod policy;
 mod relay;
 
@@ -22,6 +23,7 @@ use crate::telemetry::current_traceparent;
 use crate::time::now_ms;
 
 pub use admin::OutboxAdmin;
+pub use lag::{Lag, lag, register_gauges};
 pub use policy::{Disposition, PARKED, disposition};
 pub use relay::Relay;
 

@@ -39,7 +39,7 @@ const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Undelivered and not parked: the predicate of the `outbox_due` partial
 /// index, spelled the same way so PostgreSQL uses it.
-fn due_predicate() -> Expr {
+pub(super) fn due_predicate() -> Expr {
     Expr::cust(format!(
         "delivered_at IS NULL AND next_attempt_at < {PARKED}"
     ))

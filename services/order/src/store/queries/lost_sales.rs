@@ -70,14 +70,12 @@ pub struct LostSalesRow {
     pub units: i64,
 }
 
-/// Refused orders and their units in `[start, end)`, and the lost sales per
-/// SKU and reason, by SKU then reason. Rows of a reason code this version
-/// does not know are left out.
-pub async fn lost_sales<C: ConnectionTrait>(
+/// Refused orders and their units in `[start, end)`.
+pub async fn refused_totals<C: ConnectionTrait>(
     conn: &C,
     start_ms: Option<i64>,
     end_ms: Option<i64>,
-) -> ServiceResult<(i64, i64, Vec<LostSalesRow>)> {
+) -> ServiceResult<(i64, i64)> {
     let totals: Option<(i64, Option<i64>)> = refused_order::Entity::find()
         .select_only()
         .column_as(refused_order::Column::OrderId.count(), "orders")
@@ -86,7 +84,18 @@ pub async fn lost_sales<C: ConnectionTrait>(
         .into_tuple()
         .one(conn)
         .await?;
-    let (orders, units) = totals.map_or((0, 0), |(o, u)| (o, u.unwrap_or(0)));
+    Ok(totals.map_or((0, 0), |(o, u)| (o, u.unwrap_or(0))))
+}
+
+/// Refused orders and their units in `[start, end)`, and the lost sales per
+/// SKU and reason, by SKU then reason. Rows of a reason code this version
+/// does not know are left out.
+pub async fn lost_sales<C: ConnectionTrait>(
+    conn: &C,
+    start_ms: Option<i64>,
+    end_ms: Option<i64>,
+) -> ServiceResult<(i64, i64, Vec<LostSalesRow>)> {
+    let (orders, units) = refused_totals(conn, start_ms, end_ms).await?;
     let rows: Vec<(String, i32, i64, Option<i64>)> = lost_sale::Entity::find()
         .select_only()
         .column(lost_sale::Column::Sku)

@@ -13,7 +13,7 @@ mod stats;
 
 pub use events::{events_of, record, record_all};
 pub use lines::{lines_of, lines_of_orders, update_line, update_lines};
-pub use lost_sales::{LostSalesRow, lost_sales, record_lost_sale};
+pub use lost_sales::{LostSalesRow, lost_sales, record_lost_sale, refused_totals};
 pub use orders::{
     Deletion, PendingOrder, Placed, claim_attempt, delete_pending_order, due_pending_orders,
     find_order, find_order_by_request, insert_pending_order, list_orders, lock_order,

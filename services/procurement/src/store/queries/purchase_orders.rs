@@ -2,15 +2,16 @@
 //! drop-ship draft per supplier and customer order (partial unique indexes,
 //! see the drop-ship migration).
 
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TryInsertResult,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TryInsertResult,
 };
 use uuid::Uuid;
 
 use crate::domain::{PoStatus, PurchaseOrderFilter};
 use crate::store::m20261204_000202_drop_ship::{DROP_SHIP_DRAFT, STOCK_DRAFT};
+use crate::store::m20261205_000204_delays::MAY_BE_LATE;
 use crate::store::purchase_order::{self, Column};
 
 /// A supplier's open stock draft, locked for the rest of the transaction
@@ -125,6 +126,7 @@ pub async fn update<C: ConnectionTrait>(
         .col_expr(Column::PromisedAt, Expr::value(model.promised_at))
         .col_expr(Column::SubmittedAt, Expr::value(model.submitted_at))
         .col_expr(Column::ReceivedAt, Expr::value(model.received_at))
+        .col_expr(Column::DelayedUntil, Expr::value(model.delayed_until))
         .col_expr(Column::UpdatedAt, Expr::value(model.updated_at))
         .filter(Column::Id.eq(model.id.clone()))
         .exec(conn)
@@ -214,4 +216,75 @@ pub async fn received_of_supplier<C: ConnectionTrait>(
         .filter(Column::ReceivedAt.is_not_null())
         .all(conn)
         .await
+}
+
+/// Open purchase orders (submitted, acknowledged or partially received)
+/// whose expected date, and any delay, passed before `now`, by id after
+/// `after`. The expected date is worked out as [`crate::domain::PoDates`]
+/// does, so that a purchase order on time is not read on every pass; the
+/// caller still applies that rule to what it reads.
+pub async fn late<C: ConnectionTrait>(
+    conn: &C,
+    now: i64,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<purchase_order::Model>, DbErr> {
+    // Lead time in whole UTC days of 86,400,000 ms, cast before multiplying
+    // as PostgreSQL's integer would overflow past 24 days.
+    let past_lead_time = Expr::cust(
+        "(submitted_at + (SELECT CAST(CASE WHEN supplier.lead_time_days > 0 \
+         THEN supplier.lead_time_days ELSE 0 END AS BIGINT) * 86400000 \
+         FROM supplier WHERE supplier.id = purchase_order.supplier_id))",
+    )
+    .lt(now);
+    let mut query = purchase_order::Entity::find()
+        .filter(Expr::cust(MAY_BE_LATE))
+        .filter(
+            Condition::any()
+                .add(Column::DelayedUntil.is_null())
+                .add(Column::DelayedUntil.lt(now)),
+        )
+        .filter(
+            Condition::any().add(Column::PromisedAt.lt(now)).add(
+                Condition::all()
+                    .add(Column::PromisedAt.is_null())
+                    .add(past_lead_time),
+            ),
+        )
+        .order_by_asc(Column::Id)
+        .limit(limit);
+    if let Some(after) = after {
+        query = query.filter(Column::Id.gt(after));
+    }
+    query.all(conn).await
+}
+
+/// Marks purchase order `read` delayed until `until`, only if it is still
+/// open with the promised date and delay it was read with: of two units
+/// acting on one read, one changes it, and a new promise made meanwhile is
+/// not overridden. Rows changed (0: it changed since it was read).
+pub async fn mark_delayed<C: ConnectionTrait>(
+    conn: &C,
+    read: &purchase_order::Model,
+    until: i64,
+    now: i64,
+) -> Result<u64, DbErr> {
+    let result = purchase_order::Entity::update_many()
+        .col_expr(Column::DelayedUntil, Expr::value(until))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(read.id.clone()))
+        .filter(Expr::cust(MAY_BE_LATE))
+        .filter(same(Column::DelayedUntil, read.delayed_until))
+        .filter(same(Column::PromisedAt, read.promised_at))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// `column` holds `value` (unset: is null).
+fn same(column: Column, value: Option<i64>) -> Condition {
+    match value {
+        Some(value) => Condition::all().add(column.eq(value)),
+        None => Condition::all().add(column.is_null()),
+    }
 }
