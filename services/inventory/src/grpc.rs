@@ -24,5 +24,7 @@ backorder_platform::grpc_service! {
         fn list_warehouses(pb::ListWarehousesRequest) -> pb::ListWarehousesResponse;
         fn set_drop_ship(pb::SetDropShipRequest) -> pb::SetDropShipResponse;
         fn get_demand_history(pb::GetDemandHistoryRequest) -> pb::GetDemandHistoryResponse;
+        fn set_inbound_supply(pb::SetInboundSupplyRequest) -> pb::SetInboundSupplyResponse;
+        fn change_reservation(pb::ChangeReservationRequest) -> pb::ChangeReservationResponse;
     }
 }

@@ -23,5 +23,7 @@ backorder_platform::grpc_service! {
         fn update_line_eta(pb::UpdateLineEtaRequest) -> pb::UpdateLineEtaResponse;
         fn get_order_timeline(pb::GetOrderTimelineRequest) -> pb::GetOrderTimelineResponse;
         fn get_backorder_stats(pb::GetBackorderStatsRequest) -> pb::GetBackorderStatsResponse;
+        fn answer_delay(pb::AnswerDelayRequest) -> pb::AnswerDelayResponse;
+        fn change_order_line(pb::ChangeOrderLineRequest) -> pb::ChangeOrderLineResponse;
     }
 }

@@ -30,6 +30,8 @@ pub fn product(product: &Product, stock: &SkuStock) -> pb::Product {
         stock: Some(stock_level("", stock.total())),
         drop_ship: product.drop_ship,
         price_minor: product.price_minor,
+        inbound_margin: 0,
+        inbound_quantity: 0,
         create_time: Some(to_timestamp(product.created_at)),
         warehouses: stock
             .shelves()
@@ -91,6 +93,8 @@ impl From<&Reservation> for pb::Reservation {
             priority: line.priority,
             priority_reason: line.priority_reason.clone(),
             reserved_from: Vec::new(),
+            promised_from: None,
+            promised_to: None,
         }
     }
 }

@@ -11,6 +11,7 @@ mod queue;
 mod reservations;
 mod shipments;
 mod stock;
+mod unbuilt;
 mod warehouses;
 
 use backorder_platform::ServiceResult;

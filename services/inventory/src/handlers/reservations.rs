@@ -377,6 +377,9 @@ async fn write_lines(
             reservation_id: reservation.id.to_string(),
             reserved_from: convert::warehouse_units(line_parts),
             drop_ship_quantity: drop_shipped,
+            promised_from: None,
+            promised_to: None,
+            unit_price_minor: 0,
         });
         reservations.push(reservation);
     }

@@ -109,5 +109,6 @@ pub(crate) fn notify_request(customer_id: &str, order_id: &str, event: Event) ->
         tracking_number: String::new(),
         carrier: String::new(),
         detail: "SKU-1 x 2".to_owned(),
+        eta_latest: None,
     }
 }

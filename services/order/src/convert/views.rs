@@ -44,6 +44,10 @@ pub fn line_to_proto(line: &Line) -> pb::OrderLine {
             })
             .collect(),
         drop_ship: line.drop_ship,
+        eta_latest: None,
+        delay_offer: None,
+        payment: None,
+        unit_price_minor: 0,
     }
 }
 
@@ -143,6 +147,7 @@ pub fn notify_request(order: &Order, notice: Notice) -> NotifyRequest {
         tracking_number,
         carrier,
         detail: notice.detail,
+        eta_latest: None,
     }
 }
 

@@ -14,6 +14,7 @@ mod settings;
 mod shipping;
 mod stats;
 mod timeline;
+mod unbuilt;
 
 use std::time::Duration;
 

@@ -31,6 +31,9 @@ impl OrderApi {
         Ok(pb::GetFulfilmentSettingsResponse {
             default_ship_policy: policy.code(),
             default_max_shipments: policy.max_shipments(),
+            delay_answer_hours: 0,
+            unanswered_delay: 0,
+            charge_at: 0,
         })
     }
 }
