@@ -63,6 +63,7 @@ pub async fn seed(suite: &Suite) -> Listed {
                 backorder_policy: inv::BackorderPolicy::Allow as i32,
                 backorder_cap: 0,
                 price_minor: 0,
+                inbound_margin: 0,
             })
             .await
             .expect("product");

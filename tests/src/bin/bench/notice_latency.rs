@@ -135,6 +135,7 @@ async fn open(suite: &Suite) -> (String, String) {
         backorder_policy: inv::BackorderPolicy::Allow as i32,
         backorder_cap: 0,
         price_minor: 0,
+        inbound_margin: 0,
     };
     let mut inventory = suite.inventory().await;
     inventory.create_product(product).await.expect("product");

@@ -42,6 +42,7 @@ impl Shop {
                             backorder_policy: inv::BackorderPolicy::Allow as i32,
                             backorder_cap: 0,
                             price_minor: 0,
+                            inbound_margin: 0,
                         })
                         .await
                         .expect("product");

@@ -76,6 +76,7 @@ pub async fn receipt(suite: &Suite, first_row: usize, extra_rows: usize) -> Dura
             backorder_policy: inv::BackorderPolicy::Allow as i32,
             backorder_cap: 0,
             price_minor: 0,
+            inbound_margin: 0,
         })
         .await
         .expect("product");
