@@ -83,6 +83,7 @@ async fn main() -> Result<(), Error> {
             backorder_policy: inv::BackorderPolicy::Allow as i32,
             backorder_cap: 0,
             price_minor: 0,
+            inbound_margin: 0,
         })
         .await?;
     inventory
