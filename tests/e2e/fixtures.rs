@@ -19,6 +19,7 @@ pub async fn product(suite: &Suite, sku: &str, policy: inv::BackorderPolicy, on_
             backorder_policy: policy as i32,
             backorder_cap: 0,
             price_minor: 0,
+            inbound_margin: 0,
         })
         .await
         .expect("create product");

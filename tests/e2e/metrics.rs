@@ -38,6 +38,7 @@ async fn the_kpis_and_the_outbox_lag_are_exported_as_gauges() {
             backorder_policy: inv::BackorderPolicy::Allow as i32,
             backorder_cap: 0,
             price_minor: 250,
+            inbound_margin: 0,
         })
         .await
         .expect("product");

@@ -98,6 +98,7 @@ async fn listing_products_while_products_are_created_skips_and_repeats_none() {
                     backorder_policy: inv::BackorderPolicy::Deny as i32,
                     backorder_cap: 0,
                     price_minor: 0,
+                    inbound_margin: 0,
                 })
                 .await
                 .expect("create product");

@@ -67,6 +67,7 @@ async fn the_backlog_is_valued_at_product_prices() {
                 backorder_policy: pb::BackorderPolicy::Allow as i32,
                 backorder_cap: 0,
                 price_minor: -1,
+                inbound_margin: 0,
             })
             .await,
         &["price_minor"],

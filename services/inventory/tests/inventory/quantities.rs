@@ -105,6 +105,7 @@ async fn quantities_at_the_limit_pass_and_one_past_is_refused_naming_the_field()
         backorder_policy: pb::BackorderPolicy::Capped as i32,
         backorder_cap: cap,
         price_minor: 0,
+        inbound_margin: 0,
     };
     client
         .create_product(capped(1_000_000_000))

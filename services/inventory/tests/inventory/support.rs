@@ -218,6 +218,7 @@ pub async fn product(client: &mut Client, sku: &str, policy: pb::BackorderPolicy
             backorder_policy: policy as i32,
             backorder_cap: 0,
             price_minor: 0,
+            inbound_margin: 0,
         })
         .await
         .expect("create product");

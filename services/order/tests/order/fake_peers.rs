@@ -47,6 +47,7 @@ pub fn reserve_all(req: &inv::ReserveOrderRequest) -> inv::ReserveOrderResponse 
                 // As an inventory from before warehouses answers.
                 reserved_from: Vec::new(),
                 drop_ship_quantity: 0,
+                ..Default::default()
             })
             .collect(),
     }
@@ -326,6 +327,18 @@ impl InventoryService for Fake {
         &self,
         _: Request<inv::CreateWarehouseRequest>,
     ) -> Result<Response<inv::CreateWarehouseResponse>, Status> {
+        unimplemented()
+    }
+    async fn set_inbound_supply(
+        &self,
+        _: Request<inv::SetInboundSupplyRequest>,
+    ) -> Result<Response<inv::SetInboundSupplyResponse>, Status> {
+        unimplemented()
+    }
+    async fn change_reservation(
+        &self,
+        _: Request<inv::ChangeReservationRequest>,
+    ) -> Result<Response<inv::ChangeReservationResponse>, Status> {
         unimplemented()
     }
     async fn list_warehouses(

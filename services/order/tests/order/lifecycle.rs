@@ -44,6 +44,7 @@ async fn a_backordered_line_goes_from_sale_to_delivery() {
                 line_id: line_id.clone(),
                 eta: when,
                 purchase_order_id: po.clone(),
+                eta_latest: None,
             })
             .await
             .expect("eta");

@@ -221,4 +221,16 @@ impl InventoryService for Fake {
     ) -> Result<Response<inv::SetDropShipResponse>, Status> {
         unimplemented()
     }
+    async fn set_inbound_supply(
+        &self,
+        _: Request<inv::SetInboundSupplyRequest>,
+    ) -> Result<Response<inv::SetInboundSupplyResponse>, Status> {
+        unimplemented()
+    }
+    async fn change_reservation(
+        &self,
+        _: Request<inv::ChangeReservationRequest>,
+    ) -> Result<Response<inv::ChangeReservationResponse>, Status> {
+        unimplemented()
+    }
 }
