@@ -16,6 +16,7 @@ async fn priced(client: &mut Client, sku: &str, price_minor: i64, on_hand: i64) 
             backorder_policy: pb::BackorderPolicy::Allow as i32,
             backorder_cap: 0,
             price_minor,
+            inbound_margin: 0,
         })
         .await
         .expect("priced product");
