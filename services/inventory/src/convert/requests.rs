@@ -388,6 +388,7 @@ mod tests {
             backorder_policy: policy,
             backorder_cap: cap,
             price_minor: 0,
+            inbound_margin: 0,
         };
         assert!(NewProduct::try_from(&req(3, MAX_BACKORDER_CAP)).is_ok());
         for (policy, cap, field) in [
