@@ -16,6 +16,7 @@ backorder_platform::grpc_service! {
         fn set_supplier_item(pb::SetSupplierItemRequest) -> pb::SetSupplierItemResponse;
         fn add_demand(pb::AddDemandRequest) -> pb::AddDemandResponse;
         fn release_demand(pb::ReleaseDemandRequest) -> pb::ReleaseDemandResponse;
+        fn reduce_demand(pb::ReduceDemandRequest) -> pb::ReduceDemandResponse;
         fn list_demands(pb::ListDemandsRequest) -> pb::ListDemandsResponse;
         fn confirm_drop_shipment(pb::ConfirmDropShipmentRequest) -> pb::ConfirmDropShipmentResponse;
         fn set_replenishment_policy(pb::SetReplenishmentPolicyRequest) -> pb::SetReplenishmentPolicyResponse;

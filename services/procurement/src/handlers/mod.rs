@@ -19,6 +19,7 @@ mod sourcing;
 mod spans;
 mod supplier_items;
 mod suppliers;
+mod unbuilt;
 
 use backorder_platform::ServiceError;
 use backorder_platform::service::ServiceContext;
