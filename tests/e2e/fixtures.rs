@@ -83,6 +83,20 @@ pub async fn supplier(
         })
         .await
         .expect("supplier item");
+    // Inventory promises lines from the lead time procurement reports to
+    // it: wait for the report, as a merchant's offers exist before sales.
+    eventually("inventory knows the supplier's lead time", WAIT, || async {
+        let product = suite
+            .inventory()
+            .await
+            .get_product(inv::GetProductRequest { sku: sku.into() })
+            .await
+            .ok()?
+            .into_inner()
+            .product?;
+        (product.lead_time_days == Some(lead_time_days)).then_some(())
+    })
+    .await;
     supplier.id
 }
 

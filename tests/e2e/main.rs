@@ -2,16 +2,19 @@
 //! the OS chose, or as processes where the test is about processes.
 
 mod bad_input;
+mod charging;
 mod concurrency;
 mod drop_ship;
 mod fixtures;
 mod fulfilment;
 mod lifecycle;
 mod limits;
+mod line_changes;
 mod measures;
 mod metrics;
 mod operations;
 mod paging;
+mod promises;
 mod races;
 mod resilience;
 mod tracing;

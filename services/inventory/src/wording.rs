@@ -6,7 +6,7 @@ use backorder_platform::error::PreconditionViolation;
 use uuid::Uuid;
 
 use crate::domain::{
-    MAX_BACKORDER_CAP, MAX_LINES, MAX_PRIORITY, MAX_QUANTITY, QuantityLimit, Refusal,
+    ChangeRefusal, MAX_BACKORDER_CAP, MAX_LINES, MAX_PRIORITY, MAX_QUANTITY, QuantityLimit, Refusal,
 };
 
 /// Field violation: a missing field.
@@ -14,9 +14,11 @@ pub const REQUIRED: &str = "is required";
 /// Field violation: a malformed SKU.
 pub const SKU_FORMAT: &str = "must be 1-64 characters without spaces";
 /// Field violation: an unknown backorder policy.
-pub const POLICY: &str = "must be ALLOW, DENY or CAPPED";
+pub const POLICY: &str = "must be ALLOW, DENY, CAPPED or INBOUND";
 /// Field violation: a cap on a policy that has none.
 pub const CAP_NOT_ALLOWED: &str = "is only allowed with BACKORDER_POLICY_CAPPED";
+/// Field violation: an inbound margin with another policy.
+pub const MARGIN_NOT_ALLOWED: &str = "is only allowed with BACKORDER_POLICY_INBOUND";
 /// Field violation: a zero adjustment.
 pub const ZERO_DELTA: &str = "must not be zero: positive adds stock, negative removes it";
 /// Field violation: an order with no lines.
@@ -30,6 +32,11 @@ pub const ONE_FILTER: &str =
     "set exactly one of order_id (an order's reservations) or sku (a SKU's waiting queue)";
 /// Field violation: a queue cursor from elsewhere.
 pub const QUEUE_TOKEN: &str = "is not a token of this queue";
+
+/// Field violation: a cap by inbound supply's margin out of range.
+pub fn margin_range() -> String {
+    format!("must be between 0 and {MAX_BACKORDER_CAP} with BACKORDER_POLICY_INBOUND")
+}
 
 /// Field violation: a capped policy's cap out of range.
 pub fn cap_range() -> String {
@@ -104,8 +111,27 @@ pub fn stockout(index: usize, sku: &str, refusal: Refusal) -> PreconditionViolat
     }
 }
 
-/// An order refused for its stockouts.
-pub fn order_refused(stockouts: Vec<PreconditionViolation>) -> ServiceError {
+/// A short line of a product capped by inbound supply, with the earliest
+/// date the merchant could promise it.
+pub fn beyond_inbound(sku: &str, short: i64, earliest: Option<i64>) -> String {
+    match earliest.and_then(chrono::DateTime::from_timestamp_millis) {
+        Some(at) => format!(
+            "{sku} is {short} short and its open purchase orders are promised to waiting lines; the earliest date it could be promised is {}",
+            at.format("%Y-%m-%d")
+        ),
+        None => format!(
+            "{sku} is {short} short and its open purchase orders are promised to waiting lines; no supplier offers it, so no date can be promised"
+        ),
+    }
+}
+
+/// An order refused for its stockouts; `earliest_date` (Unix ms), when
+/// known, is the first date the merchant could promise a line refused
+/// for want of inbound supply.
+pub fn order_refused(
+    stockouts: Vec<PreconditionViolation>,
+    earliest_date: Option<i64>,
+) -> ServiceError {
     let message = format!(
         "order refused, nothing reserved: {}",
         stockouts
@@ -114,10 +140,19 @@ pub fn order_refused(stockouts: Vec<PreconditionViolation>) -> ServiceError {
             .collect::<Vec<_>>()
             .join("; ")
     );
-    ServiceError::FailedPrecondition {
-        reason: "STOCKOUT",
-        message,
-        violations: stockouts,
+    let earliest = earliest_date.and_then(chrono::DateTime::from_timestamp_millis);
+    match earliest {
+        Some(at) => ServiceError::RefusedWithFacts {
+            reason: "STOCKOUT",
+            message,
+            violations: stockouts,
+            facts: vec![("earliest_promise_date", at.format("%Y-%m-%d").to_string())],
+        },
+        None => ServiceError::FailedPrecondition {
+            reason: "STOCKOUT",
+            message,
+            violations: stockouts,
+        },
     }
 }
 
@@ -215,4 +250,60 @@ pub const LEDGER_CANCELLED: &str = "line cancelled";
 /// Ledger reason of a priority change.
 pub fn ledger_priority(line_id: Uuid, before: i32, after: i32, reason: &str) -> String {
     format!("line {line_id} priority {before} -> {after}: {reason}")
+}
+
+/// A line given another SKU while this request waited for its old one.
+pub fn line_changed_meanwhile(line_id: Uuid) -> ServiceError {
+    ServiceError::Aborted {
+        reason: "CONCURRENT_UPDATE",
+        message: format!("line {line_id} was given another SKU while this request ran; retry"),
+    }
+}
+
+/// Why a line cannot change as asked (ChangeReservation).
+pub fn change_refused(line_id: Uuid, quantity: i64, refusal: ChangeRefusal) -> ServiceError {
+    match refusal {
+        ChangeRefusal::NotWaiting => ServiceError::precondition(
+            "LINE_NOT_WAITING",
+            format!("line {line_id} no longer waits for stock; only waiting lines change"),
+        ),
+        ChangeRefusal::NotAReduction => ServiceError::invalid(
+            "quantity",
+            format!(
+                "must be below the line's units to reduce it with its own SKU; {quantity} is not"
+            ),
+        ),
+        ChangeRefusal::Shipped { shipped } => ServiceError::precondition(
+            "LINE_PARTLY_SHIPPED",
+            format!(
+                "{shipped} units of line {line_id} already shipped; it can only keep more than those, and only its own SKU"
+            ),
+        ),
+    }
+}
+
+/// A substitute that is short and may not wait: nothing changed.
+pub fn substitute_refused(sku: &str, refusal: Refusal) -> ServiceError {
+    let violation = PreconditionViolation {
+        subject: format!("sku:{sku}"),
+        ..stockout(0, sku, refusal)
+    };
+    ServiceError::FailedPrecondition {
+        reason: "STOCKOUT",
+        message: format!(
+            "substitute refused, nothing changed: {}",
+            violation.description
+        ),
+        violations: vec![violation],
+    }
+}
+
+/// Ledger reason of a line given another SKU.
+pub fn ledger_substituted(line_id: Uuid, from: &str, to: &str) -> String {
+    format!("line {line_id} changed from {from} to {to}")
+}
+
+/// Ledger reason of a line reduced to fewer units.
+pub fn ledger_reduced(line_id: Uuid, from: i64, to: i64) -> String {
+    format!("line {line_id} changed from {from} to {to} units")
 }

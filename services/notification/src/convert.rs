@@ -90,12 +90,16 @@ fn event(v: &mut Violations, code: i32) -> Option<Event> {
     }
 }
 
-fn eta(v: &mut Violations, ts: Option<&prost_types::Timestamp>) -> Option<DateTime<Utc>> {
+fn parse_date(
+    v: &mut Violations,
+    field: &str,
+    ts: Option<&prost_types::Timestamp>,
+) -> Option<DateTime<Utc>> {
     let ts = ts?;
     // Protobuf's own range (years 1 to 9999), which every date library and
     // every peer can represent.
     let mut range = Violations::new();
-    range.timestamp("eta", ts);
+    range.timestamp(field, ts);
     let at = range
         .finish()
         .ok()
@@ -103,7 +107,7 @@ fn eta(v: &mut Violations, ts: Option<&prost_types::Timestamp>) -> Option<DateTi
         .and_then(|nanos| DateTime::from_timestamp(ts.seconds, nanos));
     if at.is_none() {
         v.add(
-            "eta",
+            field,
             "must be a valid timestamp (years 1 to 9999, nanos 0 to 999999999)",
         );
     }
@@ -124,7 +128,13 @@ impl TryFrom<&pb::NotifyRequest> for Notice {
             v.uuid("line_id", &req.line_id).map(Some)
         };
         let event = event(&mut v, req.event);
-        let eta = eta(&mut v, req.eta.as_ref());
+        let eta = parse_date(&mut v, "eta", req.eta.as_ref());
+        let eta_latest = parse_date(&mut v, "eta_latest", req.eta_latest.as_ref());
+        if let (Some(from), Some(latest)) = (eta, eta_latest)
+            && latest < from
+        {
+            v.add("eta_latest", "must not be before eta");
+        }
         check_length(&mut v, "detail", &req.detail, MAX_DETAIL);
         check_length(
             &mut v,
@@ -141,6 +151,7 @@ impl TryFrom<&pb::NotifyRequest> for Notice {
             line_id: parsed(line_id, "line_id")?,
             event: parsed(event, "event")?,
             eta,
+            eta_latest,
             tracking_number: req.tracking_number.clone(),
             carrier: req.carrier.clone(),
             detail: req.detail.clone(),
@@ -245,4 +256,27 @@ pub fn notification_to_proto(
             .collect::<ServiceResult<_>>()?,
         create_time: Some(to_timestamp(notification.created_at)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use uuid::Uuid;
+
+    use super::*;
+
+    #[test]
+    fn a_line_changed_notice_is_accepted_as_its_event() {
+        let req = pb::NotifyRequest {
+            request_id: Uuid::now_v7().to_string(),
+            customer_id: Uuid::now_v7().to_string(),
+            order_id: Uuid::now_v7().to_string(),
+            line_id: Uuid::now_v7().to_string(),
+            event: pb::NotificationEvent::LineChanged as i32,
+            detail: "LAMP-9: 5 units now 3; 3 on backorder".to_owned(),
+            ..Default::default()
+        };
+        let notice = Notice::try_from(&req).expect("accepted");
+        assert_eq!(notice.event, Event::LineChanged);
+        assert_eq!(notice.event.code(), req.event);
+    }
 }

@@ -5,14 +5,18 @@
 //! RPC family), `convert` (requests into commands, answers and peer
 //! messages out), `domain` (the rules, no I/O), `store` (tables, migrations,
 //! queries), `peers` (typed clients of the services order calls),
-//! `workers` (the pending-order sweeper, the KPI gauges).
+//! `workers` (the pending-order sweeper, the KPI gauges, the payment
+//! requests, the delay rule), `payments` (the charging settings), `delays`
+//! (the settings of delays offered to customers).
 
 #![warn(missing_docs)]
 
 pub mod convert;
+pub mod delays;
 pub mod domain;
 pub mod grpc;
 pub mod handlers;
+pub mod payments;
 pub mod peers;
 pub mod store;
 pub mod workers;
@@ -32,6 +36,8 @@ use crate::domain::sweep::Backoff;
 use crate::domain::{MAX_SHIPMENTS, ShipPolicy};
 pub use crate::handlers::FulfilmentSettings;
 use crate::handlers::OrderApi;
+use crate::delays::DelaysSection;
+use crate::payments::{PaymentEndpoint, PaymentSettings, PaymentsSection};
 use crate::workers::pending_sweeper::{self, Schedule};
 
 /// Short name of the service.
@@ -134,6 +140,7 @@ impl FulfilmentSection {
         })?;
         Ok(FulfilmentSettings {
             default_ship_policy,
+            ..FulfilmentSettings::default()
         })
     }
 }
@@ -143,6 +150,8 @@ struct OwnSections {
     peers: PeerAddresses,
     sweeper: SweeperSettings,
     fulfilment: FulfilmentSection,
+    payments: PaymentsSection,
+    delays: DelaysSection,
 }
 
 /// Everything the service reads at start.
@@ -156,6 +165,8 @@ pub struct Config {
     pub sweeper: SweeperSettings,
     /// The merchant's fulfilment defaults.
     pub fulfilment: FulfilmentSettings,
+    /// Charging: when, and the payment endpoint.
+    pub payments: PaymentSettings,
 }
 
 impl Config {
@@ -178,6 +189,17 @@ impl Config {
             ("sweeper.max_backoff_ms", "300000"),
             ("fulfilment.default_ship_policy", "AS_AVAILABLE"),
             ("fulfilment.default_max_shipments", "2"),
+            ("payments.charge_at", "NEVER"),
+            ("payments.endpoint", ""),
+            ("payments.timeout_ms", "10000"),
+            ("payments.initial_backoff_ms", "1000"),
+            ("payments.max_backoff_ms", "300000"),
+            ("payments.poll_interval_ms", "1000"),
+            ("delays.answer_within_hours", "72"),
+            ("delays.answer_within_ms", "0"),
+            ("delays.when_unanswered", "WAIT"),
+            ("delays.check_interval_seconds", "60"),
+            ("delays.check_interval_ms", "0"),
         ];
         let (
             common,
@@ -185,14 +207,22 @@ impl Config {
                 peers,
                 sweeper,
                 fulfilment,
+                payments,
+                delays,
             },
         ) = config::load_service_with(SERVICE, DEFAULT_PORT, &defaults, overrides)?;
         sweeper.check()?;
+        let payments = payments.parse()?;
         Ok(Self {
             common,
             peers,
             sweeper,
-            fulfilment: fulfilment.parse()?,
+            fulfilment: FulfilmentSettings {
+                charge_at: payments.charge_at,
+                delays: delays.parse()?,
+                ..fulfilment.parse()?
+            },
+            payments,
         })
     }
 
@@ -212,11 +242,12 @@ fn spec() -> ServiceSpec {
     }
 }
 
-/// The API and its sweeper on `context`.
+/// The API and its workers on `context`.
 fn routes(
     context: ServiceContext,
     sweeper: &SweeperSettings,
     fulfilment: FulfilmentSettings,
+    payments: Option<PaymentEndpoint>,
 ) -> Result<Routes, BoxError> {
     let api = OrderApi::new(
         context,
@@ -224,6 +255,10 @@ fn routes(
         fulfilment,
     )?;
     pending_sweeper::spawn(api.clone(), sweeper.schedule());
+    workers::delay_rules::spawn(api.clone(), fulfilment.delays.check_interval);
+    if let Some(endpoint) = payments {
+        workers::payments::spawn(api.clone(), endpoint);
+    }
     workers::gauges::register(api.context());
     Ok(Routes::new(OrderServiceServer::new(api)))
 }
@@ -233,8 +268,9 @@ fn routes(
 pub async fn build(config: Config, shutdown: Shutdown) -> Result<RunningService, BoxError> {
     let peers = config.peer_addresses();
     let (sweeper, fulfilment) = (config.sweeper.clone(), config.fulfilment);
+    let payments = config.payments.endpoint.clone();
     service::build::<store::Migrator, _>(spec(), &config.common, peers, shutdown, move |context| {
-        routes(context, &sweeper, fulfilment)
+        routes(context, &sweeper, fulfilment, payments.clone())
     })
     .await
 }
@@ -243,8 +279,9 @@ pub async fn build(config: Config, shutdown: Shutdown) -> Result<RunningService,
 pub async fn run(config: Config) -> Result<(), BoxError> {
     let peers = config.peer_addresses();
     let (sweeper, fulfilment) = (config.sweeper.clone(), config.fulfilment);
+    let payments = config.payments.endpoint.clone();
     service::launch::<store::Migrator, _>(spec(), config.common, peers, move |context| {
-        routes(context, &sweeper, fulfilment)
+        routes(context, &sweeper, fulfilment, payments.clone())
     })
     .await
 }

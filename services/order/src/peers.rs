@@ -1,7 +1,7 @@
 //! The services order calls synchronously, as typed clients built once at
-//! start: inventory (the reservation a placement waits for) and, for the
-//! timeline, inventory, procurement and notification. Everything else goes
-//! through the outbox.
+//! start: inventory (the reservation a placement or a line change waits
+//! for) and, for the timeline, inventory, procurement and notification.
+//! Everything else goes through the outbox.
 
 use std::future::Future;
 use std::time::Duration;
@@ -20,6 +20,9 @@ use tonic::Status;
 
 /// Deadline of a reservation: the caller of PlaceOrder waits for it.
 const RESERVE_ORDER_TIMEOUT: Duration = Duration::from_secs(5);
+/// Deadline of a line change: the caller of ChangeOrderLine waits for it,
+/// and the order stays locked meanwhile.
+const CHANGE_RESERVATION_TIMEOUT: Duration = Duration::from_secs(5);
 /// Deadline of each timeline call: a slow peer is reported as unavailable
 /// rather than holding up the whole timeline.
 const TIMELINE_CALL_TIMEOUT: Duration = Duration::from_secs(2);
@@ -59,6 +62,18 @@ impl Peers {
         let mut client = self.inventory.clone();
         client
             .reserve_order(with_deadline(request, RESERVE_ORDER_TIMEOUT))
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// Asks inventory to change a waiting line's reservation.
+    pub async fn change_reservation(
+        &self,
+        request: inventory_pb::ChangeReservationRequest,
+    ) -> Result<inventory_pb::ChangeReservationResponse, Status> {
+        let mut client = self.inventory.clone();
+        client
+            .change_reservation(with_deadline(request, CHANGE_RESERVATION_TIMEOUT))
             .await
             .map(tonic::Response::into_inner)
     }

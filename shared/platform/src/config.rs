@@ -253,6 +253,63 @@ fn sources(
         .build()
 }
 
+/// A password or key from the settings. Never printed: `Debug` shows
+/// `[redacted]`.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps `value`.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value itself, for the one place that uses it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// The secret of setting `key` (dotted, such as `payments.secret`) or the
+/// content of the file named by `<key>_file`, read once at start and
+/// trimmed (a mounted secret often ends with a newline); one of the two at
+/// most, `None` when neither is set.
+pub fn secret_setting(
+    key: &str,
+    value: Option<&Secret>,
+    file: Option<&std::path::Path>,
+) -> Result<Option<Secret>, ConfigError> {
+    let value = value.filter(|v| !v.expose().is_empty());
+    let file = file.filter(|f| !f.as_os_str().is_empty());
+    match (value, file) {
+        (Some(_), Some(_)) => Err(ConfigError::Message(format!(
+            "set {key} or {key}_file, not both"
+        ))),
+        (Some(value), None) => Ok(Some(value.clone())),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                ConfigError::Message(format!("reading {key}_file {}: {e}", path.display()))
+            })?;
+            let text = text.trim();
+            if text.is_empty() {
+                return Err(ConfigError::Message(format!(
+                    "{key}_file {} is empty",
+                    path.display()
+                )));
+            }
+            Ok(Some(Secret::new(text)))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -56,6 +56,20 @@ pub enum ServiceError {
         /// The failing preconditions.
         violations: Vec<PreconditionViolation>,
     },
+    /// Like [`ServiceError::FailedPrecondition`], with facts the caller
+    /// can act on, sent as `ErrorInfo` metadata (such as the earliest date
+    /// that could be promised instead).
+    #[error("{message}")]
+    RefusedWithFacts {
+        /// UPPER_SNAKE_CASE reason.
+        reason: &'static str,
+        /// What to do about it.
+        message: String,
+        /// The failing preconditions.
+        violations: Vec<PreconditionViolation>,
+        /// Metadata keys and values.
+        facts: Vec<(&'static str, String)>,
+    },
     /// The resource (or the request id) already exists.
     #[error("{message}")]
     AlreadyExists {
@@ -128,7 +142,9 @@ impl ServiceError {
         match self {
             Self::InvalidArgument(_) => Code::InvalidArgument,
             Self::NotFound { .. } => Code::NotFound,
-            Self::FailedPrecondition { .. } => Code::FailedPrecondition,
+            Self::FailedPrecondition { .. } | Self::RefusedWithFacts { .. } => {
+                Code::FailedPrecondition
+            }
             Self::AlreadyExists { .. } => Code::AlreadyExists,
             Self::Aborted { .. } => Code::Aborted,
             Self::Unavailable { .. } => Code::Unavailable,
@@ -144,6 +160,7 @@ impl ServiceError {
                 format!("{}_NOT_FOUND", resource.to_uppercase().replace(' ', "_"))
             }
             Self::FailedPrecondition { reason, .. }
+            | Self::RefusedWithFacts { reason, .. }
             | Self::AlreadyExists { reason, .. }
             | Self::Aborted { reason, .. }
             | Self::Unavailable { reason, .. } => (*reason).to_owned(),
@@ -172,6 +189,11 @@ impl ServiceError {
             metadata.insert("resource".to_owned(), (*resource).to_owned());
             metadata.insert("id".to_owned(), id.clone());
         }
+        if let ServiceError::RefusedWithFacts { facts, .. } = &error {
+            for (key, value) in facts {
+                metadata.insert((*key).to_owned(), value.clone());
+            }
+        }
         let mut details =
             ErrorDetails::with_error_info(error.reason(), format!("{service}.backorder"), metadata);
         match &error {
@@ -180,7 +202,8 @@ impl ServiceError {
                     details.add_bad_request_violation(v.field.clone(), v.description.clone());
                 }
             }
-            ServiceError::FailedPrecondition { violations, .. } => {
+            ServiceError::FailedPrecondition { violations, .. }
+            | ServiceError::RefusedWithFacts { violations, .. } => {
                 for v in violations {
                     details.add_precondition_failure_violation(
                         v.kind.clone(),

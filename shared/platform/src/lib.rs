@@ -1,7 +1,7 @@
 //! The one way the backorder services do cross-cutting work: configuration,
 //! telemetry and metrics, database and migrations, the gRPC server bootstrap
 //! (health, reflection, tracing layers, shutdown), error mapping, idempotent
-//! retries and the transactional outbox.
+//! retries, the transactional outbox and signed webhooks.
 
 #![warn(missing_docs)]
 
@@ -25,6 +25,7 @@ pub mod testing;
 pub mod time;
 pub mod unit_of_work;
 pub mod warehouse;
+pub mod webhook;
 
 pub use backorder_proto::Peer;
 

@@ -2,13 +2,17 @@
 //! bad field named, nothing applied until all are good) and domain values
 //! turned into replies.
 
+mod changes;
 mod history;
+mod promises;
 mod requests;
 mod responses;
 mod shipment;
 mod warehouses;
 
+pub use changes::LineChange;
 pub use history::{HistoryQuery, MAX_HISTORY_SKUS};
+pub use promises::{SupplySnapshot, promise_dates};
 pub use requests::{
     Adjustment, Cancellation, LineRequest, NewProduct, OrderReservation, PriorityChange, Receipt,
     ReservationQuery, parse_sku,

@@ -17,7 +17,7 @@ use crate::wording;
 /// Longest delivery address an order may carry.
 const MAX_ADDRESS_CHARS: usize = 500;
 
-fn check_sku(v: &mut Violations, field: &str, sku: &str) {
+pub(super) fn check_sku(v: &mut Violations, field: &str, sku: &str) {
     if sku.is_empty() {
         v.add(field, wording::REQUIRED);
     } else if sku.len() > 64 || sku.chars().any(char::is_whitespace) {
@@ -25,7 +25,7 @@ fn check_sku(v: &mut Violations, field: &str, sku: &str) {
     }
 }
 
-fn check_quantity(v: &mut Violations, field: &str, quantity: i64) {
+pub(super) fn check_quantity(v: &mut Violations, field: &str, quantity: i64) {
     if !valid_quantity(quantity) {
         v.add(field, wording::quantity_range());
     }
@@ -59,7 +59,26 @@ impl TryFrom<&pb::CreateProductRequest> for NewProduct {
         let mut v = Violations::new();
         check_sku(&mut v, "sku", &req.sku);
         v.text("name", &req.name, 200);
-        let policy = match BackorderPolicy::try_from((req.backorder_policy, req.backorder_cap)) {
+        let inbound = req.backorder_policy == BackorderPolicy::Inbound { margin: 0 }.code();
+        if !inbound && req.inbound_margin != 0 {
+            v.add("inbound_margin", wording::MARGIN_NOT_ALLOWED);
+        }
+        let number = if inbound {
+            req.inbound_margin
+        } else {
+            req.backorder_cap
+        };
+        let policy = match BackorderPolicy::try_from((req.backorder_policy, number)) {
+            Ok(BackorderPolicy::Inbound { .. }) if req.backorder_cap != 0 => {
+                v.add("backorder_cap", wording::CAP_NOT_ALLOWED);
+                None
+            }
+            Ok(BackorderPolicy::Inbound { margin })
+                if !(0..=MAX_BACKORDER_CAP).contains(&margin) =>
+            {
+                v.add("inbound_margin", wording::margin_range());
+                None
+            }
             Ok(BackorderPolicy::Allow | BackorderPolicy::Deny) if req.backorder_cap != 0 => {
                 v.add("backorder_cap", wording::CAP_NOT_ALLOWED);
                 None

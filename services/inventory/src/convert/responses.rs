@@ -4,7 +4,7 @@ use backorder_platform::time::to_timestamp;
 use backorder_proto::inventory::v1 as pb;
 
 use crate::domain::{
-    Allocation, Part, Product, Reservation, SkuStock, StockPosition, Warehouse, value_of,
+    Allocation, Part, Product, Promise, Reservation, SkuStock, StockPosition, Warehouse, value_of,
 };
 use crate::store::queries::BacklogRow;
 
@@ -30,8 +30,9 @@ pub fn product(product: &Product, stock: &SkuStock) -> pb::Product {
         stock: Some(stock_level("", stock.total())),
         drop_ship: product.drop_ship,
         price_minor: product.price_minor,
-        inbound_margin: 0,
-        inbound_quantity: 0,
+        inbound_margin: product.policy.inbound_margin(),
+        inbound_quantity: product.supply.units(),
+        lead_time_days: product.supply.lead_time_days,
         create_time: Some(to_timestamp(product.created_at)),
         warehouses: stock
             .shelves()
@@ -69,10 +70,21 @@ pub fn warehouse(warehouse: &Warehouse) -> pb::Warehouse {
     }
 }
 
-/// A reservation with where its reserved units are.
-pub fn reservation(line: &Reservation, parts: &[Part]) -> pb::Reservation {
+/// A reservation with where its reserved units are and, while it waits,
+/// its promise.
+pub fn reservation(
+    line: &Reservation,
+    parts: &[Part],
+    promise: Option<&Promise>,
+) -> pb::Reservation {
+    let (promised_from, promised_to) = match promise {
+        Some(p) if line.waiting > 0 => (Some(to_timestamp(p.from)), Some(to_timestamp(p.to))),
+        _ => (None, None),
+    };
     pb::Reservation {
         reserved_from: warehouse_units(parts),
+        promised_from,
+        promised_to,
         ..pb::Reservation::from(line)
     }
 }

@@ -2,8 +2,10 @@
 //! arriving stock is shared among waiting lines, when stock may move, and
 //! the bounds every quantity stays within.
 
+mod change;
 mod demand;
 mod policy;
+mod promise;
 mod quantity;
 mod reservation;
 mod stock;
@@ -11,8 +13,15 @@ mod warehouse;
 
 use std::fmt;
 
+pub use change::{
+    ChangeRefusal, Reduction, check_changeable, check_substitutable, cut_parts, reduce,
+    shipped_units,
+};
 pub use demand::{DAY_MS, MAX_HISTORY_DAYS, daily_series, day_of, value_of};
 pub use policy::{BackorderPolicy, MAX_PRICE_MINOR, Product};
+pub use promise::{
+    InboundSupply, Lot, MAX_LEAD_TIME_DAYS, MAX_LOTS, Promise, QueueWalk, repromise,
+};
 pub use quantity::{
     MAX_BACKORDER_CAP, MAX_LINES, MAX_QUANTITY, QuantityLimit, Total, valid_delta, valid_quantity,
 };

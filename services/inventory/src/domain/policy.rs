@@ -1,6 +1,6 @@
 //! Products and their backorder policy.
 
-use super::UnknownCode;
+use super::{InboundSupply, UnknownCode};
 
 /// What happens when an order asks for more than is available.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,6 +14,12 @@ pub enum BackorderPolicy {
         /// Most units that may wait at once.
         cap: i64,
     },
+    /// Shortages are backordered only up to the inbound units not already
+    /// promised to waiting lines, plus `margin`.
+    Inbound {
+        /// Units that may wait beyond the inbound units.
+        margin: i64,
+    },
 }
 
 impl BackorderPolicy {
@@ -23,14 +29,38 @@ impl BackorderPolicy {
             Self::Allow => 1,
             Self::Deny => 2,
             Self::Capped { .. } => 3,
+            Self::Inbound { .. } => 4,
         }
     }
 
-    /// The cap, 0 unless capped.
+    /// The stored number beside the code: the cap, or the inbound margin;
+    /// 0 for the other policies.
     pub fn cap(self) -> i64 {
         match self {
             Self::Capped { cap } => cap,
+            Self::Inbound { margin } => margin,
             _ => 0,
+        }
+    }
+
+    /// The inbound margin, 0 unless capped by inbound supply.
+    pub fn inbound_margin(self) -> i64 {
+        match self {
+            Self::Inbound { margin } => margin,
+            _ => 0,
+        }
+    }
+
+    /// The policy as the reservation rule applies it, given `inbound` units
+    /// on open purchase orders: a cap by inbound supply is a cap of those
+    /// units plus the margin (the units already waiting count against it,
+    /// as the cap counts them).
+    pub fn with_inbound(self, inbound: i64) -> Self {
+        match self {
+            Self::Inbound { margin } => Self::Capped {
+                cap: inbound.saturating_add(margin),
+            },
+            other => other,
         }
     }
 }
@@ -44,6 +74,7 @@ impl TryFrom<(i32, i64)> for BackorderPolicy {
             1 => Ok(Self::Allow),
             2 => Ok(Self::Deny),
             3 => Ok(Self::Capped { cap }),
+            4 => Ok(Self::Inbound { margin: cap }),
             _ => Err(UnknownCode {
                 kind: "backorder policy",
                 code,
@@ -68,6 +99,8 @@ pub struct Product {
     pub drop_ship: bool,
     /// Unit price in the smallest currency unit.
     pub price_minor: i64,
+    /// Its inbound supply, as procurement last reported it.
+    pub supply: InboundSupply,
 }
 
 /// Highest unit price, in the smallest currency unit.
@@ -104,6 +137,7 @@ mod tests {
             created_at: 0,
             drop_ship: true,
             price_minor: 0,
+            supply: InboundSupply::default(),
         };
         assert!(product.drop_ships(3, 2, true, true));
         assert!(!product.drop_ships(2, 2, true, true), "stock fills it");
@@ -125,10 +159,11 @@ mod tests {
             BackorderPolicy::Allow,
             BackorderPolicy::Deny,
             BackorderPolicy::Capped { cap: 7 },
+            BackorderPolicy::Inbound { margin: 3 },
         ] {
             assert_eq!(BackorderPolicy::try_from((p.code(), p.cap())), Ok(p));
         }
-        for code in [0, 4, -1, 99] {
+        for code in [0, 5, -1, 99] {
             assert_eq!(
                 BackorderPolicy::try_from((code, 0)),
                 Err(UnknownCode {
@@ -137,5 +172,16 @@ mod tests {
                 })
             );
         }
+    }
+
+    #[test]
+    fn a_cap_by_inbound_supply_is_the_inbound_units_plus_the_margin() {
+        let policy = BackorderPolicy::Inbound { margin: 2 };
+        assert_eq!(policy.with_inbound(10), BackorderPolicy::Capped { cap: 12 });
+        assert_eq!(
+            BackorderPolicy::Allow.with_inbound(10),
+            BackorderPolicy::Allow
+        );
+        assert_eq!(policy.inbound_margin(), 2);
     }
 }

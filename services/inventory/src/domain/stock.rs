@@ -132,7 +132,10 @@ impl StockPosition {
                 BackorderPolicy::Deny => {
                     return Err(ReserveError::Stockout(Refusal::PolicyDenies { short }));
                 }
-                BackorderPolicy::Capped { cap } => {
+                // A cap by inbound supply arrives here as a cap of the
+                // inbound units plus the margin (`with_inbound`); on its
+                // own only its margin may wait.
+                BackorderPolicy::Capped { cap } | BackorderPolicy::Inbound { margin: cap } => {
                     let room = cap.saturating_sub(self.backordered).max(0);
                     if short > room {
                         return Err(ReserveError::Stockout(Refusal::CapReached { short, room }));

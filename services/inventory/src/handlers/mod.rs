@@ -5,13 +5,14 @@
 
 mod allocation;
 mod backlog;
+mod changes;
 mod history;
 mod products;
+mod promises;
 mod queue;
 mod reservations;
 mod shipments;
 mod stock;
-mod unbuilt;
 mod warehouses;
 
 use backorder_platform::ServiceResult;
@@ -73,9 +74,10 @@ async fn lock_stock_in<C: ConnectionTrait>(
 }
 
 /// Locks the SKU of an order line, then reads the line under the lock: as
-/// it is now, after any change that committed while this call waited. A
-/// line's SKU never changes, so the first, unlocked read is only used to
-/// find which SKU to lock.
+/// it is now, after any change that committed while this call waited. The
+/// first, unlocked read is only used to find which SKU to lock; a line
+/// given another SKU meanwhile (ChangeReservation) is refused with
+/// `ABORTED`, and a retry locks the new SKU.
 async fn lock_line<C: ConnectionTrait>(
     conn: &C,
     order_id: Uuid,
@@ -89,6 +91,9 @@ async fn lock_line<C: ConnectionTrait>(
     let line = queries::find_reservation(conn, order_id, line_id)
         .await?
         .ok_or_else(not_found)?;
+    if line.sku != found.sku {
+        return Err(wording::line_changed_meanwhile(line_id));
+    }
     Ok((stock, line))
 }
 

@@ -8,7 +8,7 @@ use backorder_proto::inventory::v1 as pb;
 
 use super::{InventoryApi, product_after_move};
 use crate::convert::{self, NewProduct};
-use crate::domain::{Product, SkuStock};
+use crate::domain::{InboundSupply, Product, SkuStock};
 use crate::store::queries;
 use crate::wording;
 
@@ -107,6 +107,7 @@ async fn create(work: &Work, new: NewProduct) -> ServiceResult<pb::CreateProduct
         created_at: now_ms(),
         drop_ship: false,
         price_minor: new.price_minor,
+        supply: InboundSupply::default(),
     };
     let stock = queries::insert_product(work.db(), &product).await?;
     work.set_resource(product.sku.clone());

@@ -7,6 +7,7 @@ use backorder_platform::unit_of_work::Work;
 use backorder_platform::{ServiceError, ServiceResult};
 use backorder_proto::inventory::v1 as pb;
 
+use super::promises::queue_changed;
 use super::{InventoryApi, lock_line};
 use crate::convert::{self, PriorityChange, ReservationQuery};
 use crate::domain::{Reservation, ReservationState};
@@ -58,10 +59,17 @@ impl InventoryApi {
         };
         let ids: Vec<_> = reservations.iter().map(|r| r.id).collect();
         let parts = queries::parts_of(db, &ids).await?;
+        let promises = queries::promises_of(db, &ids).await?;
         Ok(pb::ListReservationsResponse {
             reservations: reservations
                 .iter()
-                .map(|r| convert::reservation(r, parts.get(&r.id).map_or(&[], Vec::as_slice)))
+                .map(|r| {
+                    convert::reservation(
+                        r,
+                        parts.get(&r.id).map_or(&[], Vec::as_slice),
+                        promises.get(&r.id),
+                    )
+                })
                 .collect(),
             next_page_token,
         })
@@ -107,11 +115,15 @@ async fn reprioritise(
         },
     )
     .await?;
+    // Lines it passed (or that passed it) may take other lots now.
+    queue_changed(work, &line.sku).await?;
     let parts = queries::parts_of(work.db(), &[moved.id]).await?;
+    let promises = queries::promises_of(work.db(), &[moved.id]).await?;
     Ok(pb::SetBackorderPriorityResponse {
         reservation: Some(convert::reservation(
             &moved,
             parts.get(&moved.id).map_or(&[], Vec::as_slice),
+            promises.get(&moved.id),
         )),
     })
 }

@@ -12,11 +12,12 @@ use backorder_proto::inventory::v1 as pb;
 use backorder_proto::procurement::v1::{AddDemandRequest, ReleaseDemandRequest};
 
 use super::allocation::allocate_waiting;
+use super::promises::queue_changed;
 use super::{InventoryApi, lock_line};
 use crate::convert::{self, Cancellation, OrderReservation};
 use crate::domain::{
-    LineOutcome, Part, Product, Reservation, ReservationState, ReserveError, SkuStock,
-    StockPosition, Take,
+    BackorderPolicy, LineOutcome, Part, Product, Refusal, Reservation, ReservationState,
+    ReserveError, SkuStock, StockPosition, Take,
 };
 use crate::store::queries::{self, Movement};
 use crate::store::stock_movement::MovementKind;
@@ -26,14 +27,19 @@ use crate::wording;
 /// or whole by the supplier.
 #[derive(Clone, Copy, Debug)]
 enum Served {
-    Stock(LineOutcome),
+    /// From stock; `queue_end` is the place of the line's last waiting unit
+    /// in the SKU's queue (it joins at the tail), which decides its promise.
+    Stock {
+        outcome: LineOutcome,
+        queue_end: i64,
+    },
     DropShip,
 }
 
 impl Served {
     fn reserved(self) -> i64 {
         match self {
-            Self::Stock(outcome) => outcome.reserved,
+            Self::Stock { outcome, .. } => outcome.reserved,
             Self::DropShip => 0,
         }
     }
@@ -77,7 +83,7 @@ async fn reserve(work: &Work, order: OrderReservation) -> ServiceResult<pb::Rese
     let mut skus = lock_skus(work, &order).await?;
     let outcomes = decide(&order, &mut skus)?;
     let parts = take_from_shelves(work, &order, &outcomes, &mut skus).await?;
-    let lines = write_lines(work, &order, outcomes, &parts).await?;
+    let lines = write_lines(work, &order, outcomes, &parts, &skus).await?;
     let changes: Vec<_> = skus
         .iter()
         .map(|(sku, locked)| (sku.as_str(), &locked.before, &locked.after))
@@ -106,6 +112,24 @@ async fn release(
         ReservationState::DropShip => return release_drop_ship(work, &line).await,
         ReservationState::Waiting | ReservationState::Allocated => {}
     }
+    give_back(work, &before, &line, &order, wording::LEDGER_CANCELLED).await?;
+    Ok(pb::ReleaseReservationResponse {
+        released_reserved: line.reserved,
+        released_waiting: line.waiting,
+    })
+}
+
+/// Releases open `line`, whose SKU's stock (`before`) this unit holds
+/// locked: its reserved units go back to their shelves and to waiting
+/// lines first, its waiting units leave the backlog and their demand is
+/// released; the ledger says `reason`.
+pub(super) async fn give_back(
+    work: &Work,
+    before: &SkuStock,
+    line: &Reservation,
+    order: &str,
+    reason: &str,
+) -> ServiceResult<()> {
     let parts = queries::parts_of(work.db(), &[line.id])
         .await?
         .remove(&line.id)
@@ -115,7 +139,7 @@ async fn release(
         .release(&parts, line.waiting)
         .map_err(|limit| wording::quantity_limit(&line.sku, limit))?;
     let released = line.moved_to(ReservationState::Released);
-    queries::update_reservation(work.db(), &line, &released).await?;
+    queries::update_reservation(work.db(), line, &released).await?;
     queries::clear_parts(work.db(), line.id).await?;
     let movements = parts
         .iter()
@@ -125,8 +149,8 @@ async fn release(
             kind: MovementKind::Release,
             on_hand_delta: 0,
             reserved_delta: units.saturating_neg(),
-            reference: &order,
-            reason: wording::LEDGER_CANCELLED,
+            reference: order,
+            reason,
         })
         .collect();
     queries::record_movements(work.db(), movements).await?;
@@ -138,13 +162,14 @@ async fn release(
         .await?;
     }
     for (warehouse, _) in &parts {
-        allocate_waiting(work, &line.sku, &mut stock, warehouse, &order).await?;
+        allocate_waiting(work, &line.sku, &mut stock, warehouse, order).await?;
     }
-    queries::save_stock(work.db(), &line.sku, &before, &stock).await?;
-    Ok(pb::ReleaseReservationResponse {
-        released_reserved: line.reserved,
-        released_waiting: line.waiting,
-    })
+    queries::save_stock(work.db(), &line.sku, before, &stock).await?;
+    if line.waiting > 0 {
+        // The lines behind it move up the queue: their dates may too.
+        queue_changed(work, &line.sku).await?;
+    }
+    Ok(())
 }
 
 /// Releases a drop-shipped line: no stock to give back, only its demand on
@@ -206,6 +231,7 @@ fn decide(
 ) -> ServiceResult<Vec<Served>> {
     let mut outcomes = Vec::with_capacity(order.lines.len());
     let mut stockouts = Vec::new();
+    let mut earliest_date = None;
     let has_address = !order.ship_to_address.is_empty();
     for (i, line) in order.lines.iter().enumerate() {
         let locked = skus
@@ -220,14 +246,29 @@ fn decide(
             outcomes.push(Served::DropShip);
             continue;
         }
-        match locked.total.reserve_line(
-            line.quantity,
-            locked.product.policy,
-            order.accept_backorders,
-        ) {
-            Ok(outcome) => outcomes.push(Served::Stock(outcome)),
+        let backlog = locked.total.backordered;
+        let supply = &locked.product.supply;
+        let policy = locked.product.policy.with_inbound(supply.units());
+        match locked
+            .total
+            .reserve_line(line.quantity, policy, order.accept_backorders)
+        {
+            Ok(outcome) => outcomes.push(Served::Stock {
+                outcome,
+                queue_end: backlog.saturating_add(outcome.backordered),
+            }),
             Err(ReserveError::Stockout(refusal)) => {
-                stockouts.push(wording::stockout(i, &line.sku, refusal));
+                let mut stockout = wording::stockout(i, &line.sku, refusal);
+                if let (BackorderPolicy::Inbound { .. }, Refusal::CapReached { short, .. }) =
+                    (locked.product.policy, refusal)
+                {
+                    let earliest = supply.earliest_date(backlog, short, now_ms());
+                    if earliest_date.is_none() {
+                        earliest_date = earliest;
+                    }
+                    stockout.description = wording::beyond_inbound(&line.sku, short, earliest);
+                }
+                stockouts.push(stockout);
             }
             Err(ReserveError::Limit(limit)) => {
                 return Err(wording::quantity_limit(&line.sku, limit));
@@ -237,7 +278,7 @@ fn decide(
     if stockouts.is_empty() {
         Ok(outcomes)
     } else {
-        Err(wording::order_refused(stockouts))
+        Err(wording::order_refused(stockouts, earliest_date))
     }
 }
 
@@ -291,13 +332,15 @@ async fn take_from_shelves(
     Ok(parts)
 }
 
-/// Stores one reservation per line with its parts, books what was reserved
-/// and raises demand for what waits or is drop-shipped.
+/// Stores one reservation per line with its parts and, for a line that
+/// waits, its promise; books what was reserved and raises demand for what
+/// waits or is drop-shipped.
 async fn write_lines(
     work: &Work,
     order: &OrderReservation,
     outcomes: Vec<Served>,
     parts: &[Vec<Part>],
+    skus: &BTreeMap<String, LockedSku>,
 ) -> Result<Vec<pb::LineReservation>, ServiceError> {
     let now = now_ms();
     let trace_context = current_traceparent();
@@ -306,8 +349,18 @@ async fn write_lines(
     let mut reservations = Vec::with_capacity(order.lines.len());
     let mut movements = Vec::new();
     for ((line, served), line_parts) in order.lines.iter().zip(outcomes).zip(parts) {
+        let product = skus.get(&line.sku).map(|locked| &locked.product);
+        let promise = match (served, product) {
+            (Served::Stock { outcome, queue_end }, Some(product)) if outcome.backordered > 0 => {
+                product.supply.promise(queue_end, now)
+            }
+            _ => None,
+        };
+        let (promised_from, promised_to) = convert::promise_dates(promise.as_ref());
         let (outcome, state, drop_shipped) = match served {
-            Served::Stock(outcome) => (outcome, ReservationState::open(outcome.backordered), 0),
+            Served::Stock { outcome, .. } => {
+                (outcome, ReservationState::open(outcome.backordered), 0)
+            }
             Served::DropShip => (
                 LineOutcome {
                     reserved: 0,
@@ -377,17 +430,17 @@ async fn write_lines(
             reservation_id: reservation.id.to_string(),
             reserved_from: convert::warehouse_units(line_parts),
             drop_ship_quantity: drop_shipped,
-            promised_from: None,
-            promised_to: None,
-            unit_price_minor: 0,
+            promised_from,
+            promised_to,
+            unit_price_minor: product.map_or(0, |p| p.price_minor),
         });
-        reservations.push(reservation);
+        reservations.push((reservation, promise));
     }
-    queries::insert_reservations(work.db(), &reservations).await?;
+    queries::insert_promised(work.db(), &reservations).await?;
     let line_parts: Vec<(uuid::Uuid, &[Part])> = reservations
         .iter()
         .zip(parts)
-        .map(|(r, p)| (r.id, p.as_slice()))
+        .map(|((r, _), p)| (r.id, p.as_slice()))
         .collect();
     queries::insert_parts(work.db(), &line_parts).await?;
     queries::record_movements(work.db(), movements).await?;

@@ -7,6 +7,8 @@ pub mod m20261203_000103_backlog_counters;
 pub mod m20261204_000104_warehouses;
 pub mod m20261204_000105_drop_ship;
 pub mod m20261205_000106_prices_and_demand_history;
+pub mod m20261216_000107_promises;
+pub mod m20261217_000108_reservation_history;
 pub mod product;
 pub mod queries;
 pub mod reservation;
@@ -31,6 +33,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000104_warehouses::Migration),
             Box::new(m20261204_000105_drop_ship::Migration),
             Box::new(m20261205_000106_prices_and_demand_history::Migration),
+            Box::new(m20261216_000107_promises::Migration),
+            Box::new(m20261217_000108_reservation_history::Migration),
         ];
         migrations.extend(own);
         migrations

@@ -3,7 +3,7 @@
 use backorder_platform::ServiceError;
 use sea_orm::entity::prelude::*;
 
-use crate::domain::{Reservation, ReservationState};
+use crate::domain::{Promise, Reservation, ReservationState};
 
 /// Row of `reservation`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -40,6 +40,13 @@ pub struct Model {
     pub created_at: i64,
     /// Unix ms.
     pub updated_at: i64,
+    /// Earliest date promised while the line waits (Unix ms).
+    pub promised_from: Option<i64>,
+    /// Latest date promised (Unix ms).
+    pub promised_to: Option<i64>,
+    /// Purchase order expected to fill the line; unset for a lead-time
+    /// estimate.
+    pub promised_po: Option<String>,
 }
 
 /// No relations.
@@ -92,6 +99,9 @@ impl From<&Reservation> for Model {
             trace_context: line.trace_context.clone(),
             created_at: line.created_at,
             updated_at: line.updated_at,
+            promised_from: None,
+            promised_to: None,
+            promised_po: None,
         }
     }
 }
@@ -99,4 +109,15 @@ impl From<&Reservation> for Model {
 fn stored_uuid(what: &str, value: &str) -> Result<Uuid, ServiceError> {
     Uuid::try_parse(value)
         .map_err(|_| ServiceError::Internal(format!("stored {what} {value:?} is not a UUID")))
+}
+
+impl Model {
+    /// The promise stored on the row, if any.
+    pub fn promise(&self) -> Option<Promise> {
+        Some(Promise {
+            from: self.promised_from?,
+            to: self.promised_to?,
+            purchase_order_id: self.promised_po.clone(),
+        })
+    }
 }

@@ -50,6 +50,9 @@ pub enum MovementKind {
     Release,
     /// A waiting line's priority changed (no quantities move).
     Priority,
+    /// A waiting line changed: units it no longer waits for left the
+    /// backlog (no stock moves; stock it gave back is a `Release`).
+    Change,
 }
 
 impl MovementKind {
@@ -63,6 +66,7 @@ impl MovementKind {
             Self::Issue => "issue",
             Self::Release => "release",
             Self::Priority => "priority",
+            Self::Change => "change",
         }
     }
 }

@@ -3,11 +3,13 @@
 //! SQLite otherwise). Races are staged on PostgreSQL by holding a SKU's
 //! stock row locked until every racer is queued behind it.
 
+mod changes;
 mod codes;
 mod drop_ship;
 mod messages;
 mod migrations;
 mod planning;
+mod promises;
 mod quantities;
 mod shipments;
 mod support;

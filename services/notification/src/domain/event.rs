@@ -21,11 +21,17 @@ pub enum Event {
     Delivered,
     /// A line or order was cancelled.
     Cancelled,
+    /// A backordered line was changed (another SKU, or fewer units).
+    LineChanged,
+    /// A line was charged (its amount captured).
+    Charged,
+    /// A charged line's amount was refunded.
+    Refunded,
 }
 
 impl Event {
     /// Every event, in code order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 11] = [
         Self::OrderConfirmed,
         Self::Backordered,
         Self::EtaKnown,
@@ -34,6 +40,9 @@ impl Event {
         Self::Shipped,
         Self::Delivered,
         Self::Cancelled,
+        Self::LineChanged,
+        Self::Charged,
+        Self::Refunded,
     ];
 
     /// Stored code (the proto enum number).
@@ -47,6 +56,9 @@ impl Event {
             Self::Shipped => 6,
             Self::Delivered => 7,
             Self::Cancelled => 8,
+            Self::LineChanged => 9,
+            Self::Charged => 11,
+            Self::Refunded => 12,
         }
     }
 
@@ -61,6 +73,9 @@ impl Event {
             Self::Shipped => "shipped",
             Self::Delivered => "delivered",
             Self::Cancelled => "cancelled",
+            Self::LineChanged => "line_changed",
+            Self::Charged => "charged",
+            Self::Refunded => "refunded",
         }
     }
 }
@@ -88,7 +103,8 @@ mod tests {
         for event in Event::ALL {
             assert_eq!(Event::try_from(event.code()), Ok(event));
         }
-        for code in [0, 9, i32::MAX] {
+        assert_eq!(Event::try_from(9), Ok(Event::LineChanged));
+        for code in [0, 13, i32::MAX] {
             assert_eq!(
                 Event::try_from(code),
                 Err(UnknownCode {

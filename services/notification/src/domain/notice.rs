@@ -21,6 +21,8 @@ pub struct Notice {
     pub event: Event,
     /// Expected arrival, when known.
     pub eta: Option<DateTime<Utc>>,
+    /// Latest expected arrival, when the date is a range.
+    pub eta_latest: Option<DateTime<Utc>>,
     /// Tracking number; empty when not known.
     pub tracking_number: String,
     /// Carrier; empty when not known.
@@ -41,6 +43,7 @@ impl Notice {
             about_line: self.line_id.is_some(),
             detail: &self.detail,
             eta: self.eta,
+            eta_latest: self.eta_latest,
             tracking_number: &self.tracking_number,
             carrier: &self.carrier,
         }

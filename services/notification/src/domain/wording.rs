@@ -17,6 +17,9 @@ pub fn subject(event: Event) -> &'static str {
         Event::Shipped => "Your order has shipped",
         Event::Delivered => "Your order was delivered",
         Event::Cancelled => "Your order was cancelled",
+        Event::Charged => "You were charged for your item",
+        Event::Refunded => "You were refunded for your item",
+        Event::LineChanged => "An item of your order was changed",
     }
 }
 
@@ -36,6 +39,8 @@ pub struct MessageFacts<'a> {
     pub detail: &'a str,
     /// Expected arrival.
     pub eta: Option<DateTime<Utc>>,
+    /// Latest expected arrival, when the date is a range.
+    pub eta_latest: Option<DateTime<Utc>>,
     /// Tracking number.
     pub tracking_number: &'a str,
     /// Carrier.
@@ -45,6 +50,24 @@ pub struct MessageFacts<'a> {
 /// A date as customers see it: its UTC calendar day, `YYYY-MM-DD`.
 pub fn format_date(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d").to_string()
+}
+
+/// A date as customers see it, or a range of dates ("between 2026-12-08
+/// and 2026-12-10") when the latest is another day.
+fn date_or_range(from: DateTime<Utc>, latest: Option<DateTime<Utc>>) -> String {
+    match latest.map(format_date) {
+        Some(to) if to != format_date(from) => format!("between {} and {to}", format_date(from)),
+        _ => format_date(from),
+    }
+}
+
+/// "on 2026-12-08", or the range as it is.
+fn on(date: &str) -> String {
+    if date.starts_with("between") {
+        date.to_owned()
+    } else {
+        format!("on {date}")
+    }
 }
 
 /// The text sent to the customer about one event. Parts that are not known
@@ -62,27 +85,31 @@ pub fn render_message(facts: &MessageFacts<'_>) -> String {
         (true, Some(order)) => format!("an item of your order {order}"),
         (true, None) => "an item of your order".to_owned(),
     };
-    let eta = facts.eta.map(format_date);
+    let eta = facts.eta.map(|from| date_or_range(from, facts.eta_latest));
     let tracking = facts.tracking_number.trim();
     let carrier = facts.carrier.trim();
     let body = match facts.event {
         Event::OrderConfirmed => format!("we have received {subject} and confirmed it."),
         Event::Backordered => match &eta {
             Some(date) => format!(
-                "{subject} is on backorder. We expect it to arrive on {date} and will ship it as soon as it does."
+                "{subject} is on backorder. We expect it to arrive {} and will ship it as soon as it does.",
+                on(date)
             ),
             None => format!(
                 "{subject} is on backorder. We will tell you as soon as we know when it arrives."
             ),
         },
         Event::EtaKnown => match &eta {
-            Some(date) => format!("{subject} is expected to arrive on {date}."),
+            Some(date) => format!("{subject} is expected to arrive {}.", on(date)),
             None => {
                 format!("{subject} is on its way to us. We will confirm the arrival date soon.")
             }
         },
         Event::EtaChanged => match &eta {
-            Some(date) => format!("the expected arrival of {subject} changed to {date}."),
+            Some(date) => format!(
+                "the expected arrival of {subject} changed: it is now expected {}.",
+                on(date)
+            ),
             None => format!(
                 "the expected arrival of {subject} changed. We will confirm the new date soon."
             ),
@@ -108,6 +135,9 @@ pub fn render_message(facts: &MessageFacts<'_>) -> String {
             text
         }
         Event::Cancelled => format!("{subject} was cancelled."),
+        Event::Charged => format!("we have charged you for {subject}."),
+        Event::Refunded => format!("we have refunded the charge for {subject}."),
+        Event::LineChanged => format!("{subject} was changed as you asked."),
     };
     let mut message = format!("{greeting} {body}");
     let detail = facts.detail.trim();
@@ -144,6 +174,7 @@ mod tests {
             about_line: true,
             detail: "SKU-1 x 2",
             eta: Some(dec_1_2026()),
+            eta_latest: None,
             tracking_number: "1Z999AA10123456784",
             carrier: "UPS",
         }
@@ -157,6 +188,7 @@ mod tests {
             about_line: false,
             detail: "",
             eta: None,
+            eta_latest: None,
             tracking_number: "",
             carrier: "",
         }
@@ -239,11 +271,79 @@ mod tests {
     }
 
     #[test]
+    fn a_changed_line_says_what_changed() {
+        let mut f = facts(Event::LineChanged);
+        f.detail = "LAMP-9 x 3 replaced by LAMP-10 x 3; in stock and ready to ship";
+        let message = render_message(&f);
+        assert!(
+            message.contains(&format!("an item of your order {ORDER} was changed")),
+            "{message}"
+        );
+        assert!(
+            message.ends_with(
+                "Details: LAMP-9 x 3 replaced by LAMP-10 x 3; in stock and ready to ship."
+            ),
+            "{message}"
+        );
+        assert_eq!(
+            subject(Event::LineChanged),
+            "An item of your order was changed"
+        );
+    }
+
+    #[test]
+    fn charges_and_refunds_say_the_amount() {
+        let mut f = facts(Event::Charged);
+        f.detail = "2 x LAMP-9 charged 25.00";
+        let message = render_message(&f);
+        assert!(
+            message.contains(&format!(
+                "we have charged you for an item of your order {ORDER}."
+            )),
+            "{message}"
+        );
+        assert!(
+            message.ends_with("Details: 2 x LAMP-9 charged 25.00."),
+            "{message}"
+        );
+        f.event = Event::Refunded;
+        f.detail = "2 x LAMP-9 refunded 25.00";
+        let message = render_message(&f);
+        assert!(
+            message.contains("we have refunded the charge for"),
+            "{message}"
+        );
+        assert_eq!(subject(Event::Charged), "You were charged for your item");
+        assert_eq!(subject(Event::Refunded), "You were refunded for your item");
+    }
+
+    #[test]
     fn whole_order_and_line_messages_differ() {
         let mut f = facts(Event::Cancelled);
         f.about_line = false;
         assert!(render_message(&f).contains(&format!("your order {ORDER} was cancelled.")));
         f.about_line = true;
         assert!(render_message(&f).contains("an item of your order"));
+    }
+
+    #[test]
+    fn an_estimated_date_is_told_as_a_range() {
+        let from = dec_1_2026();
+        let mut f = facts(Event::Backordered);
+        f.eta_latest = Some(from + chrono::Days::new(3));
+        let message = render_message(&f);
+        assert!(
+            message.contains("arrive between 2026-12-01 and 2026-12-04"),
+            "{message}"
+        );
+        f.eta_latest = Some(from);
+        assert!(render_message(&f).contains("arrive on 2026-12-01"));
+        f.event = Event::EtaChanged;
+        f.eta_latest = Some(from + chrono::Days::new(1));
+        assert!(
+            render_message(&f).contains("now expected between 2026-12-01 and 2026-12-02"),
+            "{}",
+            render_message(&f)
+        );
     }
 }

@@ -234,31 +234,7 @@ fn secret(
     value: Option<&Secret>,
     file: Option<&Path>,
 ) -> Result<Option<Secret>, ConfigError> {
-    let value = value.filter(|v| !v.expose().is_empty());
-    let file = file.filter(|f| !f.as_os_str().is_empty());
-    match (value, file) {
-        (Some(_), Some(_)) => Err(message(&format!(
-            "set channels.{key} or channels.{key}_file, not both"
-        ))),
-        (Some(value), None) => Ok(Some(value.clone())),
-        (None, Some(path)) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                message(&format!(
-                    "reading channels.{key}_file {}: {e}",
-                    path.display()
-                ))
-            })?;
-            let text = text.trim();
-            if text.is_empty() {
-                return Err(message(&format!(
-                    "channels.{key}_file {} is empty",
-                    path.display()
-                )));
-            }
-            Ok(Some(Secret::new(text)))
-        }
-        (None, None) => Ok(None),
-    }
+    backorder_platform::config::secret_setting(&format!("channels.{key}"), value, file)
 }
 
 /// The PEM text of `channels.<key>`, which must hold a certificate.

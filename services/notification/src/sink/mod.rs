@@ -12,7 +12,6 @@
 //! Addresses pass through here but are never logged; lettre is built
 //! without its `tracing` feature, which would log every SMTP line.
 
-mod client;
 mod file;
 mod mail;
 mod smtp;
@@ -20,11 +19,9 @@ mod smtp;
 mod tests;
 mod webhook;
 
-use std::fmt;
-
 use chrono::{DateTime, Utc};
 
-pub(crate) use client::pem_certificates;
+pub(crate) use backorder_platform::webhook::pem_certificates;
 pub use file::FileSink;
 pub use smtp::{SMTP_TIMEOUT, SmtpLogin, SmtpSettings, SmtpSink, SmtpTls};
 pub use webhook::{
@@ -75,29 +72,7 @@ pub enum SinkError {
     Timeout(std::time::Duration),
 }
 
-/// A password or key from the settings. Never printed: `Debug` shows
-/// `[redacted]`.
-#[derive(Clone, serde::Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps `value`.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The value itself, for the one place that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
+pub use backorder_platform::config::Secret;
 
 /// Every channel's sink, and the merchant's webhook when configured.
 #[derive(Clone, Debug)]

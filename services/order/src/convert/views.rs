@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use backorder_platform::ServiceError;
 use backorder_platform::telemetry::trace_id_of;
-use backorder_platform::time::{to_timestamp, to_timestamp_opt};
+use backorder_platform::time::{from_timestamp, to_timestamp, to_timestamp_opt};
 use backorder_platform::warehouse::WarehouseCode;
 use backorder_proto::inventory::v1 as inventory_pb;
 use backorder_proto::notification::v1::{NotificationEvent, NotifyRequest};
@@ -44,10 +44,15 @@ pub fn line_to_proto(line: &Line) -> pb::OrderLine {
             })
             .collect(),
         drop_ship: line.drop_ship,
-        eta_latest: None,
+        eta_latest: to_timestamp_opt(line.eta_latest.or(line.eta)),
         delay_offer: None,
-        payment: None,
-        unit_price_minor: 0,
+        payment: line.payment.as_ref().map(|p| pb::LinePayment {
+            state: p.state.code(),
+            amount_minor: p.amount_minor,
+            reference: p.reference.clone(),
+            update_time: to_timestamp_opt(Some(p.updated_at)),
+        }),
+        unit_price_minor: line.unit_price_minor,
     }
 }
 
@@ -127,6 +132,10 @@ fn event_of(kind: NoticeKind) -> NotificationEvent {
         NoticeKind::Shipped => NotificationEvent::Shipped,
         NoticeKind::Delivered => NotificationEvent::Delivered,
         NoticeKind::Cancelled => NotificationEvent::Cancelled,
+        NoticeKind::LineChanged => NotificationEvent::LineChanged,
+        NoticeKind::Charged => NotificationEvent::Charged,
+        NoticeKind::Refunded => NotificationEvent::Refunded,
+        NoticeKind::DelayOffered => NotificationEvent::DelayOffered,
     }
 }
 
@@ -147,8 +156,22 @@ pub fn notify_request(order: &Order, notice: Notice) -> NotifyRequest {
         tracking_number,
         carrier,
         detail: notice.detail,
-        eta_latest: None,
+        eta_latest: to_timestamp_opt(
+            notice
+                .eta_latest
+                .filter(|latest| Some(*latest) != notice.eta),
+        ),
     }
+}
+
+/// The unit price inventory gave each line it answered for (lines with
+/// an id that does not parse are refused by [`reservation_outcomes`]).
+pub fn reservation_prices(reply: &inventory_pb::ReserveOrderResponse) -> BTreeMap<Uuid, i64> {
+    reply
+        .lines
+        .iter()
+        .filter_map(|l| Some((Uuid::try_parse(&l.line_id).ok()?, l.unit_price_minor)))
+        .collect()
 }
 
 /// The reservation of a pending order; inventory knows it by the order id,
@@ -215,6 +238,11 @@ pub fn reservation_outcomes(
                     backordered: l.backordered_quantity,
                     drop_shipped: l.drop_ship_quantity,
                     reserved_from,
+                    promise: l.promised_from.as_ref().map(|from| {
+                        let from = from_timestamp(from);
+                        let to = l.promised_to.as_ref().map_or(from, from_timestamp);
+                        (from, to)
+                    }),
                 },
             ))
         })

@@ -78,8 +78,10 @@ pub struct LineEta {
     pub order_id: Uuid,
     /// Line id.
     pub line_id: Uuid,
-    /// Expected arrival (Unix ms).
+    /// Expected arrival (Unix ms): the earliest date promised.
     pub eta_ms: i64,
+    /// Latest date promised (Unix ms), at least `eta_ms`.
+    pub eta_latest_ms: i64,
     /// Purchase order carrying the demand.
     pub purchase_order_id: Option<Uuid>,
 }

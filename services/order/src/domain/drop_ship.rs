@@ -118,12 +118,15 @@ mod tests {
             backordered_quantity: quantity,
             status,
             eta: None,
+            eta_latest: None,
             purchase_order_id: None,
             shipment_id: None,
             shipped_quantity: shipped,
             ready_quantity: 0,
             ready_in: UnitsByWarehouse::new(),
             drop_ship,
+            unit_price_minor: 0,
+            payment: None,
         }
     }
 

@@ -376,14 +376,19 @@ pub fn utc_day(ms: i64) -> Option<NaiveDate> {
     DateTime::from_timestamp_millis(ms).map(|t| t.date_naive())
 }
 
-/// Compares a line's stored ETA with a new one (Unix ms). Dates compare by
-/// UTC calendar day, so re-sending the same promised date never tells the
-/// customer twice.
-pub fn eta_news(previous: Option<i64>, new: i64) -> EtaNews {
-    match previous {
-        None => EtaNews::Known,
-        Some(old) if utc_day(old) == utc_day(new) => EtaNews::Unchanged,
-        Some(_) => EtaNews::Changed,
+/// Compares a line's stored promise (earliest and latest date; the latest
+/// unset on lines promised before promises were ranges) with a new one
+/// (Unix ms). Dates compare by UTC calendar day, so re-sending the same
+/// promised dates never tells the customer twice.
+pub fn eta_news(previous: (Option<i64>, Option<i64>), new: (i64, i64)) -> EtaNews {
+    let (Some(old), old_latest) = previous else {
+        return EtaNews::Known;
+    };
+    let old_latest = old_latest.unwrap_or(old);
+    if utc_day(old) == utc_day(new.0) && utc_day(old_latest) == utc_day(new.1) {
+        EtaNews::Unchanged
+    } else {
+        EtaNews::Changed
     }
 }
 

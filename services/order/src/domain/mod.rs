@@ -3,9 +3,13 @@
 //! which warehouse a parcel leaves from, what a supplier's drop shipment
 //! does to the lines it carries, where lines' ready units are, the
 //! bounds of what is accepted, the wording of customer notices and of the
-//! timeline, the sweeper's backoff and the backorder measures.
+//! timeline, the sweeper's backoff, the backorder measures and when lines
+//! are charged.
 
+pub mod changes;
+pub mod charging;
 pub mod commands;
+pub mod delays;
 pub mod drop_ship;
 pub mod lifecycle;
 pub mod limits;

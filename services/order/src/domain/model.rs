@@ -4,6 +4,7 @@
 use backorder_platform::warehouse::WarehouseCode;
 use uuid::Uuid;
 
+use super::charging::LinePayment;
 use super::lifecycle::{self, LineEvent, Move};
 use super::status::{LineStatus, OrderStatus, ShipPolicy, ShipmentStatus};
 use super::warehouses::{BadUnits, UnitsByWarehouse};
@@ -52,8 +53,11 @@ pub struct Line {
     pub backordered_quantity: i64,
     /// Status.
     pub status: LineStatus,
-    /// Expected arrival (Unix ms).
+    /// Expected arrival (Unix ms): the earliest date promised.
     pub eta: Option<i64>,
+    /// Latest date promised (Unix ms): `eta` when certain, later when the
+    /// date is estimated; unset with `eta`.
+    pub eta_latest: Option<i64>,
     /// Purchase order carrying its demand.
     pub purchase_order_id: Option<Uuid>,
     /// Shipment that carried its last units.
@@ -67,6 +71,11 @@ pub struct Line {
     /// The supplier ships it straight to the customer: it never holds
     /// stock, never leaves a warehouse, and leaves in a drop shipment.
     pub drop_ship: bool,
+    /// Unit price in the smallest currency unit, from inventory at the
+    /// sale; 0 when unknown (such a line is never charged).
+    pub unit_price_minor: i64,
+    /// Its charging; `None` when it is not charged through the service.
+    pub payment: Option<LinePayment>,
 }
 
 /// A parcel.
@@ -266,12 +275,15 @@ mod tests {
             backordered_quantity: quantity - ready,
             status: LineStatus::Backordered,
             eta: None,
+            eta_latest: None,
             purchase_order_id: None,
             shipment_id: None,
             shipped_quantity: shipped,
             ready_quantity: ready,
             ready_in: UnitsByWarehouse::of(WarehouseCode::default_warehouse(), ready),
             drop_ship: false,
+            unit_price_minor: 0,
+            payment: None,
         }
     }
 

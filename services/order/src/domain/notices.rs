@@ -5,6 +5,7 @@
 
 use uuid::Uuid;
 
+use super::charging::{Told, format_minor};
 use super::lifecycle::utc_day;
 use super::limits::MAX_NOTICE_DETAIL_CHARS;
 use super::model::{Line, Shipment};
@@ -32,6 +33,15 @@ pub enum NoticeKind {
     Delivered,
     /// A line was cancelled.
     Cancelled,
+    /// A backordered line was given another SKU or fewer units.
+    LineChanged,
+    /// A line's amount was captured.
+    Charged,
+    /// A line's captured amount was refunded.
+    Refunded,
+    /// A backordered line's date slipped: the customer may keep waiting
+    /// or cancel.
+    DelayOffered,
 }
 
 /// A parcel's carrier and tracking number, told with shipping notices.
@@ -54,6 +64,8 @@ pub struct Notice {
     pub detail: String,
     /// Expected arrival (Unix ms), for ETA notices.
     pub eta: Option<i64>,
+    /// Latest expected arrival (Unix ms) when the date is a range.
+    pub eta_latest: Option<i64>,
     /// The parcel, for shipping notices.
     pub parcel: Option<Parcel>,
 }
@@ -65,6 +77,7 @@ impl Notice {
             line_id,
             detail: fit(detail),
             eta: None,
+            eta_latest: None,
             parcel: None,
         }
     }
@@ -89,7 +102,11 @@ impl Notice {
                 line.backordered_quantity, line.quantity, line.sku
             )
         };
-        Self::about(NoticeKind::Backordered, Some(line.id), detail)
+        let mut notice = Self::about(NoticeKind::Backordered, Some(line.id), detail);
+        // The date promised at the sale goes with the first notice.
+        notice.eta = line.eta;
+        notice.eta_latest = line.eta_latest.filter(|_| line.eta.is_some());
+        notice
     }
 
     /// A backordered line's expected arrival, first known or changed.
@@ -101,6 +118,17 @@ impl Notice {
         };
         let mut notice = Self::about(kind, Some(line.id), quantity_of(line));
         notice.eta = Some(eta_ms);
+        notice.eta_latest = line.eta_latest;
+        notice
+    }
+
+    /// A backordered line's date slipped to `eta`..`eta_latest` (Unix
+    /// ms): the offer to keep waiting or cancel (see
+    /// [`super::delays::offer_detail`]).
+    pub fn delay_offered(line: &Line, detail: String, eta: i64, eta_latest: i64) -> Self {
+        let mut notice = Self::about(NoticeKind::DelayOffered, Some(line.id), detail);
+        notice.eta = Some(eta);
+        notice.eta_latest = Some(eta_latest);
         notice
     }
 
@@ -108,6 +136,27 @@ impl Notice {
     pub fn ready(line: &Line) -> Self {
         let detail = format!("{} is in stock and ready to ship", quantity_of(line));
         Self::about(NoticeKind::Ready, Some(line.id), detail)
+    }
+
+    /// A line's amount was taken (after a capture) or given back (after a
+    /// refund), such as `2 x LAMP-9 charged 25.00`: minor units shown
+    /// with two decimals.
+    pub fn payment(told: Told, line: &Line, amount_minor: i64) -> Self {
+        let (kind, verb) = match told {
+            Told::Charged => (NoticeKind::Charged, "charged"),
+            Told::Refunded => (NoticeKind::Refunded, "refunded"),
+        };
+        let detail = format!(
+            "{} {verb} {}",
+            quantity_of(line),
+            format_minor(amount_minor)
+        );
+        Self::about(kind, Some(line.id), detail)
+    }
+
+    /// A backordered line changed (see [`super::changes::notice_detail`]).
+    pub fn line_changed(line: &Line, detail: String) -> Self {
+        Self::about(NoticeKind::LineChanged, Some(line.id), detail)
     }
 
     /// A line was cancelled, and why.
@@ -239,12 +288,15 @@ mod tests {
             backordered_quantity: quantity,
             status: LineStatus::Backordered,
             eta: None,
+            eta_latest: None,
             purchase_order_id: None,
             shipment_id: None,
             shipped_quantity: 0,
             ready_quantity: 0,
             ready_in: UnitsByWarehouse::new(),
             drop_ship: false,
+            unit_price_minor: 0,
+            payment: None,
         }
     }
 

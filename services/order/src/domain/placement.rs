@@ -48,6 +48,9 @@ pub struct LineOutcome {
     pub drop_shipped: i64,
     /// Where the reserved units are.
     pub reserved_from: UnitsByWarehouse,
+    /// The dates (Unix ms) promised for the waiting units at the sale:
+    /// earliest and latest; `None` when nothing waits or no date is known.
+    pub promise: Option<(i64, i64)>,
 }
 
 /// How a line is served, once inventory's answer for it is checked.
@@ -140,12 +143,20 @@ impl Line {
     /// honest) and holds nothing a warehouse could ship.
     pub fn take_reservation(&mut self, served: Served) -> LineEvent {
         let (reserved, backordered, reserved_from, drop_ship) = match served {
-            Served::Stock(outcome) => (
-                outcome.reserved,
-                outcome.backordered,
-                outcome.reserved_from,
-                false,
-            ),
+            Served::Stock(outcome) => {
+                if outcome.backordered > 0
+                    && let Some((from, to)) = outcome.promise
+                {
+                    self.eta = Some(from);
+                    self.eta_latest = Some(to.max(from));
+                }
+                (
+                    outcome.reserved,
+                    outcome.backordered,
+                    outcome.reserved_from,
+                    false,
+                )
+            }
             Served::DropShip => (0, self.quantity, UnitsByWarehouse::new(), true),
         };
         self.reserved_quantity = reserved;
@@ -171,6 +182,7 @@ mod tests {
             backordered,
             drop_shipped: 0,
             reserved_from: UnitsByWarehouse::of(WarehouseCode::default_warehouse(), reserved),
+            promise: None,
         }
     }
 
@@ -250,12 +262,15 @@ mod tests {
             backordered_quantity: 0,
             status: super::super::status::LineStatus::Pending,
             eta: None,
+            eta_latest: None,
             purchase_order_id: None,
             shipment_id: None,
             shipped_quantity: 0,
             ready_quantity: 0,
             ready_in: UnitsByWarehouse::new(),
             drop_ship: false,
+            unit_price_minor: 0,
+            payment: None,
         }
     }
 
@@ -280,5 +295,26 @@ mod tests {
         assert_eq!(event, LineEvent::Reserved { backordered: false });
         assert!(!stocked.drop_ship);
         assert_eq!(stocked.ready_quantity, 4);
+    }
+
+    #[test]
+    fn a_waiting_line_takes_the_dates_promised_at_the_sale() {
+        let mut line = pending(5);
+        let promised = LineOutcome {
+            promise: Some((10 * 86_400_000, 12 * 86_400_000)),
+            ..outcome(2, 3)
+        };
+        line.take_reservation(Served::Stock(promised));
+        assert_eq!(
+            (line.eta, line.eta_latest),
+            (Some(10 * 86_400_000), Some(12 * 86_400_000))
+        );
+        let mut filled = pending(5);
+        let in_stock = LineOutcome {
+            promise: Some((1, 1)),
+            ..outcome(5, 0)
+        };
+        filled.take_reservation(Served::Stock(in_stock));
+        assert_eq!(filled.eta, None, "nothing waits: no date");
     }
 }

@@ -4,6 +4,8 @@
 
 use backorder_platform::warehouse::WarehouseCode;
 
+use super::charging::PaymentNews;
+use super::delays::DelayNews;
 use super::lifecycle::{EtaNews, utc_day};
 use super::model::{Line, Origin, Shipment};
 use super::status::ShipPolicy;
@@ -60,6 +62,12 @@ pub enum Recorded<'a> {
         /// Where they are.
         warehouse: &'a WarehouseCode,
     },
+    /// A backordered line was given another SKU or fewer units.
+    LineChanged {
+        /// What changed and what the line holds now (see
+        /// [`super::changes::timeline_detail`]).
+        detail: &'a str,
+    },
     /// Procurement told a line's ETA.
     Eta {
         /// Whether it is news for the customer.
@@ -69,6 +77,11 @@ pub enum Recorded<'a> {
         /// Purchase order carrying the demand (may be empty).
         purchase_order_id: &'a str,
     },
+    /// A request to the payment endpoint was made or answered.
+    Payment(&'a PaymentNews),
+    /// A delay was offered to the customer, answered, decided by the
+    /// merchant's rule, or became moot.
+    Delay(&'a DelayNews),
 }
 
 impl Recorded<'_> {
@@ -92,11 +105,14 @@ impl Recorded<'_> {
             Self::ShipmentDelivered(_) => "shipment_delivered",
             Self::LineAllocated { .. } => "line_allocated",
             Self::LinePartlyAllocated { .. } => "line_partly_allocated",
+            Self::LineChanged { .. } => "line_changed",
             Self::Eta { news, .. } => match news {
                 EtaNews::Known => "eta_known",
                 EtaNews::Changed => "eta_changed",
                 EtaNews::Unchanged => "eta_confirmed",
             },
+            Self::Payment(news) => news.name(),
+            Self::Delay(news) => news.name(),
         }
     }
 
@@ -129,6 +145,7 @@ impl Recorded<'_> {
                 format!("{lines} line(s), {}", policy.describe())
             }
             Self::LineCancelled { reason } => (*reason).to_owned(),
+            Self::LineChanged { detail } => (*detail).to_owned(),
             Self::LineShipped {
                 line,
                 units,
@@ -179,6 +196,8 @@ impl Recorded<'_> {
                 "expected {} (purchase order {purchase_order_id})",
                 day(*eta_ms)
             ),
+            Self::Payment(news) => news.detail(),
+            Self::Delay(news) => news.detail(),
         }
     }
 }
@@ -288,6 +307,7 @@ mod tests {
             backordered_quantity: quantity - reserved,
             status: LineStatus::Ready,
             eta: None,
+            eta_latest: None,
             purchase_order_id: None,
             shipment_id: None,
             shipped_quantity: 0,
@@ -295,6 +315,8 @@ mod tests {
             ready_in: UnitsByWarehouse::from_entries(parts.iter().map(|(w, u)| (code(w), *u)))
                 .expect("parts"),
             drop_ship: false,
+            unit_price_minor: 0,
+            payment: None,
         }
     }
 

@@ -8,7 +8,8 @@ use backorder_proto::order::v1 as pb;
 use tracing::Instrument;
 
 use super::{
-    OrderApi, line_index, load_order, move_line, notify, save_status, span_in_sale_trace, view,
+    OrderApi, line_index, load_order, move_line, notify, payments, save_status, span_in_sale_trace,
+    view,
 };
 use crate::convert::views;
 use crate::domain::commands::{CancelLine, CancelOrder};
@@ -94,8 +95,9 @@ impl OrderApi {
 }
 
 /// Cancels the lines at `which`, releasing their stock and telling the
-/// customer, then re-derives the order's status.
-async fn cancel_lines(
+/// customer, then re-derives the order's status (also the cancelling of
+/// a delayed line, by the customer's answer or the merchant's rule).
+pub(super) async fn cancel_lines(
     work: &Work,
     order: &mut Order,
     lines: &mut [Line],
@@ -124,5 +126,7 @@ async fn cancel_lines(
         notify(work, order, Notice::cancelled(line, reason)).await?;
     }
     queries::replace_parts(work.db(), &cancelled).await?;
+    // A captured line is refunded, an authorised one voided.
+    payments::follow(work, order, lines).await?;
     save_status(work, order, lines).await
 }

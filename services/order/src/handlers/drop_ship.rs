@@ -22,7 +22,9 @@ use backorder_proto::order::v1 as pb;
 use tracing::Instrument;
 use uuid::Uuid;
 
-use super::{OrderApi, line_index, load_order, move_line, notify, save_status, span_in_sale_trace};
+use super::{
+    OrderApi, line_index, load_order, move_line, notify, payments, save_status, span_in_sale_trace,
+};
 use crate::convert::views;
 use crate::domain::commands::DropShipment;
 use crate::domain::drop_ship::{DropRefusal, plan_drop_shipment};
@@ -160,6 +162,7 @@ async fn record(
     queries::record_all(work.db(), order.id, events).await?;
     save_status(work, order, lines).await?;
     notify(work, order, Notice::shipped(&shipment, &shipped)).await?;
+    payments::follow(work, order, lines).await?;
     Ok(shipment)
 }
 

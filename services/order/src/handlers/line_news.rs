@@ -6,8 +6,10 @@
 use backorder_platform::{ServiceError, ServiceResult};
 use backorder_proto::order::v1 as pb;
 
-use super::{OrderApi, line_index, load_order, move_line, notify, save_status};
-use crate::convert::views;
+use super::{
+    OrderApi, delays, line_index, load_order, move_line, notify, payments, save_status,
+};
+use crate::convert::{self, views};
 use crate::domain::commands::{LineAllocated, LineEta};
 use crate::domain::notices::Notice;
 use crate::domain::timeline::Recorded;
@@ -121,8 +123,10 @@ impl OrderApi {
                     .await?;
                     save_status(work, &mut order, &lines).await?;
                     notify(work, &order, Notice::ready(&line)).await?;
+                    // Charged when filled: the capture is due now.
+                    payments::follow(work, &order, &mut lines).await?;
                     Ok(pb::MarkLineAllocatedResponse {
-                        line: Some(views::line_to_proto(&line)),
+                        line: lines.get(index).map(views::line_to_proto),
                     })
                 })
             })
@@ -135,12 +139,14 @@ impl OrderApi {
         req: pb::UpdateLineEtaRequest,
     ) -> ServiceResult<pb::UpdateLineEtaResponse> {
         let command = LineEta::try_from(&req)?;
+        let rule = self.fulfilment.delays.rule;
         self.context
             .execute(&req, move |work| {
                 Box::pin(async move {
                     let (order, mut lines) = load_order(work.db(), command.order_id, true).await?;
                     work.set_resource(order.id.to_string());
                     let index = line_index(&lines, command.line_id)?;
+                    let mut offer = None;
                     if let Some(line) = lines.get_mut(index) {
                         match line.status {
                             LineStatus::Pending => {
@@ -150,8 +156,13 @@ impl OrderApi {
                                 ));
                             }
                             LineStatus::Backordered => {
-                                let news = lifecycle::eta_news(line.eta, command.eta_ms);
+                                let news = lifecycle::eta_news(
+                                    (line.eta, line.eta_latest),
+                                    (command.eta_ms, command.eta_latest_ms),
+                                );
+                                let before = line.clone();
                                 line.eta = Some(command.eta_ms);
+                                line.eta_latest = Some(command.eta_latest_ms);
                                 if command.purchase_order_id.is_some() {
                                     line.purchase_order_id = command.purchase_order_id;
                                 }
@@ -171,7 +182,17 @@ impl OrderApi {
                                     },
                                 )
                                 .await?;
-                                if news != EtaNews::Unchanged {
+                                // A slip is told as a delay offer instead.
+                                let (now_offered, told) = delays::follow_eta(
+                                    work,
+                                    &order,
+                                    &before,
+                                    (command.eta_ms, command.eta_latest_ms),
+                                    &rule,
+                                )
+                                .await?;
+                                offer = now_offered;
+                                if news != EtaNews::Unchanged && !told {
                                     let changed = news == EtaNews::Changed;
                                     notify(
                                         work,
@@ -187,7 +208,9 @@ impl OrderApi {
                         }
                     }
                     Ok(pb::UpdateLineEtaResponse {
-                        line: lines.get(index).map(views::line_to_proto),
+                        line: lines
+                            .get(index)
+                            .map(|l| convert::delays::line_with_offer(l, offer.as_ref())),
                     })
                 })
             })

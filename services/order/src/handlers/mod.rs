@@ -6,15 +6,17 @@
 
 mod bundling;
 mod cancellation;
+mod changes;
+mod delays;
 mod drop_ship;
 mod line_news;
 mod orders;
+mod payments;
 mod placement;
 mod settings;
 mod shipping;
 mod stats;
 mod timeline;
-mod unbuilt;
 
 use std::time::Duration;
 
@@ -27,7 +29,7 @@ use backorder_proto::order::v1 as pb;
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use crate::convert::views;
+use crate::convert::{self, views};
 use crate::domain::notices::Notice;
 use crate::domain::{Line, LineEvent, Move, Order};
 use crate::peers::Peers;
@@ -84,14 +86,17 @@ async fn load_order<C: ConnectionTrait>(
     Ok((order, lines))
 }
 
-/// The order as answered, with its shipments.
+/// The order as answered, with its shipments and its lines' delay offers.
 async fn view<C: ConnectionTrait>(
     conn: &C,
     order: &Order,
     lines: &[Line],
 ) -> ServiceResult<pb::Order> {
     let shipments = queries::shipments_of_orders(conn, &[order.id]).await?;
-    Ok(views::order_to_proto(order, lines, &shipments))
+    let offers = queries::offers_of_orders(conn, &[order.id]).await?;
+    let mut shown = views::order_to_proto(order, lines, &shipments);
+    convert::delays::attach_offers(&mut shown, lines, &offers);
+    Ok(shown)
 }
 
 /// The index of line `line_id` among `lines`.

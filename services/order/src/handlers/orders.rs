@@ -4,7 +4,7 @@ use backorder_platform::ServiceResult;
 use backorder_proto::order::v1 as pb;
 
 use super::{OrderApi, load_order, view};
-use crate::convert::{OrderQuery, requests, views};
+use crate::convert::{OrderQuery, delays, requests, views};
 use crate::domain::{Line, Shipment};
 use crate::store::queries;
 
@@ -38,6 +38,7 @@ impl OrderApi {
         let ids: Vec<_> = orders.iter().map(|o| o.id).collect();
         let lines = queries::lines_of_orders(db, &ids).await?;
         let shipments = queries::shipments_of_orders(db, &ids).await?;
+        let offers = queries::offers_of_orders(db, &ids).await?;
         let orders = orders
             .iter()
             .map(|o| {
@@ -51,7 +52,9 @@ impl OrderApi {
                     .filter(|s| s.order_id == o.id)
                     .cloned()
                     .collect();
-                views::order_to_proto(o, &own_lines, &own_shipments)
+                let mut shown = views::order_to_proto(o, &own_lines, &own_shipments);
+                delays::attach_offers(&mut shown, &own_lines, &offers);
+                shown
             })
             .collect();
         Ok(pb::ListOrdersResponse {

@@ -30,8 +30,9 @@ use tonic_types::StatusExt;
 use tracing::Instrument;
 use uuid::Uuid;
 
-use super::{OrderApi, move_line, notify, save_status, span_in_sale_trace, view};
+use super::{OrderApi, move_line, notify, payments, save_status, span_in_sale_trace, view};
 use crate::convert::views;
+use crate::domain::charging::ChargeAt;
 use crate::domain::lost_sales::{self, LostLine};
 use crate::domain::notices::Notice;
 use crate::domain::placement::{LineOutcome, NewOrder, check_outcome};
@@ -51,6 +52,10 @@ type Outcomes = BTreeMap<Uuid, LineOutcome>;
 struct Reserved {
     outcomes: Outcomes,
     lines: Vec<Line>,
+    /// Unit price per line, from inventory.
+    prices: BTreeMap<Uuid, i64>,
+    /// When the merchant charges the lines.
+    charge_at: ChargeAt,
 }
 
 impl OrderApi {
@@ -140,6 +145,7 @@ impl OrderApi {
                 backordered_quantity: 0,
                 status: LineStatus::Pending,
                 eta: None,
+                eta_latest: None,
                 purchase_order_id: None,
                 shipment_id: None,
                 shipped_quantity: 0,
@@ -147,6 +153,8 @@ impl OrderApi {
                 ready_in: UnitsByWarehouse::new(),
                 // Inventory decides, when it reserves the order.
                 drop_ship: false,
+                unit_price_minor: 0,
+                payment: None,
             })
             .collect();
         let grace = i64::try_from(self.first_sweep_after.as_millis()).unwrap_or(i64::MAX);
@@ -215,9 +223,13 @@ impl OrderApi {
             Ok(reservation) => {
                 let outcomes = views::reservation_outcomes(&reservation)?;
                 let line_ids: Vec<Uuid> = lines.iter().map(|l| l.id).collect();
-                let recorded = self
-                    .record_outcome(order.id, Some(Reserved { outcomes, lines }), request)
-                    .await;
+                let reserved = Reserved {
+                    outcomes,
+                    lines,
+                    prices: views::reservation_prices(&reservation),
+                    charge_at: self.fulfilment.charge_at,
+                };
+                let recorded = self.record_outcome(order.id, Some(reserved), request).await;
                 if let Err(ServiceError::FailedPrecondition { reason, .. }) = &recorded
                     && *reason == ORDER_REFUSED
                 {
@@ -365,6 +377,8 @@ async fn apply_reservation(
     let Some(Reserved {
         mut outcomes,
         mut lines,
+        prices,
+        charge_at,
     }) = reserved
     else {
         return Err(ServiceError::Aborted {
@@ -381,8 +395,10 @@ async fn apply_reservation(
         })?;
         let event = line.take_reservation(served);
         move_line(line, event)?;
+        line.unit_price_minor = prices.get(&line.id).copied().unwrap_or_default();
     }
     queries::update_lines(work.db(), &lines).await?;
+    queries::set_unit_prices(work.db(), &lines).await?;
     queries::insert_parts(work.db(), &lines).await?;
     save_status(work, &mut order, &lines).await?;
     let mut events: Vec<(Option<Uuid>, Recorded)> = lines
@@ -410,6 +426,7 @@ async fn apply_reservation(
     for line in lines.iter().filter(|l| l.backordered_quantity > 0) {
         notify(work, &order, Notice::backordered(line)).await?;
     }
+    payments::authorize_at_sale(work, &order, &mut lines, charge_at).await?;
     // An order that was pending until now has no shipments to read.
     Ok(pb::PlaceOrderResponse {
         order: Some(views::order_to_proto(&order, &lines, &[])),

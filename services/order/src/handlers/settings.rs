@@ -5,18 +5,26 @@ use backorder_proto::order::v1 as pb;
 
 use super::OrderApi;
 use crate::domain::ShipPolicy;
+use crate::delays::DelaySettings;
+use crate::domain::charging::ChargeAt;
 
 /// The merchant's fulfilment defaults (settings `fulfilment.*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FulfilmentSettings {
     /// Ship policy of an order placed without one.
     pub default_ship_policy: ShipPolicy,
+    /// When lines are charged (setting `payments.charge_at`).
+    pub charge_at: ChargeAt,
+    /// Delays offered to customers (settings `delays.*`).
+    pub delays: DelaySettings,
 }
 
 impl Default for FulfilmentSettings {
     fn default() -> Self {
         Self {
             default_ship_policy: ShipPolicy::AsAvailable,
+            charge_at: ChargeAt::Never,
+            delays: DelaySettings::default(),
         }
     }
 }
@@ -31,9 +39,9 @@ impl OrderApi {
         Ok(pb::GetFulfilmentSettingsResponse {
             default_ship_policy: policy.code(),
             default_max_shipments: policy.max_shipments(),
-            delay_answer_hours: 0,
-            unanswered_delay: 0,
-            charge_at: 0,
+            delay_answer_hours: self.fulfilment.delays.answer_within_hours,
+            unanswered_delay: self.fulfilment.delays.rule.when_unanswered.code(),
+            charge_at: self.fulfilment.charge_at.code(),
         })
     }
 }

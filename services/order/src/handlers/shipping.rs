@@ -15,7 +15,8 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use super::{
-    OrderApi, line_index, load_order, move_line, notify, save_status, span_in_sale_trace, view,
+    OrderApi, line_index, load_order, move_line, notify, payments, save_status, span_in_sale_trace,
+    view,
 };
 use crate::convert::{requests, views};
 use crate::domain::commands::NewShipment;
@@ -263,6 +264,7 @@ pub(super) async fn ship(
     work.send(views::issue_request(&shipment, &parcel.warehouse))
         .await?;
     notify(work, order, Notice::shipped(&shipment, &shipped)).await?;
+    payments::follow(work, order, lines).await?;
     Ok(shipment)
 }
 

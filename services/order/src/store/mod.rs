@@ -2,6 +2,7 @@
 //! of stored rows into the domain's types.
 
 pub mod customer_order;
+pub mod delay_offer;
 pub mod lost_sales;
 pub mod m20261122_000300_create_order_tables;
 pub mod m20261122_000301_index_orders_by_time;
@@ -11,9 +12,13 @@ pub mod m20261203_000304_partial_shipments;
 pub mod m20261204_000305_warehouses;
 pub mod m20261204_000306_drop_ship;
 pub mod m20261205_000307_lost_sales;
+pub mod m20261216_000308_promises;
+pub mod m20261216_000309_delay_offers;
+pub mod m20261216_000310_payments;
 pub mod order_event;
 pub mod order_line;
 pub mod order_line_stock;
+pub mod payment_request;
 pub mod queries;
 pub mod rows;
 pub mod shipment;
@@ -36,6 +41,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000305_warehouses::Migration),
             Box::new(m20261204_000306_drop_ship::Migration),
             Box::new(m20261205_000307_lost_sales::Migration),
+            Box::new(m20261216_000308_promises::Migration),
+            Box::new(m20261216_000309_delay_offers::Migration),
+            Box::new(m20261216_000310_payments::Migration),
         ];
         migrations.extend(own);
         migrations

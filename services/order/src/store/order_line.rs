@@ -25,6 +25,8 @@ pub struct Model {
     pub status: i32,
     /// Expected arrival (Unix ms).
     pub eta: Option<i64>,
+    /// Latest date promised (Unix ms).
+    pub eta_latest: Option<i64>,
     /// Purchase order carrying its demand.
     pub purchase_order_id: Option<String>,
     /// Shipment that carried its last units.
@@ -35,6 +37,18 @@ pub struct Model {
     pub ready_quantity: i64,
     /// The supplier ships it straight to the customer.
     pub drop_ship: bool,
+    /// Unit price in the smallest currency unit, from the sale.
+    pub unit_price_minor: i64,
+    /// Charge point code the line was sold under; `None` when not charged.
+    pub charge_at: Option<i32>,
+    /// Payment state code; `None` when not charged.
+    pub payment_state: Option<i32>,
+    /// Amount charged for the line (minor units).
+    pub payment_amount_minor: Option<i64>,
+    /// The payment endpoint's last reference.
+    pub payment_reference: Option<String>,
+    /// When the payment last changed (Unix ms).
+    pub payment_updated_at: Option<i64>,
     /// Unix ms.
     pub updated_at: i64,
 }

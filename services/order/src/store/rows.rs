@@ -7,6 +7,7 @@ use backorder_platform::warehouse::WarehouseCode;
 use uuid::Uuid;
 
 use super::{customer_order, order_line, order_line_stock, shipment};
+use crate::domain::charging::{ChargeAt, LinePayment, PaymentState};
 use crate::domain::{
     Line, LineStatus, Order, OrderStatus, Origin, ShipPolicy, Shipment, ShipmentStatus,
     UnitsByWarehouse,
@@ -88,6 +89,16 @@ impl TryFrom<order_line::Model> for Line {
             table: "order_line",
             id: &row.id,
         };
+        let payment = match (row.charge_at, row.payment_state) {
+            (Some(charge_at), Some(state)) => Some(LinePayment {
+                charge_at: ChargeAt::try_from(charge_at).map_err(|e| r.fail(e))?,
+                state: PaymentState::try_from(state).map_err(|e| r.fail(e))?,
+                amount_minor: row.payment_amount_minor.unwrap_or_default(),
+                reference: row.payment_reference.unwrap_or_default(),
+                updated_at: row.payment_updated_at.unwrap_or_default(),
+            }),
+            _ => None,
+        };
         Ok(Line {
             id: r.uuid("id", &row.id)?,
             order_id: r.uuid("order_id", &row.order_id)?,
@@ -101,11 +112,14 @@ impl TryFrom<order_line::Model> for Line {
             reserved_quantity: row.reserved_quantity,
             backordered_quantity: row.backordered_quantity,
             eta: row.eta,
+            eta_latest: row.eta_latest,
             shipped_quantity: row.shipped_quantity,
             ready_quantity: row.ready_quantity,
             // Read with the line's parts (`Line::settle`).
             ready_in: UnitsByWarehouse::new(),
             drop_ship: row.drop_ship,
+            unit_price_minor: row.unit_price_minor,
+            payment,
         })
     }
 }
@@ -198,11 +212,18 @@ mod tests {
             backordered_quantity: 0,
             status,
             eta: None,
+            eta_latest: None,
             purchase_order_id: None,
             shipment_id: Some(String::new()),
             shipped_quantity: 0,
             ready_quantity: 1,
             drop_ship: false,
+            unit_price_minor: 0,
+            charge_at: None,
+            payment_state: None,
+            payment_amount_minor: None,
+            payment_reference: None,
+            payment_updated_at: None,
             updated_at: 0,
         }
     }

@@ -31,6 +31,28 @@ pub type Script = Arc<
         + Sync,
 >;
 
+/// What ChangeReservation answers.
+pub type ChangeReply = Result<inv::ChangeReservationResponse, Status>;
+/// A scripted ChangeReservation.
+pub type ChangeScript = Arc<dyn Fn(&inv::ChangeReservationRequest) -> ChangeReply + Send + Sync>;
+
+/// Inventory's answer to a line change when every unit is in stock.
+pub fn change_in_stock(req: &inv::ChangeReservationRequest) -> ChangeReply {
+    Ok(inv::ChangeReservationResponse {
+        line: Some(inv::LineReservation {
+            line_id: req.line_id.clone(),
+            sku: req.sku.clone(),
+            reserved_quantity: req.quantity,
+            reservation_id: uuid::Uuid::now_v7().to_string(),
+            reserved_from: vec![inv::WarehouseUnits {
+                warehouse: "default".to_owned(),
+                quantity: req.quantity,
+            }],
+            ..Default::default()
+        }),
+    })
+}
+
 /// Inventory's answer when every unit is in stock.
 pub fn reserve_all(req: &inv::ReserveOrderRequest) -> inv::ReserveOrderResponse {
     inv::ReserveOrderResponse {
@@ -130,6 +152,11 @@ pub struct Seen {
     pub releases: Mutex<Vec<inv::ReleaseReservationRequest>>,
     /// Notify requests.
     pub notices: Mutex<Vec<notif::NotifyRequest>>,
+    /// ChangeReservation requests, in the order they came.
+    pub changes: Mutex<Vec<inv::ChangeReservationRequest>>,
+    /// ChangeReservation answers given, by request id: a repeat gets the
+    /// same, as from inventory.
+    pub changed: Mutex<BTreeMap<String, inv::ChangeReservationResponse>>,
 }
 
 impl Seen {
@@ -156,6 +183,7 @@ impl Seen {
 struct Fake {
     seen: Arc<Seen>,
     script: Arc<Mutex<Script>>,
+    change_script: Arc<Mutex<ChangeScript>>,
     drop_ship: Arc<Mutex<BTreeSet<String>>>,
 }
 
@@ -166,6 +194,7 @@ pub struct FakePeers {
     /// What it saw.
     pub seen: Arc<Seen>,
     script: Arc<Mutex<Script>>,
+    change_script: Arc<Mutex<ChangeScript>>,
     drop_ship: Arc<Mutex<BTreeSet<String>>>,
     server: tokio::task::JoinHandle<()>,
 }
@@ -174,11 +203,14 @@ impl FakePeers {
     /// Starts a fake that reserves everything.
     pub async fn start() -> Self {
         let script: Script = Arc::new(|req, _| Box::pin(async move { Ok(reserve_all(&req)) }));
+        let change_script: ChangeScript = Arc::new(change_in_stock);
         let fake = Fake {
             seen: Arc::new(Seen::default()),
             script: Arc::new(Mutex::new(script)),
+            change_script: Arc::new(Mutex::new(change_script)),
             drop_ship: Arc::new(Mutex::new(BTreeSet::new())),
         };
+        let change_script = fake.change_script.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -199,9 +231,19 @@ impl FakePeers {
             address,
             seen,
             script,
+            change_script,
             drop_ship,
             server,
         }
+    }
+
+    /// Replaces how ChangeReservation answers a request it has not
+    /// answered before.
+    pub fn script_change<F>(&self, script: F)
+    where
+        F: Fn(&inv::ChangeReservationRequest) -> ChangeReply + Send + Sync + 'static,
+    {
+        *self.change_script.lock().expect("change script") = Arc::new(script);
     }
 
     /// Makes `skus` drop-ship products: their lines in an order with a
@@ -337,9 +379,27 @@ impl InventoryService for Fake {
     }
     async fn change_reservation(
         &self,
-        _: Request<inv::ChangeReservationRequest>,
+        request: Request<inv::ChangeReservationRequest>,
     ) -> Result<Response<inv::ChangeReservationResponse>, Status> {
-        unimplemented()
+        let req = request.into_inner();
+        self.seen.changes.lock().expect("changes").push(req.clone());
+        if let Some(stored) = self
+            .seen
+            .changed
+            .lock()
+            .expect("changed")
+            .get(&req.request_id)
+        {
+            return Ok(Response::new(stored.clone()));
+        }
+        let script = self.change_script.lock().expect("change script").clone();
+        let reply = script(&req)?;
+        self.seen
+            .changed
+            .lock()
+            .expect("changed")
+            .insert(req.request_id.clone(), reply.clone());
+        Ok(Response::new(reply))
     }
     async fn list_warehouses(
         &self,

@@ -1,6 +1,7 @@
 //! The order service's integration tests, in one binary: handlers on a
 //! fresh database with faked peers, and the whole service in-process.
 
+mod changes;
 mod config;
 mod drop_ship;
 mod fake_peers;

@@ -1,6 +1,7 @@
 //! Between the wire and the rules: requests parsed into domain commands
 //! (every bad field named at once), stored rows turned into replies.
 
+mod reduction;
 mod replenishment;
 mod requests;
 mod responses;

@@ -38,6 +38,17 @@ impl PoDates {
         latest(self.expected(), self.delayed_until)
     }
 
+    /// Whether its current date is one the supplier promised: a promised
+    /// date that no delay has moved past. A date worked out from a lead
+    /// time, or by a delay, is an estimate.
+    pub fn confirmed(&self) -> bool {
+        match (self.promised_at, self.delayed_until) {
+            (Some(promised), Some(delayed)) => delayed <= promised,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    }
+
     /// Whether it is late at `now`: still on its way (submitted,
     /// acknowledged or partially received, drop-ship or not) and expected
     /// before `now`.
@@ -186,5 +197,20 @@ mod tests {
         assert_eq!(latest(Some(5), None), Some(5));
         assert_eq!(latest(None, Some(7)), Some(7));
         assert_eq!(latest(Some(9), Some(7)), Some(9));
+    }
+
+    #[test]
+    fn only_a_promised_date_no_delay_moved_is_confirmed() {
+        let dates = |promised_at, delayed_until| PoDates {
+            status: PoStatus::Acknowledged,
+            promised_at,
+            submitted_at: Some(0),
+            delayed_until,
+            lead_time_days: 5,
+        };
+        assert!(dates(Some(10), None).confirmed());
+        assert!(dates(Some(10), Some(5)).confirmed());
+        assert!(!dates(Some(10), Some(20)).confirmed());
+        assert!(!dates(None, None).confirmed());
     }
 }

@@ -11,6 +11,7 @@ pub mod drop_ship;
 pub mod lifecycle;
 pub mod performance;
 pub mod quantity;
+pub mod reduction;
 pub mod refusal;
 pub mod replenishment;
 pub mod schedule;
@@ -32,6 +33,7 @@ pub use performance::{Performance, ReceivedPo, supplier_performance};
 pub use quantity::{
     MAX_LEAD_TIME_DAYS, MAX_LINE_QUANTITY, MAX_QUANTITY, MAX_RECEIPT_LINES, Quantity,
 };
+pub use reduction::{DemandReduction, ReductionRefusal, units_given_up};
 pub use refusal::PoRefusal;
 pub use replenishment::{
     DemandStats, MAX_HISTORY_DAYS, MAX_SERVICE_LEVEL_PERCENT, MIN_HISTORY_DAYS,

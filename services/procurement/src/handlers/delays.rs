@@ -7,10 +7,10 @@ use backorder_platform::{ServiceError, ServiceResult};
 use tracing::Instrument;
 
 use super::spans::{Batch, traceparent};
-use super::{ProcurementApi, concurrent_update, sourcing};
+use super::{ProcurementApi, concurrent_update, inbound, sourcing};
 use crate::convert;
 use crate::domain::PoDates;
-use crate::store::queries::{demands, purchase_orders, suppliers};
+use crate::store::queries::{demands, lines, purchase_orders, suppliers};
 use crate::store::{purchase_order, stored_id};
 
 /// Purchase orders read per page when looking for late ones.
@@ -106,6 +106,10 @@ impl ProcurementApi {
                         }
                         .instrument(span)
                         .await?;
+                    }
+                    if !read.drop_ship {
+                        let lines = lines::of(db, &read.id).await?;
+                        inbound::announce(work, lines.into_iter().map(|l| l.sku)).await?;
                     }
                     Ok::<_, ServiceError>(true)
                 })

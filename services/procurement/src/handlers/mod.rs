@@ -10,8 +10,10 @@ pub mod delays;
 mod demand;
 mod drafts;
 mod drop_ship;
+mod inbound;
 mod purchase_orders;
 mod receipts;
+mod reduction;
 mod release;
 pub mod replenishment;
 pub mod schedule;
@@ -19,7 +21,6 @@ mod sourcing;
 mod spans;
 mod supplier_items;
 mod suppliers;
-mod unbuilt;
 
 use backorder_platform::ServiceError;
 use backorder_platform::service::ServiceContext;

@@ -155,6 +155,7 @@ pub(super) async fn submit_locked(
         let span = batch.demand_span(&demand, "purchase order submitted for demand");
         span.in_scope(|| tracing::debug!("demand's purchase order submitted"));
     }
+    announce_stock(work, &po, lines).await?;
     convert::purchase_order(&po, lines)
 }
 
@@ -194,7 +195,21 @@ async fn acknowledge(
         .await?;
     }
     let lines = lines::of(db, &po.id).await?;
+    announce_stock(work, &po, &lines).await?;
     convert::purchase_order(&po, &lines)
+}
+
+/// Tells inventory the inbound supply of a stock purchase order's SKUs
+/// after it changed (a drop-ship one brings no stock).
+async fn announce_stock(
+    work: &Work,
+    po: &purchase_order::Model,
+    lines: &[purchase_order_line::Model],
+) -> ServiceResult<()> {
+    if po.drop_ship {
+        return Ok(());
+    }
+    super::inbound::announce(work, lines.iter().map(|l| l.sku.clone())).await
 }
 
 /// Cancels the purchase order and moves its open demand to the supplier's
@@ -246,5 +261,6 @@ async fn cancel(work: &Work, command: Cancellation, now: i64) -> ServiceResult<p
         "demand moved off cancelled purchase order",
     )
     .await?;
+    announce_stock(work, &po, &lines).await?;
     convert::purchase_order(&po, &lines)
 }

@@ -112,6 +112,7 @@ async fn receive(work: &Work, receipt: Receipt, now: i64) -> ServiceResult<pb::P
             span.in_scope(|| tracing::debug!("goods for the demand's SKU received"));
         }
     }
+    super::inbound::announce(work, receipt.lines.iter().map(|l| l.sku.clone())).await?;
     // A line fully received closes the replenishment demand it carries, so
     // the SKU may be replenished again.
     for line in &lines {

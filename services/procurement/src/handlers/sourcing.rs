@@ -138,8 +138,10 @@ pub async fn consolidate(
     Ok(stored)
 }
 
-/// Tells the order service a line's ETA and the purchase order serving it.
-/// Replenishment demand serves no order line: nothing is sent for it.
+/// Tells the order service a drop-shipped line's ETA and the purchase
+/// order serving it. A line waiting for stock is promised by inventory,
+/// which keeps the queue the stock is shared in (procurement tells it the
+/// inbound supply instead); replenishment demand serves no order line.
 pub async fn send_eta(
     work: &Work,
     demand: &demand::Model,
@@ -147,7 +149,7 @@ pub async fn send_eta(
     eta: i64,
     trace: Option<String>,
 ) -> ServiceResult<()> {
-    if demand.replenishment {
+    if demand.replenishment || !demand.drop_ship {
         return Ok(());
     }
     work.send_in_trace(

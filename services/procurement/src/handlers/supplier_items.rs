@@ -104,10 +104,11 @@ async fn set_item(work: &Work, terms: OfferTerms, now: i64) -> ServiceResult<sup
     Ok(item)
 }
 
-/// Tells inventory whether `sku` is drop-shipped after this call: whether
-/// its preferred offer ships to customers (no preferred offer: it is not).
-/// Sent after every change of an offer, as the preferred one may have
-/// changed with it; inventory ignores a repeat of what it knows.
+/// Tells inventory whether `sku` is drop-shipped after this call (whether
+/// its preferred offer ships to customers; no preferred offer: it is not)
+/// and its inbound supply, whose lead time is the chosen offer's. Sent
+/// after every change of an offer, as the chosen one may have changed with
+/// it; inventory ignores a repeat of what it knows.
 async fn tell_inventory(work: &Work, sku: &str) -> ServiceResult<()> {
     let preferred = sourcing::pick_offer(work.db(), sku, true).await?;
     work.send(SetDropShipRequest {
@@ -115,7 +116,8 @@ async fn tell_inventory(work: &Work, sku: &str) -> ServiceResult<()> {
         drop_ship: preferred.is_some_and(|offer| offer.drop_ship),
         ..Default::default()
     })
-    .await
+    .await?;
+    super::inbound::announce(work, [sku]).await
 }
 
 /// Re-rounds the SKU's line on the supplier's locked stock draft to new

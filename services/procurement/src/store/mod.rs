@@ -7,6 +7,7 @@ pub mod m20261122_000201_add_received_at;
 pub mod m20261204_000202_drop_ship;
 pub mod m20261205_000203_replenishment;
 pub mod m20261205_000204_delays;
+pub mod m20261216_000205_inbound_revisions;
 pub mod purchase_order;
 pub mod purchase_order_line;
 pub mod queries;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000202_drop_ship::Migration),
             Box::new(m20261205_000203_replenishment::Migration),
             Box::new(m20261205_000204_delays::Migration),
+            Box::new(m20261216_000205_inbound_revisions::Migration),
         ];
         migrations.extend(own);
         migrations

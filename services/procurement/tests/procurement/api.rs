@@ -3,14 +3,14 @@
 
 use backorder_platform::ServiceError;
 use backorder_platform::ids::new_id_string;
-use backorder_platform::time::{DAY_MS, from_timestamp, now_ms};
+use backorder_platform::time::{DAY_MS, from_timestamp, now_ms, to_timestamp};
 use backorder_proto::procurement::v1 as pb;
 use tonic::Code;
 
 use crate::helpers::*;
 
 #[tokio::test]
-async fn demand_is_consolidated_into_one_rounded_draft_and_its_eta_is_sent() {
+async fn demand_is_consolidated_into_one_rounded_draft_and_its_eta_is_recorded() {
     let h = harness().await;
     let acme = h.supplier("Acme", 7).await;
     h.item(&acme, "SKU-1", 250, 10, 6, true)
@@ -30,12 +30,15 @@ async fn demand_is_consolidated_into_one_rounded_draft_and_its_eta_is_sent() {
     assert_eq!((l.demand_quantity, l.ordered_quantity), (13, 18));
     assert_eq!(l.unit_cost_minor, 250);
 
-    let etas = h.etas().await;
-    assert_eq!(etas.len(), 2);
-    assert_eq!(etas[0].order_id, first.order_id);
-    assert_eq!(etas[0].line_id, first.line_id);
-    assert_eq!(etas[0].purchase_order_id, po.id);
-    assert_eq!(etas[0].eta, first.eta);
+    // The demand keeps its ETA; the order line's date comes from
+    // inventory, which a draft is not inbound to.
+    let listed = h.demands_of(&first.order_id).await;
+    assert_eq!(listed[0].eta, first.eta);
+    assert!(h.etas().await.is_empty(), "no ETA sent for stock demand");
+    let supplies = h.supplies().await;
+    assert_eq!(supplies.len(), 1, "the offer's snapshot only");
+    assert!(supplies[0].lots.is_empty());
+    assert_eq!(supplies[0].lead_time_days, Some(7));
 }
 
 #[tokio::test]
@@ -99,7 +102,8 @@ async fn add_demand_is_idempotent_by_request_and_by_demand_id() {
     let demand = first.demand.expect("demand");
     let po = h.po(&demand.purchase_order_id).await;
     assert_eq!(line(&po, "SKU-1").demand_quantity, 4);
-    assert_eq!(h.etas().await.len(), 1);
+    assert_eq!(h.demands_of(&demand.order_id).await.len(), 1);
+    assert!(h.etas().await.is_empty(), "no ETA sent for stock demand");
 }
 
 #[tokio::test]
@@ -123,7 +127,12 @@ async fn unsourced_demand_waits_for_a_supplier() {
         line(&h.po(&demands[0].purchase_order_id).await, "SKU-9").ordered_quantity,
         5
     );
-    assert_eq!(h.etas().await.len(), 1);
+    assert!(demands[0].eta.is_some(), "its ETA is recorded");
+    assert!(h.etas().await.is_empty(), "no ETA sent for stock demand");
+    // Inventory hears the lead time it promises the waiting line from.
+    let supply = h.last_supply("SKU-9").await;
+    assert_eq!(supply.lead_time_days, Some(2));
+    assert!(supply.lots.is_empty(), "a draft is not inbound");
 }
 
 #[tokio::test]
@@ -167,7 +176,7 @@ async fn release_shrinks_a_draft_but_not_a_submitted_order() {
 }
 
 #[tokio::test]
-async fn purchase_order_lifecycle_sends_etas_and_receipts() {
+async fn purchase_order_lifecycle_sends_inbound_supply_and_receipts() {
     let h = harness().await;
     let acme = h.supplier("Acme", 10).await;
     h.item(&acme, "SKU-1", 1, 1, 1, true).await.expect("item");
@@ -188,8 +197,17 @@ async fn purchase_order_lifecycle_sends_etas_and_receipts() {
 
     let submitted = h.submit(&po_id).await.expect("submit");
     assert_eq!(submitted.status, SUBMITTED);
-    assert!(submitted.submit_time.is_some());
-    assert_eq!(h.etas().await.len(), 2, "submission sends no ETAs");
+    let at = from_timestamp(submitted.submit_time.as_ref().expect("submitted"));
+    assert!(h.etas().await.is_empty(), "no ETA sent for stock demand");
+    // Each SKU's snapshot now carries the order, expected a lead time
+    // after submission, unconfirmed.
+    for (sku, units) in [("SKU-1", 5), ("SKU-2", 2)] {
+        assert_eq!(
+            lots(&h.last_supply(sku).await),
+            [(po_id.clone(), units, at + 10 * DAY_MS, false)],
+            "{sku}"
+        );
+    }
     assert_eq!(reason(h.submit(&po_id).await), "PO_NOT_DRAFT");
 
     let later = h.demand("SKU-1", 1).await;
@@ -205,17 +223,28 @@ async fn purchase_order_lifecycle_sends_etas_and_receipts() {
         acked.promised_time.as_ref().map(from_timestamp),
         Some(promised)
     );
-    let etas = h.etas().await;
-    assert_eq!(etas.len(), 5);
-    assert!(
-        etas[3..]
-            .iter()
-            .all(|m| m.eta.as_ref().map(from_timestamp) == Some(promised))
-    );
+    assert!(h.etas().await.is_empty(), "no ETA sent for stock demand");
+    let promised_eta = Some(to_timestamp(promised));
+    for demand in [&a, &b] {
+        let listed = h.demands_of(&demand.order_id).await;
+        assert_eq!(listed[0].eta, promised_eta, "ListDemands shows the promise");
+    }
+    for (sku, units) in [("SKU-1", 5), ("SKU-2", 2)] {
+        assert_eq!(
+            lots(&h.last_supply(sku).await),
+            [(po_id.clone(), units, promised, true)],
+            "{sku}: the promised date, confirmed"
+        );
+    }
+    let revision = h.last_supply("SKU-1").await.revision;
     h.acknowledge(&po_id, promised)
         .await
         .expect("same date again");
-    assert_eq!(h.etas().await.len(), 5, "unchanged ETAs are not re-sent");
+    assert!(h.etas().await.is_empty());
+    let again = h.last_supply("SKU-1").await;
+    assert!(again.revision > revision);
+    assert_eq!(lots(&again), [(po_id.clone(), 5, promised, true)]);
+    let reported = h.supplies().await.len();
 
     assert_eq!(
         code(h.receive(&po_id, &[("SKU-1", 1), ("SKU-1", 1)]).await),
@@ -233,6 +262,7 @@ async fn purchase_order_lifecycle_sends_etas_and_receipts() {
         h.receipts().await.is_empty(),
         "a refused receipt writes nothing"
     );
+    assert_eq!(h.supplies().await.len(), reported, "nor reports anything");
     assert_eq!(line(&h.po(&po_id).await, "SKU-1").received_quantity, 0);
 
     let partial = h
@@ -240,12 +270,22 @@ async fn purchase_order_lifecycle_sends_etas_and_receipts() {
         .await
         .expect("receive");
     assert_eq!(partial.status, PARTIALLY_RECEIVED);
+    assert!(
+        lots(&h.last_supply("SKU-1").await).is_empty(),
+        "all received"
+    );
+    assert_eq!(
+        lots(&h.last_supply("SKU-2").await),
+        [(po_id.clone(), 1, promised, true)],
+        "one unit still to come"
+    );
     assert_eq!(reason(h.cancel(&po_id).await), "PO_ALREADY_RECEIVED");
     let full = h
         .receive_at(&po_id, &[("SKU-2", 1)], "east")
         .await
         .expect("receive");
     assert_eq!(full.status, RECEIVED);
+    assert!(lots(&h.last_supply("SKU-2").await).is_empty());
     let receipts = h.receipts().await;
     assert_eq!(receipts.len(), 3);
     assert!(receipts.iter().all(|r| r.purchase_order_id == po_id));
@@ -267,6 +307,7 @@ async fn cancelling_moves_open_demand_to_a_new_draft() {
     let a = h.demand_of(&order_id, "SKU-1", 2).await;
     let old = a.purchase_order_id.clone();
     h.submit(&old).await.expect("submit");
+    assert_eq!(h.last_supply("SKU-1").await.lots.len(), 1);
     let cancelled = h.cancel(&old).await.expect("cancel");
     assert_eq!(cancelled.status, CANCELLED);
     assert_eq!(reason(h.cancel(&old).await), "PO_CANCELLED");
@@ -280,9 +321,12 @@ async fn cancelling_moves_open_demand_to_a_new_draft() {
     let draft = h.po(moved).await;
     assert_eq!(draft.status, DRAFT);
     assert_eq!(line(&draft, "SKU-1").demand_quantity, 2);
-    let etas = h.etas().await;
-    assert_eq!(etas.len(), 2);
-    assert_eq!(&etas[1].purchase_order_id, moved);
+    assert!(demands[0].eta.is_some(), "the new draft's ETA is recorded");
+    assert!(h.etas().await.is_empty(), "no ETA sent for stock demand");
+    assert!(
+        h.last_supply("SKU-1").await.lots.is_empty(),
+        "the cancelled order is no longer inbound"
+    );
 
     // Cancelling the draft itself re-opens a fresh draft for its demand.
     h.cancel(moved).await.expect("cancel draft");

@@ -1,13 +1,17 @@
 //! Late purchase orders: one past its expected date is marked delayed a
-//! lead time from now and each open order line it serves gets that date as
-//! ETA, once (not even racing replicas send it twice); nothing more until
-//! the new date passes; a new promise clears the mark.
+//! lead time from now, once (not even racing replicas twice): each open
+//! demand it serves records that date, a drop-ship line is sent it as ETA,
+//! and inventory gets each stock SKU's inbound supply with the delayed
+//! date, unconfirmed; nothing more until the new date passes; a new
+//! promise clears the mark.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 
 use backorder_platform::ids::new_id_string;
 use backorder_platform::time::{DAY_MS, from_timestamp, now_ms, to_timestamp};
+use backorder_proto::inventory::v1::SetInboundSupplyRequest;
 use backorder_proto::order::v1::UpdateLineEtaRequest;
 use backorder_proto::procurement::v1 as pb;
 use procurement::handlers::delays::Delayed;
@@ -19,6 +23,11 @@ use crate::helpers::*;
 /// The ETAs sent after the first `from`.
 async fn etas_since(h: &Harness, from: usize) -> Vec<UpdateLineEtaRequest> {
     h.etas().await.into_iter().skip(from).collect()
+}
+
+/// The inbound-supply snapshots sent after the first `from`.
+async fn supplies_since(h: &Harness, from: usize) -> Vec<SetInboundSupplyRequest> {
+    h.supplies().await.into_iter().skip(from).collect()
 }
 
 /// The delay a purchase order shows, in Unix ms.
@@ -37,7 +46,7 @@ fn delayed(delayed: usize) -> Delayed {
 }
 
 #[tokio::test]
-async fn a_late_order_is_delayed_and_each_open_order_line_told_once() {
+async fn a_late_order_is_delayed_once_and_its_sku_reported_with_the_new_date() {
     let inventory = FakeInventory::start().await;
     let h = harness_with_inventory(&inventory).await;
     let acme = h.supplier("Acme", 4).await;
@@ -56,41 +65,44 @@ async fn a_late_order_is_delayed_and_each_open_order_line_told_once() {
     let now = now_ms();
     h.acknowledge(&po, now - DAY_MS).await.expect("acknowledge");
     assert!(h.release(&released.id).await.expect("release").released);
-    let before = h.etas().await.len();
+    let units = line(&h.po(&po).await, "SKU-L").ordered_quantity;
+    let before = h.supplies().await.len();
 
     assert_eq!(h.api.catch_delays(now).await, delayed(1));
     let until = now + 4 * DAY_MS;
-    let sent = etas_since(&h, before).await;
-    assert_eq!(sent.len(), 2, "{sent:?}");
-    let mut lines: Vec<&str> = sent.iter().map(|m| m.line_id.as_str()).collect();
-    lines.sort_unstable();
-    let mut open = vec![a.line_id.as_str(), b.line_id.as_str()];
-    open.sort_unstable();
-    assert_eq!(lines, open, "the open order lines only");
-    for message in &sent {
-        assert_eq!(message.eta, Some(to_timestamp(until)));
-        assert_eq!(message.purchase_order_id, po);
+    assert!(h.etas().await.is_empty(), "no ETA sent for stock demand");
+    let sent = supplies_since(&h, before).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].sku, "SKU-L");
+    assert_eq!(
+        lots(&sent[0]),
+        [(po.clone(), units, until, false)],
+        "the delayed date, unconfirmed"
+    );
+    for order in [&first, &second] {
+        let demand = h.demands_of(order).await.remove(0);
+        assert_eq!(demand.eta, Some(to_timestamp(until)), "the open demands");
     }
+    let left = h.demands_of(&gone).await.remove(0);
+    assert_ne!(left.eta, Some(to_timestamp(until)), "not the released one");
     assert_eq!(delayed_until(&h.po(&po).await), Some(until));
     let listed = h.purchase_orders(&acme, ACKNOWLEDGED).await;
     assert_eq!(listed.len(), 1);
     assert_eq!(delayed_until(&listed[0]), Some(until));
-    let demand = h.demands_of(&first).await.remove(0);
-    assert_eq!(demand.eta, Some(to_timestamp(until)), "ListDemands agrees");
 
     // Before the new date passes: nothing.
-    let before = h.etas().await.len();
+    let before = h.supplies().await.len();
     assert_eq!(h.api.catch_delays(until).await, delayed(0));
     assert_eq!(h.api.catch_delays(now + DAY_MS).await, delayed(0));
-    assert_eq!(h.etas().await.len(), before);
+    assert_eq!(h.supplies().await.len(), before);
 
     // Missed again: caught again, a lead time from then.
     let later = until + 1;
     assert_eq!(h.api.catch_delays(later).await, delayed(1));
     let again = now_plus(later, 4);
-    let sent = etas_since(&h, before).await;
-    assert_eq!(sent.len(), 2, "{sent:?}");
-    assert!(sent.iter().all(|m| m.eta == Some(to_timestamp(again))));
+    let sent = supplies_since(&h, before).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(lots(&sent[0]), [(po.clone(), units, again, false)]);
     assert_eq!(delayed_until(&h.po(&po).await), Some(again));
 
     // A new promise clears the mark, and holds until it passes.
@@ -98,11 +110,17 @@ async fn a_late_order_is_delayed_and_each_open_order_line_told_once() {
     let acknowledged = h.acknowledge(&po, promised).await.expect("re-acknowledge");
     assert_eq!(delayed_until(&acknowledged), None);
     assert_eq!(delayed_until(&h.po(&po).await), None);
-    let before = h.etas().await.len();
+    assert_eq!(
+        lots(&h.last_supply("SKU-L").await),
+        [(po.clone(), units, promised, true)],
+        "the new promise, confirmed"
+    );
+    let before = h.supplies().await.len();
     assert_eq!(h.api.catch_delays(promised).await, delayed(0));
-    assert_eq!(h.etas().await.len(), before);
+    assert_eq!(h.supplies().await.len(), before);
     let demand = h.demands_of(&second).await.remove(0);
     assert_eq!(demand.eta, Some(to_timestamp(promised)));
+    assert!(h.etas().await.is_empty());
 }
 
 #[tokio::test]
@@ -120,6 +138,7 @@ async fn an_order_never_promised_is_late_after_its_lead_time_drop_ship_too() {
     h.submit(&shipped.purchase_order_id).await.expect("submit");
     let at = from_timestamp(submitted.submit_time.as_ref().expect("submitted"));
     let before = h.etas().await.len();
+    let reported = h.supplies().await.len();
 
     // Lead time 0: the drop-ship order was expected at submission; it is
     // then expected a day later, not at once again. The stock order, three
@@ -133,14 +152,26 @@ async fn an_order_never_promised_is_late_after_its_lead_time_drop_ship_too() {
     let po = h.po(&shipped.purchase_order_id).await;
     assert!(po.drop_ship);
     assert_eq!(delayed_until(&po), Some(now_plus(early, 1)));
+    assert_eq!(
+        h.supplies().await.len(),
+        reported,
+        "a drop-ship order is no inbound supply"
+    );
 
-    // Just past its three days, the stock order is late.
+    // Just past its three days, the stock order is late: its demand
+    // records the new date and inventory hears it; no ETA is sent.
     let late = now_plus(at, 3) + 60_000;
     assert_eq!(h.api.catch_delays(late).await, delayed(1));
-    let sent = etas_since(&h, before + 1).await;
+    assert!(etas_since(&h, before + 1).await.is_empty());
+    let sent = supplies_since(&h, reported).await;
     assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].line_id, stock.line_id);
-    assert_eq!(sent[0].eta, Some(to_timestamp(now_plus(late, 3))));
+    assert_eq!(sent[0].sku, "SKU-S");
+    assert_eq!(
+        lots(&sent[0]),
+        [(stock.purchase_order_id.clone(), 1, now_plus(late, 3), false)]
+    );
+    let recorded = h.demands_of(&stock.order_id).await.remove(0);
+    assert_eq!(recorded.eta, Some(to_timestamp(now_plus(late, 3))));
 }
 
 #[tokio::test]
@@ -217,25 +248,31 @@ where
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn racing_replicas_delay_each_order_and_send_each_eta_once() {
+async fn racing_replicas_delay_each_order_once_and_report_each_sku_once() {
     let h = harness().await;
     let acme = h.supplier("Acme", 2).await;
-    h.item(&acme, "SKU-R", 100, 1, 1, true).await.expect("item");
+    let skus = ["SKU-R", "SKU-Q"];
+    for sku in skus {
+        h.item(&acme, sku, 100, 1, 1, true).await.expect("item");
+    }
     let rounds = if h.database.is_postgres() { 30 } else { 4 };
+    // What each SKU's snapshot must show: every earlier round's order
+    // still inbound at the date its own delay set.
+    let mut inbound: BTreeMap<&str, Vec<(String, i64, i64, bool)>> = BTreeMap::new();
     for round in 0..rounds {
-        let lines: Vec<String> = {
-            let mut lines = Vec::new();
+        let (po, orders) = {
+            let mut orders = Vec::new();
             let mut po = String::new();
-            for _ in 0..3 {
-                let d = h.demand("SKU-R", 1).await;
+            for sku in skus.iter().chain(&skus[..1]) {
+                let d = h.demand(sku, 1).await;
                 po = d.purchase_order_id;
-                lines.push(d.line_id);
+                orders.push(d.order_id);
             }
             h.submit(&po).await.expect("submit");
             h.acknowledge(&po, now_ms() - DAY_MS).await.expect("ack");
-            lines
+            (po, orders)
         };
-        let before = h.etas().await.len();
+        let before = h.supplies().await.len();
         let now = now_ms();
         let (one, other) = (h.api.clone(), h.replica());
         let (x, y) = race(async move { one.catch_delays(now).await }, async move {
@@ -244,15 +281,22 @@ async fn racing_replicas_delay_each_order_and_send_each_eta_once() {
         .await;
         assert_eq!((x.failed, y.failed), (0, 0), "round {round}");
         assert_eq!(x.delayed + y.delayed, 1, "round {round}: {x:?} {y:?}");
-        let sent = etas_since(&h, before).await;
-        let mut told: Vec<&str> = sent.iter().map(|m| m.line_id.as_str()).collect();
+        let until = now + 2 * DAY_MS;
+        for order in &orders {
+            let demand = h.demands_of(order).await.remove(0);
+            assert_eq!(demand.eta, Some(to_timestamp(until)), "round {round}");
+        }
+        let sent = supplies_since(&h, before).await;
+        let mut told: Vec<&str> = sent.iter().map(|m| m.sku.as_str()).collect();
         told.sort_unstable();
-        let mut expected: Vec<&str> = lines.iter().map(String::as_str).collect();
-        expected.sort_unstable();
-        assert_eq!(told, expected, "round {round}: each line once");
-        assert!(
-            sent.iter()
-                .all(|m| m.eta == Some(to_timestamp(now + 2 * DAY_MS)))
-        );
+        assert_eq!(told, ["SKU-Q", "SKU-R"], "round {round}: each SKU once");
+        for (sku, units) in [("SKU-R", 2), ("SKU-Q", 1)] {
+            let expected = inbound.entry(sku).or_default();
+            expected.push((po.clone(), units, until, false));
+            expected.sort();
+            let supply = sent.iter().find(|m| m.sku == sku).expect("reported");
+            assert_eq!(&lots(supply), expected, "round {round}: {sku}");
+        }
     }
+    assert!(h.etas().await.is_empty(), "no ETA sent for stock demand");
 }

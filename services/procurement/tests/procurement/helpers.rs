@@ -10,9 +10,11 @@ use backorder_platform::ids::new_id_string;
 use backorder_platform::service::ServiceContext;
 use backorder_platform::store::outbox_message;
 use backorder_platform::testing::TestDatabase;
-use backorder_platform::time::to_timestamp;
+use backorder_platform::time::{from_timestamp, to_timestamp};
 use backorder_platform::{ServiceError, ServiceResult};
-use backorder_proto::inventory::v1::{ReceiveStockRequest, SetDropShipRequest};
+use backorder_proto::inventory::v1::{
+    ReceiveStockRequest, SetDropShipRequest, SetInboundSupplyRequest,
+};
 use backorder_proto::order::v1::{RecordDropShipmentRequest, UpdateLineEtaRequest};
 use backorder_proto::procurement::v1 as pb;
 use backorder_proto::{Peer, Rpc};
@@ -123,6 +125,41 @@ impl Harness {
             assert_eq!(&message.request_id, id, "request_id is the message id");
         }
         etas
+    }
+
+    /// The inbound-supply snapshots inventory was told, in order; each
+    /// one's request id is its outbox message's id.
+    pub async fn supplies(&self) -> Vec<SetInboundSupplyRequest> {
+        let supplies = self.messages::<SetInboundSupplyRequest>("inventory").await;
+        let ids: Vec<String> = self
+            .outbox()
+            .await
+            .into_iter()
+            .filter(|m| m.method == SetInboundSupplyRequest::PATH)
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(supplies.len(), ids.len());
+        for (message, id) in supplies.iter().zip(&ids) {
+            assert_eq!(&message.request_id, id, "request_id is the message id");
+        }
+        supplies
+    }
+
+    /// The snapshots of `sku`, in order.
+    pub async fn supplies_of(&self, sku: &str) -> Vec<SetInboundSupplyRequest> {
+        self.supplies()
+            .await
+            .into_iter()
+            .filter(|m| m.sku == sku)
+            .collect()
+    }
+
+    /// The latest snapshot of `sku`.
+    pub async fn last_supply(&self, sku: &str) -> SetInboundSupplyRequest {
+        self.supplies_of(sku)
+            .await
+            .pop()
+            .expect("a snapshot of the SKU")
     }
 
     pub async fn receipts(&self) -> Vec<ReceiveStockRequest> {
@@ -451,4 +488,24 @@ pub fn invalid_fields<T: std::fmt::Debug>(result: ServiceResult<T>) -> Vec<Strin
 
 pub fn line<'a>(po: &'a pb::PurchaseOrder, sku: &str) -> &'a pb::PurchaseOrderLine {
     po.lines.iter().find(|l| l.sku == sku).expect("line")
+}
+
+/// A snapshot's lots as (purchase order, units, expected Unix ms,
+/// confirmed), by purchase order.
+pub fn lots(supply: &SetInboundSupplyRequest) -> Vec<(String, i64, i64, bool)> {
+    let mut lots: Vec<_> = supply
+        .lots
+        .iter()
+        .map(|l| {
+            let expected = l.expected_time.as_ref().map(from_timestamp);
+            (
+                l.purchase_order_id.clone(),
+                l.quantity,
+                expected.expect("expected time"),
+                l.confirmed,
+            )
+        })
+        .collect();
+    lots.sort();
+    lots
 }

@@ -12,6 +12,7 @@ mod drop_shipments;
 mod limits;
 mod migrations;
 mod races;
+mod reduction;
 mod replenisher;
 mod replenishment;
 mod schedule;

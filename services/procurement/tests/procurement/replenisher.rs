@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use backorder_platform::ids::new_id_string;
-use backorder_platform::time::{DAY_MS, now_ms};
+use backorder_platform::time::{DAY_MS, now_ms, to_timestamp};
 use backorder_proto::procurement::v1 as pb;
 use procurement::handlers::replenishment::Replenished;
 use procurement::store::demand;
@@ -77,7 +77,7 @@ async fn replenishment_demand_is_no_order_lines_and_sends_no_eta() {
     h.item(&acme, "SKU-E", 100, 1, 1, true).await.expect("item");
     inventory.set("SKU-E", &[2; 7], 0, 0);
     h.policy("SKU-E", 50.0, 7).await;
-    // An order line's demand beside it on the same draft gets its ETAs.
+    // An order line's demand beside it on the same draft records its ETA.
     let order_id = new_id_string();
     let d = h.demand_of(&order_id, "SKU-E", 1).await;
     assert_eq!(h.api.replenish().await.raised, 1);
@@ -88,16 +88,21 @@ async fn replenishment_demand_is_no_order_lines_and_sends_no_eta() {
     );
 
     h.submit(&d.purchase_order_id).await.expect("submit");
-    h.acknowledge(&d.purchase_order_id, now_ms() + 3 * DAY_MS)
+    let promised = now_ms() + 3 * DAY_MS;
+    h.acknowledge(&d.purchase_order_id, promised)
         .await
         .expect("acknowledge");
     let etas = h.etas().await;
-    assert_eq!(etas.len(), 2, "{etas:?}");
-    assert!(etas.iter().all(|eta| eta.line_id == d.line_id));
+    assert!(etas.is_empty(), "no ETA sent for stock demand: {etas:?}");
+    let listed = h.demands_of(&order_id).await;
+    assert_eq!(listed.len(), 1, "ListDemands: the order's own");
+    assert_eq!(listed[0].eta, Some(to_timestamp(promised)));
+    // Inventory hears of every unit coming, replenishment's too.
+    let ordered = line(&h.po(&d.purchase_order_id).await, "SKU-E").ordered_quantity;
+    assert!(ordered > 1);
     assert_eq!(
-        h.demands_of(&order_id).await.len(),
-        1,
-        "ListDemands: the order's own"
+        lots(&h.last_supply("SKU-E").await),
+        [(d.purchase_order_id.clone(), ordered, promised, true)]
     );
 
     // Nobody can release it as a cancelled line, nor reuse its id.

@@ -1,5 +1,6 @@
 //! Work that serves many demands later (an acknowledgement, a drop
-//! shipment) continues the trace of each sale that raised the demand; a
+//! shipment) continues the trace of each sale that raised the demand, while
+//! what it tells inventory of a SKU's supply stays in its own trace; a
 //! worker run starts a trace of its own, which its demand continues.
 
 use backorder_platform::ids::new_id_string;
@@ -7,7 +8,8 @@ use backorder_platform::store::outbox_message;
 use backorder_platform::telemetry::trace_id_of;
 use backorder_platform::time::{DAY_MS, now_ms, to_timestamp};
 use backorder_proto::Rpc;
-use backorder_proto::order::v1::RecordDropShipmentRequest;
+use backorder_proto::inventory::v1::SetInboundSupplyRequest;
+use backorder_proto::order::v1::{RecordDropShipmentRequest, UpdateLineEtaRequest};
 use backorder_proto::procurement::v1 as pb;
 use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
 use opentelemetry_sdk::trace::SdkTracerProvider;
@@ -19,7 +21,8 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::layer::SubscriberExt;
 
 use crate::helpers::{
-    ADDRESS, FakeInventory, call, drop_ship_request, harness, harness_with_inventory,
+    ADDRESS, FakeInventory, call, demand_request, drop_ship_request, harness,
+    harness_with_inventory,
 };
 
 fn trace_id(span: &tracing::Span) -> String {
@@ -42,51 +45,30 @@ fn traced() -> (tracing::subscriber::DefaultGuard, tracing::Dispatch) {
 }
 
 #[tokio::test]
-async fn acknowledgement_sends_each_eta_in_its_sales_trace() {
+async fn acknowledgement_sends_each_drop_ship_eta_in_its_sales_trace_and_supply_in_its_own() {
     let _traced = traced();
 
     let h = harness().await;
     let (api, db) = (&h.api, &h.db);
+    let supplier = h.supplier("Acme", 5).await;
+    h.drop_ship_item(&supplier, "SKU-D", true, true)
+        .await
+        .expect("drop-ship item");
+    h.item(&supplier, "SKU-1", 1, 1, 1, true)
+        .await
+        .expect("item");
+    let reported = h.supplies().await.len();
 
-    let supplier = call(api.create_supplier(pb::CreateSupplierRequest {
-        request_id: new_id_string(),
-        name: "Acme".to_owned(),
-        lead_time_days: 5,
-    }))
-    .await
-    .expect("supplier")
-    .supplier
-    .expect("supplier")
-    .id;
-    call(api.set_supplier_item(pb::SetSupplierItemRequest {
-        request_id: new_id_string(),
-        supplier_id: supplier,
-        sku: "SKU-1".to_owned(),
-        unit_cost_minor: 1,
-        minimum_order_quantity: 1,
-        case_pack: 1,
-        preferred: true,
-        drop_ship: false,
-    }))
-    .await
-    .expect("item");
-
+    // Two sales of one order (placed, then a line added) raise drop-ship
+    // demand on the order's purchase order; a third raises stock demand.
+    let order_id = new_id_string();
     let mut sales = Vec::new();
     let mut po_id = String::new();
     for _ in 0..2 {
         let sale = tracing::info_span!(parent: None, "sale");
         let added = call(
-            api.add_demand(pb::AddDemandRequest {
-                request_id: new_id_string(),
-                demand_id: new_id_string(),
-                sku: "SKU-1".to_owned(),
-                quantity: 1,
-                order_id: new_id_string(),
-                line_id: new_id_string(),
-                drop_ship: false,
-                ship_to_address: String::new(),
-            })
-            .instrument(sale.clone()),
+            api.add_demand(drop_ship_request(&order_id, "SKU-D", 1, ADDRESS))
+                .instrument(sale.clone()),
         )
         .await
         .expect("demand")
@@ -102,29 +84,42 @@ async fn acknowledgement_sends_each_eta_in_its_sales_trace() {
         po_id = added.purchase_order_id;
         sales.push(trace_id(&sale));
     }
+    let stock_sale = tracing::info_span!(parent: None, "stock sale");
+    let stock_po = call(
+        api.add_demand(demand_request(&new_id_string(), "SKU-1", 1))
+            .instrument(stock_sale.clone()),
+    )
+    .await
+    .expect("demand")
+    .demand
+    .expect("demand")
+    .purchase_order_id;
 
     let submit = tracing::info_span!(parent: None, "submit");
-    call(
-        api.submit_purchase_order(pb::SubmitPurchaseOrderRequest {
-            request_id: new_id_string(),
-            purchase_order_id: po_id.clone(),
-        })
-        .instrument(submit),
-    )
-    .await
-    .expect("submit");
-
     let ack = tracing::info_span!(parent: None, "acknowledge");
-    call(
-        api.acknowledge_purchase_order(pb::AcknowledgePurchaseOrderRequest {
-            request_id: new_id_string(),
-            purchase_order_id: po_id,
-            promised_time: Some(to_timestamp(now_ms() + 2 * DAY_MS)),
-        })
-        .instrument(ack.clone()),
-    )
-    .await
-    .expect("acknowledge");
+    for po in [&po_id, &stock_po] {
+        call(
+            api.submit_purchase_order(pb::SubmitPurchaseOrderRequest {
+                request_id: new_id_string(),
+                purchase_order_id: po.clone(),
+            })
+            .instrument(submit.clone()),
+        )
+        .await
+        .expect("submit");
+    }
+    for po in [&po_id, &stock_po] {
+        call(
+            api.acknowledge_purchase_order(pb::AcknowledgePurchaseOrderRequest {
+                request_id: new_id_string(),
+                purchase_order_id: po.clone(),
+                promised_time: Some(to_timestamp(now_ms() + 2 * DAY_MS)),
+            })
+            .instrument(ack.clone()),
+        )
+        .await
+        .expect("acknowledge");
+    }
 
     let messages: Vec<_> = outbox_message::Entity::find()
         .order_by_asc(outbox_message::Column::Id)
@@ -134,6 +129,11 @@ async fn acknowledgement_sends_each_eta_in_its_sales_trace() {
         .into_iter()
         .filter(|m| m.destination == "order")
         .collect();
+    assert!(
+        messages
+            .iter()
+            .all(|m| m.method == UpdateLineEtaRequest::PATH)
+    );
     assert_eq!(messages.len(), 4, "two on arrival, two on acknowledgement");
     let traces: Vec<Option<String>> = messages
         .iter()
@@ -152,6 +152,33 @@ async fn acknowledgement_sends_each_eta_in_its_sales_trace() {
         );
     }
     assert!(!traces.contains(&Some(trace_id(&ack))));
+
+    // The stock order's inbound supply is reported in the trace of the
+    // call that changed it: no sale's.
+    let supplies: Vec<_> = h
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|m| m.method == SetInboundSupplyRequest::PATH)
+        .skip(reported)
+        .collect();
+    let skus: Vec<String> = h
+        .supplies()
+        .await
+        .into_iter()
+        .skip(reported)
+        .map(|m| m.sku)
+        .collect();
+    assert_eq!(
+        skus,
+        ["SKU-1", "SKU-1"],
+        "on submission and acknowledgement"
+    );
+    let traces: Vec<Option<String>> = supplies
+        .iter()
+        .map(|m| m.trace_context.as_deref().and_then(trace_id_of))
+        .collect();
+    assert_eq!(traces, [Some(trace_id(&submit)), Some(trace_id(&ack))]);
 }
 
 #[tokio::test]

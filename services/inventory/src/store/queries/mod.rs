@@ -12,6 +12,7 @@ mod history;
 mod ledger;
 mod parts;
 mod products;
+mod promises;
 mod queue;
 mod reservations;
 mod stock;
@@ -29,10 +30,13 @@ pub use parts::{add_to_parts, clear_parts, insert_parts, parts_of, set_part};
 pub use products::{
     find_product, find_products, insert_product, list_products, lock_products, set_drop_ship,
 };
+pub use promises::{
+    PromisedLine, insert_promised, promised_queue, promises_of, set_promise, set_supply,
+};
 pub use queue::{QueueKey, queue_query, waiting_queue};
 pub use reservations::{
     find_reservation, find_reservations, insert_reservations, order_query, reservations_of_order,
-    update_reservation, update_reservation_priority,
+    resize_reservation, update_reservation, update_reservation_priority,
 };
 pub use stock::{find_stock, find_stocks, open_shelf, save_stock, save_stocks};
 pub use warehouses::{find_warehouse, insert_warehouse, list_warehouses, warehouse_ranks};

@@ -1,5 +1,7 @@
 //! Reservations, one per order line.
 
+use std::collections::HashMap;
+
 use backorder_platform::ServiceResult;
 use backorder_platform::time::now_ms;
 use sea_orm::sea_query::Expr;
@@ -9,7 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::changed_meanwhile;
-use crate::domain::Reservation;
+use crate::domain::{Reservation, ReservationState};
 use crate::store::reservation::{self, Column};
 
 /// Stored rows as domain lines; one corrupt row refuses them all.
@@ -34,22 +36,22 @@ pub async fn insert_reservations<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The reservation of one order line.
+/// The current reservation of one order line (see [`current`]).
 pub async fn find_reservation<C: ConnectionTrait>(
     conn: &C,
     order_id: Uuid,
     line_id: Uuid,
 ) -> ServiceResult<Option<Reservation>> {
-    reservation::Entity::find()
+    let rows = reservation::Entity::find()
         .filter(Column::OrderId.eq(order_id.to_string()))
         .filter(Column::LineId.eq(line_id.to_string()))
-        .one(conn)
-        .await?
-        .map(Reservation::try_from)
-        .transpose()
+        .all(conn)
+        .await?;
+    Ok(current(lines(rows)?).pop())
 }
 
-/// The reservations of some lines of one order, in no particular order.
+/// The current reservations of some lines of one order (see
+/// [`current`]), in no particular order.
 pub async fn find_reservations<C: ConnectionTrait>(
     conn: &C,
     order_id: Uuid,
@@ -60,7 +62,25 @@ pub async fn find_reservations<C: ConnectionTrait>(
         .filter(Column::LineId.is_in(line_ids.iter().map(Uuid::to_string)))
         .all(conn)
         .await?;
-    lines(rows)
+    Ok(current(lines(rows)?))
+}
+
+/// One reservation per line: a line given another SKU keeps its old,
+/// released reservation beside the new one, and only the new one speaks
+/// for the line. That is the one not released (at most one is, by the
+/// `reservation_open_line` index), else the latest.
+fn current(rows: Vec<Reservation>) -> Vec<Reservation> {
+    let mut by_line: HashMap<Uuid, Reservation> = HashMap::new();
+    for row in rows {
+        let rank = |r: &Reservation| (r.state != ReservationState::Released, r.created_at, r.id);
+        match by_line.get(&row.line_id) {
+            Some(kept) if rank(kept) >= rank(&row) => {}
+            _ => {
+                by_line.insert(row.line_id, row);
+            }
+        }
+    }
+    by_line.into_values().collect()
 }
 
 /// An order's reservations by id (arrival), after `after`.
@@ -128,6 +148,34 @@ pub async fn update_reservation_priority<C: ConnectionTrait>(
         .filter(Column::Id.eq(before.id.to_string()))
         .filter(Column::State.eq(before.state.code()))
         .filter(Column::Priority.eq(before.priority))
+        .exec(conn)
+        .await?;
+    if written.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(changed_meanwhile(&format!("reservation {}", before.id)))
+    }
+}
+
+/// Writes `after`'s quantity, reserved and waiting units and state over
+/// the line (a line changed to fewer units), provided it is still as
+/// `before` was read.
+pub async fn resize_reservation<C: ConnectionTrait>(
+    conn: &C,
+    before: &Reservation,
+    after: &Reservation,
+) -> ServiceResult<()> {
+    let written = reservation::Entity::update_many()
+        .col_expr(Column::Quantity, Expr::value(after.quantity))
+        .col_expr(Column::ReservedQuantity, Expr::value(after.reserved))
+        .col_expr(Column::WaitingQuantity, Expr::value(after.waiting))
+        .col_expr(Column::State, Expr::value(after.state.code()))
+        .col_expr(Column::UpdatedAt, Expr::value(now_ms()))
+        .filter(Column::Id.eq(before.id.to_string()))
+        .filter(Column::State.eq(before.state.code()))
+        .filter(Column::Quantity.eq(before.quantity))
+        .filter(Column::ReservedQuantity.eq(before.reserved))
+        .filter(Column::WaitingQuantity.eq(before.waiting))
         .exec(conn)
         .await?;
     if written.rows_affected == 1 {

@@ -300,12 +300,21 @@ impl TryFrom<&pb::UpdateLineEtaRequest> for LineEta {
             None => v.add("eta", "is required"),
             Some(eta) => v.timestamp("eta", eta),
         }
+        if let Some(latest) = &req.eta_latest {
+            v.timestamp("eta_latest", latest);
+        }
         let purchase_order_id = if req.purchase_order_id.is_empty() {
             None
         } else {
             v.uuid("purchase_order_id", &req.purchase_order_id)
         };
         let eta_ms = req.eta.as_ref().map(from_timestamp);
+        let latest_ms = req.eta_latest.as_ref().map(from_timestamp);
+        if let (Some(eta), Some(latest)) = (eta_ms, latest_ms)
+            && latest < eta
+        {
+            v.add("eta_latest", "must not be before eta");
+        }
         let parts = order_id.zip(line_id).zip(eta_ms);
         finish(
             v,
@@ -313,6 +322,7 @@ impl TryFrom<&pb::UpdateLineEtaRequest> for LineEta {
                 order_id,
                 line_id,
                 eta_ms,
+                eta_latest_ms: latest_ms.unwrap_or(eta_ms).max(eta_ms),
                 purchase_order_id,
             }),
         )

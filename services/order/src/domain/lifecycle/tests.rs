@@ -194,13 +194,35 @@ fn shipments_take_ready_lines_and_respect_ship_complete() {
 #[test]
 fn eta_news_compares_by_utc_calendar_day() {
     let day = 86_400_000;
-    assert_eq!(eta_news(None, 5 * day), EtaNews::Known);
-    assert_eq!(eta_news(Some(5 * day), 5 * day + 1000), EtaNews::Unchanged);
-    assert_eq!(eta_news(Some(5 * day), 7 * day), EtaNews::Changed);
+    let same = |d: i64| (d, d);
+    assert_eq!(eta_news((None, None), same(5 * day)), EtaNews::Known);
+    assert_eq!(
+        eta_news((Some(5 * day), None), same(5 * day + 1000)),
+        EtaNews::Unchanged
+    );
+    assert_eq!(
+        eta_news((Some(5 * day), None), same(7 * day)),
+        EtaNews::Changed
+    );
     // One millisecond apart, either side of midnight: another day.
-    assert_eq!(eta_news(Some(6 * day - 1), 6 * day), EtaNews::Changed);
+    assert_eq!(
+        eta_news((Some(6 * day - 1), None), same(6 * day)),
+        EtaNews::Changed
+    );
     // Before the epoch too.
-    assert_eq!(eta_news(Some(-1), -day + 1), EtaNews::Unchanged);
+    assert_eq!(
+        eta_news((Some(-1), None), same(-day + 1)),
+        EtaNews::Unchanged
+    );
+}
+
+#[test]
+fn a_range_that_widens_or_narrows_is_news() {
+    let day = 86_400_000;
+    let before = (Some(5 * day), Some(7 * day));
+    assert_eq!(eta_news(before, (5 * day, 7 * day + 5)), EtaNews::Unchanged);
+    assert_eq!(eta_news(before, (5 * day, 5 * day)), EtaNews::Changed);
+    assert_eq!(eta_news(before, (5 * day, 9 * day)), EtaNews::Changed);
 }
 
 #[test]

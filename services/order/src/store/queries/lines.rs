@@ -47,6 +47,7 @@ pub async fn update_line<C: ConnectionTrait>(conn: &C, line: &Line) -> ServiceRe
         )
         .col_expr(Column::Status, Expr::value(line.status.code()))
         .col_expr(Column::Eta, Expr::value(line.eta))
+        .col_expr(Column::EtaLatest, Expr::value(line.eta_latest))
         .col_expr(
             Column::PurchaseOrderId,
             Expr::value(line.purchase_order_id.map(|id| id.to_string())),
@@ -90,6 +91,7 @@ pub async fn update_lines<C: ConnectionTrait>(conn: &C, lines: &[Line]) -> Servi
         )
         .col_expr(Column::Status, per_line(&|l| Expr::value(l.status.code())))
         .col_expr(Column::Eta, per_line(&|l| Expr::value(l.eta)))
+        .col_expr(Column::EtaLatest, per_line(&|l| Expr::value(l.eta_latest)))
         .col_expr(
             Column::PurchaseOrderId,
             per_line(&|l| Expr::value(l.purchase_order_id.map(|id| id.to_string()))),
@@ -109,6 +111,19 @@ pub async fn update_lines<C: ConnectionTrait>(conn: &C, lines: &[Line]) -> Servi
         .col_expr(Column::DropShip, per_line(&|l| Expr::value(l.drop_ship)))
         .col_expr(Column::UpdatedAt, Expr::value(now_ms()))
         .filter(Column::Id.is_in(lines.iter().map(|l| l.id.to_string())))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Writes what a line is (its SKU and units), which only ChangeOrderLine
+/// changes; [`update_line`] writes the rest.
+pub async fn set_line_item<C: ConnectionTrait>(conn: &C, line: &Line) -> ServiceResult<()> {
+    order_line::Entity::update_many()
+        .col_expr(Column::Sku, Expr::value(line.sku.clone()))
+        .col_expr(Column::Quantity, Expr::value(line.quantity))
+        .col_expr(Column::UpdatedAt, Expr::value(now_ms()))
+        .filter(Column::Id.eq(line.id.to_string()))
         .exec(conn)
         .await?;
     Ok(())

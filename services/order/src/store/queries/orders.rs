@@ -117,11 +117,19 @@ pub async fn insert_pending_order<C: ConnectionTrait>(
             backordered_quantity: line.backordered_quantity,
             status: line.status.code(),
             eta: line.eta,
+            eta_latest: line.eta_latest,
             purchase_order_id: line.purchase_order_id.map(|id| id.to_string()),
             shipment_id: line.shipment_id.map(|id| id.to_string()),
             shipped_quantity: line.shipped_quantity,
             ready_quantity: line.ready_quantity,
             drop_ship: line.drop_ship,
+            // Known once inventory reserves the line.
+            unit_price_minor: 0,
+            charge_at: None,
+            payment_state: None,
+            payment_amount_minor: None,
+            payment_reference: None,
+            payment_updated_at: None,
             updated_at: order.updated_at,
         })
     });

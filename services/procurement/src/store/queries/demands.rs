@@ -196,6 +196,27 @@ pub async fn release<C: ConnectionTrait>(
     Ok(result.rows_affected)
 }
 
+/// Lowers open demand `id` from `from` to `to` units, provided it still
+/// has `from` and is still on purchase order `on` (`None`: unsourced);
+/// returns the rows changed (0 or 1).
+pub async fn reduce<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+    from: i64,
+    to: i64,
+    on: Option<&str>,
+) -> Result<u64, DbErr> {
+    let result = demand::Entity::update_many()
+        .col_expr(Column::Quantity, Expr::value(to))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Quantity.eq(from))
+        .filter(open())
+        .filter(on_purchase_order(on))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}
+
 /// Neither released, shipped nor received.
 pub(super) fn open() -> sea_orm::Condition {
     sea_orm::Condition::all()

@@ -12,3 +12,4 @@ pub mod lines;
 pub mod purchase_orders;
 pub mod replenishment;
 pub mod suppliers;
+pub mod supply;

@@ -2,7 +2,8 @@
 //! hyper's connection-level client. No pool: webhook calls are seconds
 //! apart at most, and a connection given up mid-call (timeout, stop) must
 //! never carry the next call. No redirects: a signed POST is sent where it
-//! was configured to go, or not at all.
+//! was configured to go, or not at all. The answer's body is read up to
+//! [`MAX_ANSWER_BYTES`]: some endpoints answer with a decision.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +11,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::header::{CONNECTION, CONTENT_TYPE, HOST, RETRY_AFTER, USER_AGENT};
 use http::{HeaderName, HeaderValue, Request, Uri};
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
@@ -18,9 +19,12 @@ use rustls::{ClientConfig, RootCertStore};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
+/// Longest answer body read; a longer one is no answer.
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
 /// Where requests go, parsed once at start.
 #[derive(Clone, Debug)]
-pub(crate) struct Endpoint {
+pub struct Endpoint {
     https: bool,
     /// Host to connect to and verify, without IPv6 brackets.
     host: String,
@@ -33,7 +37,7 @@ pub(crate) struct Endpoint {
 
 impl Endpoint {
     /// `http://` or `https://` URL with a host and no user or password.
-    pub(crate) fn parse(url: &str) -> Result<Self, String> {
+    pub fn parse(url: &str) -> Result<Self, String> {
         let uri: Uri = url.trim().parse().map_err(|e| format!("not a URL: {e}"))?;
         let https = match uri.scheme_str() {
             Some("https") => true,
@@ -69,29 +73,32 @@ impl Endpoint {
     }
 
     /// Whether requests go over TLS.
-    pub(crate) fn is_https(&self) -> bool {
+    pub fn is_https(&self) -> bool {
         self.https
     }
 
     /// Scheme, host and port, without the path (which may hold a token):
     /// what logs and reasons may show.
-    pub(crate) fn origin(&self) -> String {
+    pub fn origin(&self) -> String {
         let scheme = if self.https { "https" } else { "http" };
         format!("{scheme}://{}", self.authority)
     }
 }
 
 /// The parts of an answer the caller acts on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Reply {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    /// HTTP status code.
     pub status: u16,
     /// `Retry-After` in seconds (the HTTP-date form is not read).
     pub retry_after: Option<u64>,
+    /// The body, at most [`MAX_ANSWER_BYTES`].
+    pub body: Bytes,
 }
 
 /// A TLS client trusting the public roots and the certificates in
 /// `ca_pem`.
-pub(crate) fn tls_connector(ca_pem: Option<&[u8]>) -> Result<TlsConnector, String> {
+pub fn tls_connector(ca_pem: Option<&[u8]>) -> Result<TlsConnector, String> {
     let mut roots = RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     for certificate in pem_certificates(ca_pem.unwrap_or_default())? {
@@ -108,17 +115,19 @@ pub(crate) fn tls_connector(ca_pem: Option<&[u8]>) -> Result<TlsConnector, Strin
 }
 
 /// The certificates of a PEM text.
-pub(crate) fn pem_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+pub fn pem_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
     CertificateDer::pem_slice_iter(pem)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("not PEM certificates: {e}"))
 }
 
-/// POSTs `body` with `headers` to `endpoint` and returns the status, all
-/// within `timeout`. The error is the reason nothing was answered.
-pub(crate) async fn post(
+/// POSTs `body` with `headers` to `endpoint` as `user_agent` and returns
+/// the answer, all within `timeout`. The error is the reason nothing was
+/// answered.
+pub async fn post(
     endpoint: &Endpoint,
     tls: Option<&TlsConnector>,
+    user_agent: &str,
     headers: Vec<(HeaderName, HeaderValue)>,
     body: Bytes,
     timeout: Duration,
@@ -126,10 +135,7 @@ pub(crate) async fn post(
     let mut request = Request::post(endpoint.target.as_str())
         .header(HOST, endpoint.authority.as_str())
         .header(CONTENT_TYPE, "application/json")
-        .header(
-            USER_AGENT,
-            concat!("backorder-notification/", env!("CARGO_PKG_VERSION")),
-        )
+        .header(USER_AGENT, user_agent)
         .header(CONNECTION, "close");
     for (name, value) in headers {
         request = request.header(name, value);
@@ -160,8 +166,8 @@ pub(crate) async fn post(
         .map_err(|_| format!("no answer from {} within {timeout:?}", endpoint.origin()))?
 }
 
-/// Sends `request` on `io` and reads the answer's head; the body is not
-/// read, and the connection is dropped with the future.
+/// Sends `request` on `io` and reads the answer; the connection is
+/// dropped with the future.
 async fn exchange<I>(io: I, request: Request<Full<Bytes>>) -> Result<Reply, String>
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
@@ -172,15 +178,18 @@ where
     let mut connection = std::pin::pin!(connection);
     let mut response = std::pin::pin!(sender.send_request(request));
     // The connection future does the I/O; it must run while the request
-    // waits for its answer. It may end (the endpoint closes after
-    // answering) before the answer is read: the answer is then waiting.
+    // waits for its answer and while the body is read. It may end (the
+    // endpoint closes after answering) first: the answer is then waiting,
+    // and the ended future must not be polled again.
+    let mut closed = false;
     let response = tokio::select! {
         biased;
         response = &mut response => response,
-        closed = &mut connection => match closed {
-            Ok(()) => response.await,
-            Err(e) => return Err(e.to_string()),
-        },
+        ended = &mut connection => {
+            ended.map_err(|e| e.to_string())?;
+            closed = true;
+            response.await
+        }
     }
     .map_err(|e| e.to_string())?;
     let retry_after = response
@@ -188,9 +197,26 @@ where
         .get(RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse().ok());
+    let status = response.status().as_u16();
+    let mut read = std::pin::pin!(Limited::new(response.into_body(), MAX_ANSWER_BYTES).collect());
+    let body = if closed {
+        read.await
+    } else {
+        tokio::select! {
+            biased;
+            body = &mut read => body,
+            ended = &mut connection => {
+                ended.map_err(|e| e.to_string())?;
+                read.await
+            }
+        }
+    }
+    .map_err(|e| format!("reading the answer: {e}"))?
+    .to_bytes();
     Ok(Reply {
-        status: response.status().as_u16(),
+        status,
         retry_after,
+        body,
     })
 }
 
