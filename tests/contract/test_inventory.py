@@ -17,6 +17,7 @@ from harness import (
     copy_with,
     malformed_request_id,
     rid,
+    timestamp,
 )
 from world import sku
 
@@ -691,3 +692,77 @@ def _backlog_tokens(i):
         if not token:
             return tokens
         tokens.append(token)
+
+
+@contract_case("inventory", "SetInboundSupply")
+def test_set_inbound_supply(suite):
+    i, pb = suite.inventory, suite.inv
+    code = suite.product("SIS", "ALLOW")
+    day = 86_400
+
+    def lot(po, qty, days, confirmed):
+        return pb.InboundLot(
+            purchase_order_id=po, quantity=qty, expected_time=timestamp(days * day), confirmed=confirmed
+        )
+
+    # No line waits yet: the snapshot is stored and moves no promise (a
+    # promise that moved would be news for the order service, and these
+    # orders are made up).
+    request = pb.SetInboundSupplyRequest(
+        request_id=rid(), sku=code, revision=1, lots=[lot("po-late", 5, 9, False), lot("po-soon", 2, 4, True)],
+        lead_time_days=20,
+    )
+    answer = check_idempotent(i.SetInboundSupply, request, revision=2)
+    check_shape(answer)
+    assert (answer.applied, answer.repromised_lines) == (True, 0)
+    product = i.GetProduct(sku=code).product
+    assert (product.inbound_quantity, product.lead_time_days) == (7, 20)
+    # Lines are promised the lots in queue order, earliest lot first.
+    now = time.time()
+    first = suite.reserve([(code, 2)]).lines[0]
+    assert round((first.promised_from.seconds - now) / day) == 4
+    assert first.promised_from == first.promised_to, "a confirmed date is one day"
+    second = suite.reserve([(code, 3)]).lines[0]
+    assert round((second.promised_from.seconds - now) / day) == 9
+    assert second.promised_to.seconds > second.promised_from.seconds, "an estimate is a range"
+    # An older (or the same) revision arriving late changes nothing.
+    stale = i.SetInboundSupply(copy_with(request, request_id=rid(), lots=[]))
+    assert (stale.applied, stale.repromised_lines) == (False, 0)
+    assert i.GetProduct(sku=code).product.inbound_quantity == 7
+
+    def bad(field, why, **over):
+        i.SetInboundSupply.error(INVALID, copy_with(request, request_id=rid(), **over), field=field, why=why)
+
+    bad("sku", "empty SKU", sku="")
+    bad("revision", "revision 0", revision=0)
+    bad("lead_time_days", "negative lead time", lead_time_days=-1)
+    bad("lots[0].quantity", "a lot of 0 units", lots=[lot("po", 0, 1, True)])
+    bad("lots[0].expected_time", "a lot without a date", lots=[pb.InboundLot(purchase_order_id="po", quantity=1)])
+    i.SetInboundSupply.error(
+        NOT_FOUND, copy_with(request, request_id=rid(), sku=sku("NOPE")), why="unknown SKU"
+    )
+    malformed_request_id(i.SetInboundSupply, request)
+
+    # A product capped by inbound supply refuses what no inbound unit (or
+    # margin) covers, naming the earliest date it could promise.
+    capped = sku("SIS-IN")
+    i.CreateProduct(
+        request_id=rid(), sku=capped, name="Inbound-capped", backorder_policy=pb.BACKORDER_POLICY_INBOUND,
+        inbound_margin=1,
+    )
+    i.SetInboundSupply(request_id=rid(), sku=capped, revision=1, lots=[lot("po", 2, 5, True)], lead_time_days=12)
+    assert suite.reserve([(capped, 3)]).lines[0].backordered_quantity == 3
+    refused = i.ReserveOrder.error(
+        PRECONDITION,
+        request_id=rid(), order_id=str(uuid.uuid4()), accept_backorders=True,
+        lines=[pb.ReserveLine(line_id=str(uuid.uuid4()), sku=capped, quantity=1)],
+        precondition=True, why="beyond the inbound units and the margin",
+    )
+    expected = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 12 * day))
+    assert refused.info.metadata["earliest_promise_date"] == expected, refused.info
+    assert refused.precondition.violations[0].type == "CAP_REACHED"
+    i.CreateProduct.error(
+        INVALID,
+        request_id=rid(), sku=sku("SIS-M"), name="margin elsewhere", backorder_policy=pb.BACKORDER_POLICY_ALLOW,
+        inbound_margin=2, field="inbound_margin", why="a margin without the INBOUND policy",
+    )

@@ -536,10 +536,17 @@ def test_update_line_eta(suite):
     assert suite.get_order(order.id).lines[0].eta.seconds == eta.seconds
     # The customer is told when it is first known and whenever it changes.
     suite.wait_notified(order.id, suite.notif.NOTIFICATION_EVENT_ETA_KNOWN, line.id)
-    later = timestamp(8 * 86400)
-    changed = o.UpdateLineEta(copy_with(request, request_id=rid(), eta=later)).line
-    assert changed.eta.seconds == later.seconds
+    sooner = timestamp(4 * 86400)
+    changed = o.UpdateLineEta(copy_with(request, request_id=rid(), eta=sooner)).line
+    assert changed.eta.seconds == sooner.seconds
     suite.wait_notified(order.id, suite.notif.NOTIFICATION_EVENT_ETA_CHANGED, line.id)
+    # A later day is a delay: the customer is offered to wait or cancel.
+    later = timestamp(8 * 86400)
+    slipped = o.UpdateLineEta(copy_with(request, request_id=rid(), eta=later)).line
+    assert slipped.eta.seconds == later.seconds
+    assert slipped.delay_offer.state == pb.DELAY_OFFER_STATE_OPEN
+    assert slipped.delay_offer.previous_eta.seconds == sooner.seconds
+    suite.wait_notified(order.id, suite.notif.NOTIFICATION_EVENT_DELAY_OFFERED, line.id)
 
     def req(**over):
         return copy_with(request, request_id=rid(), **over)

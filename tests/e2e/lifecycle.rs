@@ -51,7 +51,7 @@ async fn an_in_stock_order_is_reserved_shipped_and_issued() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_short_line_reserves_what_is_there_and_backorders_the_rest_with_an_eta() {
+async fn a_short_line_reserves_what_is_there_and_backorders_the_rest_with_a_date_at_the_sale() {
     let suite = Suite::start().await;
     product(&suite, "LAMP-1", inv::BackorderPolicy::Allow, 2).await;
     supplier(&suite, "LAMP-1", 7, 1, 1).await;
@@ -67,11 +67,7 @@ async fn a_short_line_reserves_what_is_there_and_backorders_the_rest_with_an_eta
         (level.reserved, level.available, level.backordered),
         (2, 0, 3)
     );
-    let order = eventually("ETA on the line", WAIT, || async {
-        let order = get_order(&suite, &order.id).await;
-        order.lines[0].eta.is_some().then_some(order)
-    })
-    .await;
+    // The date comes with the sale's reply: inventory promises it.
     let eta = order.lines[0].eta.expect("eta");
     let days = (eta.seconds - prost_types::Timestamp::from(std::time::SystemTime::now()).seconds)
         as f64
@@ -80,16 +76,11 @@ async fn a_short_line_reserves_what_is_there_and_backorders_the_rest_with_an_eta
         (6.9..7.1).contains(&days),
         "ETA is today plus the 7-day lead time, got {days} days"
     );
-    let sent = wait_notifications(
-        &suite,
-        &bob,
-        &[Ev::OrderConfirmed, Ev::Backordered, Ev::EtaKnown],
-    )
-    .await;
+    let sent = wait_notifications(&suite, &bob, &[Ev::OrderConfirmed, Ev::Backordered]).await;
     assert!(
-        sent[2].message.contains(&day_of(&eta)),
-        "ETA message names the date: {}",
-        sent[2].message
+        sent[1].message.contains(&day_of(&eta)),
+        "the backorder notice names the date: {}",
+        sent[1].message
     );
 }
 
@@ -133,12 +124,7 @@ async fn a_full_backorder_goes_through_a_purchase_order_and_fills_waiting_orders
         1,
         "one draft per supplier"
     );
-    wait_notifications(
-        &suite,
-        &ann,
-        &[Ev::OrderConfirmed, Ev::Backordered, Ev::EtaKnown],
-    )
-    .await;
+    wait_notifications(&suite, &ann, &[Ev::OrderConfirmed, Ev::Backordered]).await;
 
     let mut procurement = suite.procurement().await;
     procurement
@@ -286,7 +272,6 @@ async fn a_full_backorder_goes_through_a_purchase_order_and_fills_waiting_orders
         &[
             Ev::OrderConfirmed,
             Ev::Backordered,
-            Ev::EtaKnown,
             Ev::EtaChanged,
             Ev::Ready,
             Ev::Shipped,
@@ -307,9 +292,9 @@ async fn a_full_backorder_goes_through_a_purchase_order_and_fills_waiting_orders
             .then_some(list)
     })
     .await;
-    assert_eq!(told.len(), 7);
+    assert_eq!(told.len(), 6);
     assert!(
-        told[5].message.contains("TRACK-ANN-1"),
+        told[4].message.contains("TRACK-ANN-1"),
         "shipping message has the tracking number"
     );
     let email_log = std::fs::read_to_string(suite.dir.join("notifications").join("email.log"))
@@ -369,7 +354,6 @@ async fn a_full_backorder_goes_through_a_purchase_order_and_fills_waiting_orders
         [
             "order_confirmed",
             "backordered",
-            "eta_known",
             "eta_changed",
             "ready",
             "shipped",

@@ -4,6 +4,7 @@
 mod bad_input;
 mod charging;
 mod concurrency;
+mod delays;
 mod drop_ship;
 mod fixtures;
 mod fulfilment;

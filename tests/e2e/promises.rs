@@ -51,7 +51,10 @@ async fn a_backordered_line_has_its_date_at_the_sale_and_it_follows_the_supplier
     // The supplier confirms a date 4 days out: the line's promise follows
     // and the customer hears the new, certain date.
     let po = eventually("a draft", WAIT, || async {
-        purchase_orders(&suite, &supplier_id).await.into_iter().next()
+        purchase_orders(&suite, &supplier_id)
+            .await
+            .into_iter()
+            .next()
     })
     .await;
     let mut procurement = suite.procurement().await;
@@ -79,7 +82,10 @@ async fn a_backordered_line_has_its_date_at_the_sale_and_it_follows_the_supplier
         (order.lines[0].eta.map(|e| e.seconds) == Some(promised.seconds)).then_some(order)
     })
     .await;
-    assert_eq!(order.lines[0].eta, order.lines[0].eta_latest, "a certain date");
+    assert_eq!(
+        order.lines[0].eta, order.lines[0].eta_latest,
+        "a certain date"
+    );
 
     // A second order joins the queue behind the first: nothing more is
     // inbound, so it is promised the lead time, not the purchase order.
@@ -90,7 +96,11 @@ async fn a_backordered_line_has_its_date_at_the_sale_and_it_follows_the_supplier
         .iter()
         .find(|n| n.event == Ev::EtaChanged as i32)
         .expect("the customer heard of the new date");
-    assert!(changed.message.contains(&day(&promised)), "{}", changed.message);
+    assert!(
+        changed.message.contains(&day(&promised)),
+        "{}",
+        changed.message
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

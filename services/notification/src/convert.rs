@@ -265,6 +265,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_delay_offered_notice_is_accepted_with_its_dates() {
+        let req = pb::NotifyRequest {
+            request_id: Uuid::now_v7().to_string(),
+            customer_id: Uuid::now_v7().to_string(),
+            order_id: Uuid::now_v7().to_string(),
+            line_id: Uuid::now_v7().to_string(),
+            event: pb::NotificationEvent::DelayOffered as i32,
+            eta: Some(prost_types::Timestamp {
+                seconds: 1_796_083_200,
+                nanos: 0,
+            }),
+            eta_latest: Some(prost_types::Timestamp {
+                seconds: 1_796_256_000,
+                nanos: 0,
+            }),
+            detail: "3 x LAMP-1: now expected 2026-12-01 (was 2026-11-20)".to_owned(),
+            ..Default::default()
+        };
+        let notice = Notice::try_from(&req).expect("accepted");
+        assert_eq!(notice.event, Event::DelayOffered);
+        assert_eq!(notice.event.code(), req.event);
+    }
+
+    #[test]
     fn a_line_changed_notice_is_accepted_as_its_event() {
         let req = pb::NotifyRequest {
             request_id: Uuid::now_v7().to_string(),

@@ -32,11 +32,11 @@ use backorder_proto::order::v1::order_service_server::OrderServiceServer;
 use serde::Deserialize;
 use tonic::service::Routes;
 
+use crate::delays::DelaysSection;
 use crate::domain::sweep::Backoff;
 use crate::domain::{MAX_SHIPMENTS, ShipPolicy};
 pub use crate::handlers::FulfilmentSettings;
 use crate::handlers::OrderApi;
-use crate::delays::DelaysSection;
 use crate::payments::{PaymentEndpoint, PaymentSettings, PaymentsSection};
 use crate::workers::pending_sweeper::{self, Schedule};
 

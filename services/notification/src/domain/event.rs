@@ -23,6 +23,9 @@ pub enum Event {
     Cancelled,
     /// A backordered line was changed (another SKU, or fewer units).
     LineChanged,
+    /// A backordered line's date slipped: the customer may keep waiting
+    /// or cancel it.
+    DelayOffered,
     /// A line was charged (its amount captured).
     Charged,
     /// A charged line's amount was refunded.
@@ -31,7 +34,7 @@ pub enum Event {
 
 impl Event {
     /// Every event, in code order.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::OrderConfirmed,
         Self::Backordered,
         Self::EtaKnown,
@@ -41,6 +44,7 @@ impl Event {
         Self::Delivered,
         Self::Cancelled,
         Self::LineChanged,
+        Self::DelayOffered,
         Self::Charged,
         Self::Refunded,
     ];
@@ -57,6 +61,7 @@ impl Event {
             Self::Delivered => 7,
             Self::Cancelled => 8,
             Self::LineChanged => 9,
+            Self::DelayOffered => 10,
             Self::Charged => 11,
             Self::Refunded => 12,
         }
@@ -74,6 +79,7 @@ impl Event {
             Self::Delivered => "delivered",
             Self::Cancelled => "cancelled",
             Self::LineChanged => "line_changed",
+            Self::DelayOffered => "delay_offered",
             Self::Charged => "charged",
             Self::Refunded => "refunded",
         }
@@ -104,6 +110,7 @@ mod tests {
             assert_eq!(Event::try_from(event.code()), Ok(event));
         }
         assert_eq!(Event::try_from(9), Ok(Event::LineChanged));
+        assert_eq!(Event::try_from(10), Ok(Event::DelayOffered));
         for code in [0, 13, i32::MAX] {
             assert_eq!(
                 Event::try_from(code),

@@ -20,6 +20,7 @@ pub fn subject(event: Event) -> &'static str {
         Event::Charged => "You were charged for your item",
         Event::Refunded => "You were refunded for your item",
         Event::LineChanged => "An item of your order was changed",
+        Event::DelayOffered => "Your item is delayed: keep waiting or cancel",
     }
 }
 
@@ -138,6 +139,13 @@ pub fn render_message(facts: &MessageFacts<'_>) -> String {
         Event::Charged => format!("we have charged you for {subject}."),
         Event::Refunded => format!("we have refunded the charge for {subject}."),
         Event::LineChanged => format!("{subject} was changed as you asked."),
+        Event::DelayOffered => match &eta {
+            Some(date) => format!(
+                "{subject} is delayed: it is now expected {}. You may keep waiting or cancel it.",
+                on(date)
+            ),
+            None => format!("{subject} is delayed. You may keep waiting or cancel it."),
+        },
     };
     let mut message = format!("{greeting} {body}");
     let detail = facts.detail.trim();
@@ -288,6 +296,28 @@ mod tests {
         assert_eq!(
             subject(Event::LineChanged),
             "An item of your order was changed"
+        );
+    }
+
+    #[test]
+    fn a_delay_says_the_new_date_and_offers_the_choice() {
+        let mut f = facts(Event::DelayOffered);
+        f.eta_latest = Some(dec_1_2026() + chrono::Days::new(2));
+        f.detail = "3 x LAMP-1: now expected 2026-12-01 (was 2026-11-20). Reply by 2026-11-23 to keep waiting or cancel; without a reply it stays on order";
+        let message = render_message(&f);
+        assert!(
+            message.contains(&format!(
+                "an item of your order {ORDER} is delayed: it is now expected between 2026-12-01 and 2026-12-03. You may keep waiting or cancel it."
+            )),
+            "{message}"
+        );
+        assert!(
+            message.ends_with("without a reply it stays on order."),
+            "{message}"
+        );
+        assert_eq!(
+            subject(Event::DelayOffered),
+            "Your item is delayed: keep waiting or cancel"
         );
     }
 

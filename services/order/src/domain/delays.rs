@@ -303,11 +303,7 @@ pub fn apply_rule(
         return None;
     }
     Some(if status == LineStatus::Backordered {
-        offer.closed(
-            OfferState::DecidedByRule,
-            Some(rule.when_unanswered),
-            now,
-        )
+        offer.closed(OfferState::DecidedByRule, Some(rule.when_unanswered), now)
     } else {
         moot(offer, now)
     })
@@ -384,7 +380,10 @@ impl DelayNews {
             ),
             Self::Answered(answer) => format!("the customer chose to {}", answer.name()),
             Self::DecidedByRule(answer) => {
-                format!("no answer in time: the merchant's rule is to {}", answer.name())
+                format!(
+                    "no answer in time: the merchant's rule is to {}",
+                    answer.name()
+                )
             }
             Self::Moot { why } => (*why).to_owned(),
         }

@@ -58,9 +58,7 @@ impl OrderApi {
                         load_order(work.db(), command.order_id, true).await?;
                     work.set_resource(order.id.to_string());
                     let index = line_index(&lines, command.line_id)?;
-                    let status = lines
-                        .get(index)
-                        .map_or(LineStatus::Cancelled, |l| l.status);
+                    let status = lines.get(index).map_or(LineStatus::Cancelled, |l| l.status);
                     let offer = queries::offer_of(work.db(), command.line_id).await?;
                     let settled = delays::answer(offer.as_ref(), status, command.answer, now_ms())
                         .map_err(|refused| no_open_offer(command.line_id, refused))?;
@@ -112,8 +110,7 @@ impl OrderApi {
                     if let (Some(offer), Some(line)) = (offer, lines.get(index))
                         && offer.shown_state(line.status) == OfferState::Moot
                         && offer.state == OfferState::Open
-                        && queries::settle_offer(work.db(), &delays::moot(&offer, now_ms()))
-                            .await?
+                        && queries::settle_offer(work.db(), &delays::moot(&offer, now_ms())).await?
                     {
                         let news = DelayNews::Moot {
                             why: "the line stopped waiting before an answer",
@@ -138,16 +135,13 @@ impl OrderApi {
                 Box::pin(async move {
                     let (mut order, mut lines) = load_order(work.db(), order_id, true).await?;
                     let index = line_index(&lines, line_id)?;
-                    let status = lines
-                        .get(index)
-                        .map_or(LineStatus::Cancelled, |l| l.status);
+                    let status = lines.get(index).map_or(LineStatus::Cancelled, |l| l.status);
                     // Read again under the order's lock: the customer may
                     // have answered since the worker listed it.
                     let Some(offer) = queries::offer_of(work.db(), line_id).await? else {
                         return Ok(false);
                     };
-                    let Some(settled) = delays::apply_rule(&offer, status, &rule, now_ms())
-                    else {
+                    let Some(settled) = delays::apply_rule(&offer, status, &rule, now_ms()) else {
                         return Ok(false);
                     };
                     if !queries::settle_offer(work.db(), &settled).await? {

@@ -6,9 +6,7 @@
 use backorder_platform::{ServiceError, ServiceResult};
 use backorder_proto::order::v1 as pb;
 
-use super::{
-    OrderApi, delays, line_index, load_order, move_line, notify, payments, save_status,
-};
+use super::{OrderApi, delays, line_index, load_order, move_line, notify, payments, save_status};
 use crate::convert::{self, views};
 use crate::domain::commands::{LineAllocated, LineEta};
 use crate::domain::notices::Notice;

@@ -4,8 +4,8 @@ use backorder_platform::ServiceResult;
 use backorder_proto::order::v1 as pb;
 
 use super::OrderApi;
-use crate::domain::ShipPolicy;
 use crate::delays::DelaySettings;
+use crate::domain::ShipPolicy;
 use crate::domain::charging::ChargeAt;
 
 /// The merchant's fulfilment defaults (settings `fulfilment.*`).

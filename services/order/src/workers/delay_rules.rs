@@ -23,23 +23,26 @@ const BATCH: u64 = 50;
 /// (a round under way is abandoned, its unit of work rolled back).
 pub fn spawn(api: OrderApi, interval: Duration) {
     let context = api.context().clone();
-    context.spawn_worker("delay-rule worker", move |mut shutdown: Shutdown| async move {
-        let mut ticker = tokio::time::interval(interval);
-        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                () = shutdown.wait() => break,
-                _ = ticker.tick() => {}
+    context.spawn_worker(
+        "delay-rule worker",
+        move |mut shutdown: Shutdown| async move {
+            let mut ticker = tokio::time::interval(interval);
+            ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    () = shutdown.wait() => break,
+                    _ = ticker.tick() => {}
+                }
+                tokio::select! {
+                    () = shutdown.wait() => break,
+                    round = apply_due(&api) => if let Err(error) = round {
+                        tracing::warn!(%error, "delay-rule round failed");
+                    },
+                }
             }
-            tokio::select! {
-                () = shutdown.wait() => break,
-                round = apply_due(&api) => if let Err(error) = round {
-                    tracing::warn!(%error, "delay-rule round failed");
-                },
-            }
-        }
-        tracing::debug!("delay-rule worker stopped");
-    });
+            tracing::debug!("delay-rule worker stopped");
+        },
+    );
 }
 
 /// Applies the rule to every offer overdue now, once; returns how many

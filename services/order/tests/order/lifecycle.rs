@@ -109,7 +109,8 @@ async fn a_backordered_line_goes_from_sale_to_delivery() {
         Ev::OrderConfirmed,
         Ev::Backordered,
         Ev::EtaKnown,
-        Ev::EtaChanged,
+        // Day 1 slipped to day 3: told as a delay the customer may refuse.
+        Ev::DelayOffered,
         Ev::Ready,
         Ev::Shipped,
         Ev::Delivered,
@@ -156,6 +157,7 @@ async fn a_backordered_line_goes_from_sale_to_delivery() {
             "order_placed",
             "eta_known",
             "eta_changed",
+            "delay_offered",
             "eta_confirmed",
             "line_allocated",
             "line_shipped",

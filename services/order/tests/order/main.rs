@@ -3,6 +3,7 @@
 
 mod changes;
 mod config;
+mod delays;
 mod drop_ship;
 mod fake_peers;
 mod helpers;

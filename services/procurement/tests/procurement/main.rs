@@ -9,6 +9,7 @@ mod api;
 mod delays;
 mod drop_ship;
 mod drop_shipments;
+mod inbound;
 mod limits;
 mod migrations;
 mod races;

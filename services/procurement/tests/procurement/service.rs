@@ -129,20 +129,28 @@ async fn the_worker_replenishes_while_the_service_runs_and_stops_with_it() {
             Err(status) => panic!("never served: {status:?}"),
         }
     };
-    call(
-        client.set_supplier_item(request(pb::SetSupplierItemRequest {
-            request_id: new_id_string(),
-            supplier_id: supplier.clone(),
-            sku: "SKU-W".to_owned(),
-            unit_cost_minor: 5,
-            minimum_order_quantity: 1,
-            case_pack: 10,
-            preferred: true,
-            drop_ship: false,
-        })),
-    )
-    .await
-    .expect("item");
+    // The supplier's tables may exist before the last migration ran (on
+    // SQLite each migration commits on its own): poll this too, as it
+    // reports to the newest table.
+    let item = pb::SetSupplierItemRequest {
+        request_id: new_id_string(),
+        supplier_id: supplier.clone(),
+        sku: "SKU-W".to_owned(),
+        unit_cost_minor: 5,
+        minimum_order_quantity: 1,
+        case_pack: 10,
+        preferred: true,
+        drop_ship: false,
+    };
+    loop {
+        match call(client.set_supplier_item(request(item.clone()))).await {
+            Ok(_) => break,
+            Err(status) if status.code() == Code::Internal && Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(status) => panic!("item: {status:?}"),
+        }
+    }
     call(
         client.set_replenishment_policy(request(pb::SetReplenishmentPolicyRequest {
             request_id: new_id_string(),

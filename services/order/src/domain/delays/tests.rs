@@ -102,7 +102,11 @@ fn a_further_slip_refreshes_the_open_offer_from_the_first_date() {
     assert!(refreshed);
     assert_eq!(second.previous_eta, DEC_1, "the date before the delay");
     assert_eq!(second.new_eta, DEC_1 + 4 * DAY);
-    assert_eq!(second.answer_by, HOUR + 72 * HOUR, "time to answer restarts");
+    assert_eq!(
+        second.answer_by,
+        HOUR + 72 * HOUR,
+        "time to answer restarts"
+    );
 }
 
 #[test]
@@ -129,10 +133,22 @@ fn a_slip_after_an_answer_opens_a_new_offer() {
 fn the_date_coming_back_makes_an_open_offer_moot() {
     let mut line = waiting(Some(DEC_1));
     let rule = rule(DelayAnswer::Wait);
-    let (open, _) = offered(on_eta(&line, None, (DEC_1 + 5 * DAY, DEC_1 + 5 * DAY), 0, &rule));
+    let (open, _) = offered(on_eta(
+        &line,
+        None,
+        (DEC_1 + 5 * DAY, DEC_1 + 5 * DAY),
+        0,
+        &rule,
+    ));
     line.eta = Some(DEC_1 + 5 * DAY);
     // Earlier but still late: the offer follows the date, same deadline.
-    match on_eta(&line, Some(&open), (DEC_1 + 3 * DAY, DEC_1 + 3 * DAY), 7, &rule) {
+    match on_eta(
+        &line,
+        Some(&open),
+        (DEC_1 + 3 * DAY, DEC_1 + 3 * DAY),
+        7,
+        &rule,
+    ) {
         OfferChange::Adjusted(offer) => {
             assert_eq!(offer.new_eta, DEC_1 + 3 * DAY);
             assert_eq!(offer.answer_by, open.answer_by);
@@ -153,7 +169,13 @@ fn the_date_coming_back_makes_an_open_offer_moot() {
     // The same date again changes nothing; so does any date without an
     // open offer.
     assert_eq!(
-        on_eta(&line, Some(&open), (open.new_eta, open.new_eta_latest), 9, &rule),
+        on_eta(
+            &line,
+            Some(&open),
+            (open.new_eta, open.new_eta_latest),
+            9,
+            &rule
+        ),
         OfferChange::Nothing
     );
     assert_eq!(
@@ -184,7 +206,11 @@ fn only_an_open_offer_on_a_waiting_line_takes_an_answer() {
         answer(None, line.status, DelayAnswer::Wait, 4),
         Err(AnswerRefused::NoOpenOffer)
     );
-    for status in [LineStatus::Ready, LineStatus::Shipped, LineStatus::Cancelled] {
+    for status in [
+        LineStatus::Ready,
+        LineStatus::Shipped,
+        LineStatus::Cancelled,
+    ] {
         assert_eq!(
             answer(Some(&open), status, DelayAnswer::Wait, 4),
             Err(AnswerRefused::LineNoLongerWaits)
@@ -205,7 +231,10 @@ fn the_rule_decides_an_unanswered_offer_once_due() {
     for when in [DelayAnswer::Wait, DelayAnswer::Cancel] {
         let rule = rule(when);
         let (open, _) = offered(on_eta(&line, None, (DEC_1 + DAY, DEC_1 + DAY), 0, &rule));
-        assert_eq!(apply_rule(&open, line.status, &rule, open.answer_by - 1), None);
+        assert_eq!(
+            apply_rule(&open, line.status, &rule, open.answer_by - 1),
+            None
+        );
         let decided = apply_rule(&open, line.status, &rule, open.answer_by).expect("due");
         assert_eq!(decided.state, OfferState::DecidedByRule);
         assert_eq!(decided.answer, Some(when));
@@ -254,7 +283,10 @@ fn the_notice_says_the_dates_and_what_happens_without_a_reply() {
         ..offer
     };
     let detail = offer_detail(&worst, &far, &rule(DelayAnswer::Cancel));
-    assert!(detail.chars().count() <= MAX_NOTICE_DETAIL_CHARS, "{detail}");
+    assert!(
+        detail.chars().count() <= MAX_NOTICE_DETAIL_CHARS,
+        "{detail}"
+    );
 }
 
 #[test]
@@ -279,10 +311,15 @@ fn the_timeline_names_each_step() {
     let news = [
         DelayNews::Answered(DelayAnswer::Wait),
         DelayNews::DecidedByRule(DelayAnswer::Cancel),
-        DelayNews::Moot { why: "the date came back" },
+        DelayNews::Moot {
+            why: "the date came back",
+        },
     ];
     let names: Vec<&str> = news.iter().map(DelayNews::name).collect();
-    assert_eq!(names, ["delay_answered", "delay_decided_by_rule", "delay_moot"]);
+    assert_eq!(
+        names,
+        ["delay_answered", "delay_decided_by_rule", "delay_moot"]
+    );
     assert_eq!(news[0].detail(), "the customer chose to wait");
     assert_eq!(
         news[1].detail(),
