@@ -80,8 +80,8 @@ for port in 50051 50052 50053 50054; do
   done
 done
 
-# The guide's eight shell blocks, exactly as the README has them. The first
-# seven must not fail at all. The parked-messages block ends with calls about a
+# The guide's nine shell blocks, exactly as the README has them. The first
+# eight must not fail at all. The parked-messages block ends with calls about a
 # made-up id, so there every failing command's exit status is recorded
 # instead (and checked below).
 python3 - "$work/guide.sh" "$work/failures" <<'PY'
@@ -94,11 +94,12 @@ warehouses = readme.split("### Warehouses")[1].split("```sh")[1].split("```")[0]
 drop_ship = readme.split("### Drop-ship")[1].split("```sh")[1].split("```")[0]
 planning = readme.split("### Planning: value, lost sales, replenishment")[1].split("```sh")[1].split("```")[0]
 promises = readme.split("### Promise dates")[1].split("```sh")[1].split("```")[0]
+delays = readme.split("### Delays and line changes")[1].split("```sh")[1].split("```")[0]
 parked = readme.split("### Parked messages")[1].split("```sh")[1].split("```")[0]
 record = f"set +e\ntrap 'echo $? >>\"{sys.argv[2]}\"' ERR\n"
 open(sys.argv[1], "w").write(
     "set -euo pipefail\n" + guide + "\n" + where + "\n" + shipping + "\n" + warehouses + "\n"
-    + drop_ship + "\n" + planning + "\n" + promises + "\n"
+    + drop_ship + "\n" + planning + "\n" + promises + "\n" + delays + "\n"
     + record + parked + "\nexit 0\n"
 )
 PY
@@ -124,6 +125,12 @@ grep -qx 'drop shipment UPS 1Z999AA10123456799' "$work/guide.out" || {
 }
 grep -q '^earliest date it could be promised is [0-9-]*$' "$work/guide.out" || {
   cat "$work/guide.out"; echo "operator guide: the order beyond inbound supply was not refused with a date" >&2; exit 1;
+}
+grep -qx '{"state":"DELAY_OFFER_STATE_ANSWERED","answer":"DELAY_ANSWER_WAIT"}' "$work/guide.out" || {
+  cat "$work/guide.out"; echo "operator guide: the delay offer was not answered" >&2; exit 1;
+}
+grep -qx '{"sku":"CHAIR-2","quantity":"2","status":"LINE_STATUS_READY"}' "$work/guide.out" || {
+  cat "$work/guide.out"; echo "operator guide: the substitute line did not become LINE_STATUS_READY" >&2; exit 1;
 }
 grep -q '"reorderPoint"' "$work/guide.out" || {
   cat "$work/guide.out"; echo "operator guide: the replenishment plan did not answer" >&2; exit 1;

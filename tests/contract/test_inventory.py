@@ -15,6 +15,7 @@ from harness import (
     check_shape,
     contract_case,
     copy_with,
+    eventually,
     malformed_request_id,
     rid,
     timestamp,
@@ -766,3 +767,114 @@ def test_set_inbound_supply(suite):
         request_id=rid(), sku=sku("SIS-M"), name="margin elsewhere", backorder_policy=pb.BACKORDER_POLICY_ALLOW,
         inbound_margin=2, field="inbound_margin", why="a margin without the INBOUND policy",
     )
+
+
+@contract_case("inventory", "ChangeReservation")
+def test_change_reservation(suite):
+    i, pb = suite.inventory, suite.inv
+    day = 86_400
+    # Made-up orders, so no change here may send the order service news of
+    # them: every line has a SKU of its own (no other line waits there to be
+    # given stock) that no supplier offers (no promise moves), and the
+    # answer carries what the order service would need.
+    code = suite.product("CR", "ALLOW", on_hand=2)
+    held = suite.reserve([(code, 4)])
+    [line] = held.lines
+    assert (line.reserved_quantity, line.backordered_quantity) == (2, 2)
+    request = pb.ChangeReservationRequest(
+        request_id=rid(), order_id=held.order_id, line_id=line.line_id, sku=code, quantity=3,
+        accept_backorders=True,
+    )
+    reduced = check_idempotent(i.ChangeReservation, request, quantity=2).line
+    check_shape(reduced)
+    assert (reduced.line_id, reduced.sku, reduced.reservation_id) == (line.line_id, code, line.reservation_id)
+    assert (reduced.reserved_quantity, reduced.backordered_quantity) == (2, 1), "waiting units go first"
+    assert _levels(suite.stock(code)) == (2, 2, 0, 1), "changed once"
+    # Then reserved ones: the line waits for nothing more.
+    done = i.ChangeReservation(copy_with(request, request_id=rid(), quantity=1)).line
+    assert (done.reserved_quantity, done.backordered_quantity) == (1, 0)
+    assert [(u.warehouse, u.quantity) for u in done.reserved_from] == [("default", 1)]
+    assert _levels(suite.stock(code)) == (2, 1, 1, 0)
+    [r] = i.ListReservations(order_id=held.order_id).reservations
+    assert (r.quantity, r.reserved_quantity, r.waiting_quantity, r.state) == (
+        1, 1, 0, pb.RESERVATION_STATE_ALLOCATED,
+    )
+    # The demand it raised on procurement shrank, then was released.
+    eventually(
+        "the line's demand released",
+        lambda: [(d.quantity, d.released) for d in suite.procurement.ListDemands(order_id=held.order_id).demands]
+        == [(1, True)],
+    )
+
+    # Another SKU in its place: in stock, it is reserved at once; the old
+    # reservation goes back to stock.
+    old = suite.product("CR-O", "ALLOW", on_hand=1)
+    in_stock = suite.product("CR-N", "DENY", on_hand=5)
+    waiting = suite.reserve([(old, 3)])
+    [before] = waiting.lines
+    swapped = i.ChangeReservation(
+        request_id=rid(), order_id=waiting.order_id, line_id=before.line_id, sku=in_stock, quantity=3,
+    ).line
+    assert (swapped.sku, swapped.reserved_quantity, swapped.backordered_quantity) == (in_stock, 3, 0)
+    assert swapped.reservation_id != before.reservation_id, "a new reservation"
+    assert_uuid(swapped.reservation_id, "LineReservation.reservation_id")
+    assert not swapped.HasField("promised_from"), "nothing waits"
+    assert _levels(suite.stock(old)) == (1, 0, 1, 0)
+    assert _levels(suite.stock(in_stock)) == (5, 3, 2, 0)
+    # Short, it waits like a placed line, promised from the lead time.
+    dated = suite.product("CR-L", "ALLOW")
+    i.SetInboundSupply(request_id=rid(), sku=dated, revision=1, lead_time_days=12)
+    source = suite.product("CR-S", "ALLOW")
+    queued = suite.reserve([(source, 2)])
+    now = time.time()
+    late = i.ChangeReservation(
+        request_id=rid(), order_id=queued.order_id, line_id=queued.lines[0].line_id, sku=dated, quantity=2,
+        accept_backorders=True,
+    ).line
+    assert (late.sku, late.reserved_quantity, late.backordered_quantity) == (dated, 0, 2)
+    assert round((late.promised_from.seconds - now) / day) == 12
+    assert late.promised_to.seconds > late.promised_from.seconds, "an estimate is a range"
+    assert (suite.stock(source).backordered, suite.stock(dated).backordered) == (0, 2)
+
+    # Refusals change nothing.
+    short = suite.product("CR-W", "ALLOW")
+    open_line = suite.reserve([(short, 2)])
+    target = open_line.lines[0]
+
+    def req(**over):
+        fields = dict(
+            request_id=rid(), order_id=open_line.order_id, line_id=target.line_id, sku=short, quantity=1,
+            accept_backorders=True,
+        )
+        fields.update(over)
+        return pb.ChangeReservationRequest(**fields)
+
+    for over, field, why in [
+        ({"order_id": "nope"}, "order_id", "malformed order id"),
+        ({"line_id": "nope"}, "line_id", "malformed line id"),
+        ({"sku": ""}, "sku", "empty SKU"),
+        ({"quantity": 0}, "quantity", "quantity 0"),
+        ({"quantity": 1_000_001}, "quantity", "quantity over 1,000,000"),
+        ({"quantity": 2}, "quantity", "nothing changed"),
+        ({"quantity": 3}, "quantity", "the same SKU with more units"),
+    ]:
+        i.ChangeReservation.error(INVALID, req(**over), field=field, why=why)
+    i.ChangeReservation.error(NOT_FOUND, req(line_id=str(uuid.uuid4())), why="no reservation for the line")
+    i.ChangeReservation.error(NOT_FOUND, req(sku=sku("NOPE")), why="unknown substitute SKU")
+    i.ChangeReservation.error(
+        PRECONDITION, req(order_id=held.order_id, line_id=line.line_id, sku=code), why="the line no longer waits"
+    )
+    i.ChangeReservation.error(
+        PRECONDITION, req(sku=suite.product("CR-D", "DENY", on_hand=1), quantity=2), precondition=True,
+        why="the substitute is short and its policy refuses waiting",
+    )
+    i.ChangeReservation.error(
+        PRECONDITION, req(sku=suite.product("CR-A", "ALLOW"), quantity=2, accept_backorders=False),
+        precondition=True, why="the substitute is short and the customer refuses waiting",
+    )
+    malformed_request_id(i.ChangeReservation, request)
+    [still] = i.ListReservations(order_id=open_line.order_id).reservations
+    assert (still.sku, still.quantity, still.waiting_quantity, still.state) == (
+        short, 2, 2, pb.RESERVATION_STATE_WAITING,
+    )
+    assert _levels(suite.stock(short)) == (0, 0, 0, 2)

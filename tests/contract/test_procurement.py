@@ -285,6 +285,65 @@ def test_release_demand(suite):
     malformed_request_id(p.ReleaseDemand, request)
 
 
+
+@contract_case("procurement", "ReduceDemand")
+def test_reduce_demand(suite):
+    p, pb = suite.procurement, suite.proc
+    # Extra demand of a real backordered line on its supplier's draft (as in
+    # AddDemand's case), lowered: the draft's line shrinks with it.
+    world = _supplied_world(suite, qty=3, moq=1, case_pack=1)
+    extra_id = str(uuid.uuid4())
+    p.AddDemand(
+        request_id=rid(), demand_id=extra_id, sku=world["sku"], quantity=6,
+        order_id=world["order"].id, line_id=world["line"].id,
+    )
+    suite.draft_with_demand(world["supplier_id"], 9)
+    request = pb.ReduceDemandRequest(request_id=rid(), demand_id=extra_id, quantity=4)
+    demand = check_idempotent(p.ReduceDemand, request, quantity=2).demand
+    check_shape(demand)
+    assert (demand.id, demand.sku, demand.quantity, demand.released) == (extra_id, world["sku"], 4, False)
+    assert demand.purchase_order_id == world["po"].id
+    po = suite.draft_with_demand(world["supplier_id"], 7)
+    assert po.id == world["po"].id and po.lines[0].ordered_quantity == 7, "reduced once"
+    listed = {d.id: d.quantity for d in p.ListDemands(order_id=world["order"].id).demands}
+    assert listed[extra_id] == 4
+    # Unsourced demand (made-up ids are safe: no message follows) is lowered too.
+    unsourced_id = str(uuid.uuid4())
+    p.AddDemand(
+        request_id=rid(), demand_id=unsourced_id, sku=sku("RDM"), quantity=5,
+        order_id=str(uuid.uuid4()), line_id=str(uuid.uuid4()),
+    )
+    lowered = p.ReduceDemand(request_id=rid(), demand_id=unsourced_id, quantity=1).demand
+    assert (lowered.quantity, lowered.purchase_order_id) == (1, "")
+
+    def req(**over):
+        return copy_with(request, request_id=rid(), **over)
+
+    for quantity, why in [(4, "the same units"), (5, "more units")]:
+        report = p.ReduceDemand.error(PRECONDITION, req(quantity=quantity), why=f"not a reduction: {why}")
+        assert report.info.reason == "NOT_A_REDUCTION", report.info
+    p.ReleaseDemand(request_id=rid(), demand_id=extra_id)
+    suite.draft_with_demand(world["supplier_id"], 3)
+    report = p.ReduceDemand.error(PRECONDITION, req(quantity=1), why="the demand was released")
+    assert report.info.reason == "DEMAND_RELEASED", report.info
+    # A drop-shipped demand the supplier already shipped.
+    shipped = suite.drop_shipped(qty=3)
+    p.SubmitPurchaseOrder(request_id=rid(), purchase_order_id=shipped["po"].id)
+    p.ConfirmDropShipment(
+        request_id=rid(), purchase_order_id=shipped["po"].id, carrier="UPS", tracking_number="1ZRDM0001"
+    )
+    [gone] = p.ListDemands(order_id=shipped["order"].id).demands
+    report = p.ReduceDemand.error(
+        PRECONDITION, req(demand_id=gone.id, quantity=1), why="the drop-shipped demand shipped"
+    )
+    assert report.info.reason == "DEMAND_SHIPPED", report.info
+    p.ReduceDemand.error(NOT_FOUND, req(demand_id=str(uuid.uuid4()), quantity=1), why="unknown demand")
+    p.ReduceDemand.error(INVALID, req(quantity=0), field="quantity", why="quantity 0")
+    p.ReduceDemand.error(INVALID, req(quantity=-2), field="quantity", why="negative quantity")
+    p.ReduceDemand.error(INVALID, req(demand_id="d-1"), field="demand_id", why="malformed demand id")
+    malformed_request_id(p.ReduceDemand, request)
+
+
 @contract_case("procurement", "ListDemands")
 def test_list_demands(suite):
     p = suite.procurement
@@ -647,6 +706,13 @@ def test_get_replenishment_plan(suite):
     p, pb = suite.procurement, suite.proc
     code = suite.product("RPL", "ALLOW", on_hand=1)
     supplier_id = suite.supplier(code, lead_time_days=4)
+    # The made-up order waits with its date from the sale: were the lead
+    # time to reach inventory after it, the line would be re-promised and
+    # the order service told of an order it does not know.
+    eventually(
+        "inventory knows the supplier's lead time",
+        lambda: suite.inventory.GetProduct(sku=code).product.HasField("lead_time_days"),
+    )
     suite.reserve([(code, 3)])  # 1 reserved, 2 wait: today's demand is 3
     p.SetReplenishmentPolicy(
         request_id=rid(),

@@ -17,6 +17,9 @@ use crate::domain::PoDates;
 use crate::store::queries::{suppliers, supply};
 use crate::store::stored_id;
 
+/// Most lots one report carries (inventory's limit).
+const MAX_LOTS: usize = 1_000;
+
 /// Sends inventory the inbound supply of each of `skus` as this unit leaves
 /// it. SKUs are reported in order, so two units reporting the same SKUs
 /// take their report rows in the same order and never deadlock.
@@ -62,6 +65,11 @@ async fn announce_one(work: &Work, sku: String) -> ServiceResult<()> {
             });
         }
     }
+    // Inventory takes at most MAX_LOTS lots: the earliest ones, which the
+    // head of the queue is promised; lines past the last lot kept are
+    // promised the lead time from today instead.
+    lots.sort_by_key(|lot| lot.expected_time.map(|t| (t.seconds, t.nanos)));
+    lots.truncate(MAX_LOTS);
     let lead_time_days = match sourcing::pick_offer(db, &sku, false).await? {
         Some(offer) => suppliers::find(db, stored_id(&offer.supplier_id)?)
             .await?
