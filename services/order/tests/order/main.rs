@@ -10,6 +10,7 @@ mod helpers;
 mod lifecycle;
 mod migrations;
 mod notices;
+mod payment_replicas;
 mod placement;
 mod races;
 mod stored_data;
