@@ -390,16 +390,28 @@ async fn operators_list_retry_and_drop_parked_messages_over_grpc() {
         .timeout(Duration::from_secs(5));
     let mut client = OutboxAdminServiceClient::new(endpoint.connect_lazy());
 
-    let listed = client
-        .list_parked_messages(admin_pb::ListParkedMessagesRequest {
-            destination: "notification".into(),
-            ..Default::default()
-        })
-        .await
-        .expect("list")
-        .into_inner();
-    let listed_ids: Vec<String> = listed.messages.iter().map(|m| m.id.clone()).collect();
-    assert_eq!(listed_ids, ids);
+    // The receiver answers before the relay records the parking: wait for
+    // the record, not for the answer.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let listed = loop {
+        let listed = client
+            .list_parked_messages(admin_pb::ListParkedMessagesRequest {
+                destination: "notification".into(),
+                ..Default::default()
+            })
+            .await
+            .expect("list")
+            .into_inner();
+        let listed_ids: Vec<String> = listed.messages.iter().map(|m| m.id.clone()).collect();
+        if listed_ids == ids {
+            break listed;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "both parked messages listed, got {listed_ids:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     assert!(
         listed.messages[0]
             .last_error

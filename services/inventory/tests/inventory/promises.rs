@@ -61,10 +61,12 @@ async fn reserve_waiting(client: &mut Client, sku: &str, quantity: i64) -> pb::L
         .remove(0)
 }
 
+/// The order service's news, in the order it was written (message ids are
+/// UUID v7).
 async fn etas(service: &Inventory) -> Vec<UpdateLineEtaRequest> {
-    service
-        .outbox()
-        .await
+    let mut outbox = service.outbox().await;
+    outbox.sort_by(|a, b| a.id.cmp(&b.id));
+    outbox
         .into_iter()
         .filter(|m| m.method == UpdateLineEtaRequest::PATH)
         .map(|m| {
