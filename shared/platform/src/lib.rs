@@ -16,6 +16,7 @@ mod logfmt;
 pub mod measure;
 pub mod metrics;
 pub mod outbox;
+pub mod overload;
 pub mod paging;
 pub mod server;
 pub mod service;
