@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod overload;
 pub mod paging;
+pub mod retry;
 pub mod server;
 pub mod service;
 pub mod store;

@@ -21,7 +21,7 @@ use tonic::service::Routes;
 
 use crate::config::CommonSettings;
 use crate::error::{ServiceError, ServiceResult};
-use crate::grpc::{PeerChannel, peer_channel};
+use crate::grpc::{PeerChannel, peer_channel_with};
 use crate::outbox::{OutboxAdmin, OutboxSignal, Relay};
 use crate::server::{self, BoxError, Shutdown};
 use crate::unit_of_work::{UnitOfWork, Work, WorkFuture};
@@ -191,7 +191,7 @@ where
     let db = crate::db::connect(&settings.database).await?;
     let mut channels = BTreeMap::new();
     for (peer, address) in peer_addresses {
-        channels.insert(peer, peer_channel(&address)?);
+        channels.insert(peer, peer_channel_with(&address, &settings.client)?);
     }
     let outbox = OutboxSignal::new();
     let units = UnitOfWork::new(db.clone(), outbox.clone());
