@@ -93,9 +93,12 @@ fn spec() -> ServiceSpec {
 
 fn routes(context: ServiceContext) -> Result<Routes, BoxError> {
     gauges::register(&context);
-    Ok(Routes::new(InventoryServiceServer::new(InventoryApi::new(
-        context,
-    ))))
+    let max_message_bytes = context.max_message_bytes();
+    Ok(Routes::new(
+        InventoryServiceServer::new(InventoryApi::new(context))
+            .max_decoding_message_size(max_message_bytes)
+            .max_encoding_message_size(max_message_bytes),
+    ))
 }
 
 /// Binds and returns the service ready to run until `shutdown` fires (the

@@ -100,7 +100,12 @@ fn routes(context: ServiceContext, channels: &Channels, sinks: Sinks) -> Result<
     channels.log_startup(&sinks);
     let api = NotificationApi::new(context.clone(), sinks);
     workers::register(&context, api.dispatcher().clone(), RESEND_INTERVAL);
-    Ok(Routes::new(NotificationServiceServer::new(api)))
+    let max_message_bytes = context.max_message_bytes();
+    Ok(Routes::new(
+        NotificationServiceServer::new(api)
+            .max_decoding_message_size(max_message_bytes)
+            .max_encoding_message_size(max_message_bytes),
+    ))
 }
 
 /// Binds and returns the service ready to run until `shutdown`: the gRPC

@@ -249,6 +249,7 @@ fn routes(
     fulfilment: FulfilmentSettings,
     payments: Option<PaymentEndpoint>,
 ) -> Result<Routes, BoxError> {
+    let max_message_bytes = context.max_message_bytes();
     let api = OrderApi::new(
         context,
         Duration::from_millis(sweeper.first_attempt_after_ms),
@@ -260,7 +261,11 @@ fn routes(
         workers::payments::spawn(api.clone(), endpoint);
     }
     workers::gauges::register(api.context());
-    Ok(Routes::new(OrderServiceServer::new(api)))
+    Ok(Routes::new(
+        OrderServiceServer::new(api)
+            .max_decoding_message_size(max_message_bytes)
+            .max_encoding_message_size(max_message_bytes),
+    ))
 }
 
 /// Starts the service in-process: listening (on the real port when the

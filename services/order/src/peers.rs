@@ -37,20 +37,30 @@ pub struct Peers {
     notification: NotificationServiceClient<PeerChannel>,
 }
 
+/// Every call order makes to a peer may be repeated: reads, and
+/// reservations that carry the order's `request_id` (inventory answers a
+/// repeat with the first answer). So each is marked idempotent, and the
+/// channel retries it on a transient failure within its deadline and the
+/// retry budget.
 fn with_deadline<T>(message: T, timeout: Duration) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    request.set_timeout(timeout);
-    request
+    backorder_platform::retry::idempotent(message, timeout)
 }
 
 impl Peers {
     /// Clients over the context's channels; fails when a peer has no
     /// configured address.
     pub fn new(context: &ServiceContext) -> ServiceResult<Self> {
+        let limit = context.max_message_bytes();
         Ok(Self {
-            inventory: InventoryServiceClient::new(context.channel(Peer::Inventory)?),
-            procurement: ProcurementServiceClient::new(context.channel(Peer::Procurement)?),
-            notification: NotificationServiceClient::new(context.channel(Peer::Notification)?),
+            inventory: InventoryServiceClient::new(context.channel(Peer::Inventory)?)
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(limit),
+            procurement: ProcurementServiceClient::new(context.channel(Peer::Procurement)?)
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(limit),
+            notification: NotificationServiceClient::new(context.channel(Peer::Notification)?)
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(limit),
         })
     }
 

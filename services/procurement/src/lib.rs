@@ -137,9 +137,14 @@ fn spec() -> ServiceSpec {
 
 /// The API and its worker on `context`.
 fn routes(context: ServiceContext, interval: Duration) -> Result<Routes, BoxError> {
+    let max_message_bytes = context.max_message_bytes();
     let api = ProcurementApi::new(context);
     workers::replenisher::spawn(api.clone(), interval);
-    Ok(Routes::new(ProcurementServiceServer::new(api)))
+    Ok(Routes::new(
+        ProcurementServiceServer::new(api)
+            .max_decoding_message_size(max_message_bytes)
+            .max_encoding_message_size(max_message_bytes),
+    ))
 }
 
 /// Binds and starts the service in-process; it serves until `shutdown`

@@ -29,11 +29,13 @@ pub struct Inventory {
 impl Inventory {
     /// The client over `context`'s channel to inventory.
     pub fn new(context: &ServiceContext) -> Self {
+        let limit = context.max_message_bytes();
         Self {
-            client: context
-                .channel(Peer::Inventory)
-                .ok()
-                .map(InventoryServiceClient::new),
+            client: context.channel(Peer::Inventory).ok().map(|channel| {
+                InventoryServiceClient::new(channel)
+                    .max_decoding_message_size(limit)
+                    .max_encoding_message_size(limit)
+            }),
         }
     }
 
@@ -55,8 +57,11 @@ impl Inventory {
                 ),
             });
         };
-        let mut request = tonic::Request::new(inventory_pb::GetDemandHistoryRequest { skus, days });
-        request.set_timeout(HISTORY_TIMEOUT);
+        // A read: safe to repeat on a transient failure.
+        let request = backorder_platform::retry::idempotent(
+            inventory_pb::GetDemandHistoryRequest { skus, days },
+            HISTORY_TIMEOUT,
+        );
         let mut client = client.clone();
         client
             .get_demand_history(request)

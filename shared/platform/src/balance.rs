@@ -13,11 +13,13 @@ use std::time::Duration;
 use tonic::transport::Channel;
 use tonic::transport::channel::Change;
 
+use crate::retry::ResolvedAddresses;
+
 const RESOLVE_EVERY: Duration = Duration::from_secs(10);
 
-pub(crate) fn dns_balanced_channel(target: &str) -> Result<Channel, tonic::transport::Error> {
+pub(crate) fn dns_balanced_channel(target: &str, resolved: ResolvedAddresses) -> Channel {
     let target = target.to_owned();
-    Ok(resolving_channel(
+    counted_resolving_channel(
         move || {
             let target = target.clone();
             async move {
@@ -27,13 +29,27 @@ pub(crate) fn dns_balanced_channel(target: &str) -> Result<Channel, tonic::trans
             }
         },
         RESOLVE_EVERY,
-    ))
+        resolved,
+    )
 }
 
 /// A channel balanced over the addresses `resolve` returns, asked again
 /// every `every`: new addresses join, vanished ones leave. A failed lookup
 /// keeps the last known set.
 pub fn resolving_channel<R, F>(resolve: R, every: Duration) -> Channel
+where
+    R: Fn() -> F + Send + 'static,
+    F: Future<Output = std::io::Result<HashSet<SocketAddr>>> + Send,
+{
+    counted_resolving_channel(resolve, every, ResolvedAddresses::default())
+}
+
+/// [`resolving_channel`], keeping `resolved` at the number of addresses.
+fn counted_resolving_channel<R, F>(
+    resolve: R,
+    every: Duration,
+    resolved: ResolvedAddresses,
+) -> Channel
 where
     R: Fn() -> F + Send + 'static,
     F: Future<Output = std::io::Result<HashSet<SocketAddr>>> + Send,
@@ -60,6 +76,7 @@ where
                         }
                     }
                     known = current;
+                    resolved.set(known.len());
                 }
                 Err(error) => tracing::warn!(%error, "resolving peer failed"),
             }

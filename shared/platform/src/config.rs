@@ -17,6 +17,20 @@ pub struct ServerSettings {
     pub port: u16,
     /// Seconds to let in-flight calls finish after SIGTERM.
     pub drain_seconds: u64,
+    /// Longest time one call may take on this server; a caller's shorter
+    /// `grpc-timeout` wins. A call past it is answered `UNAVAILABLE` (the
+    /// server's limit) or `DEADLINE_EXCEEDED` (the caller's).
+    pub request_timeout_ms: u64,
+    /// Calls served at once (health and reflection apart); one more is
+    /// refused at once with `RESOURCE_EXHAUSTED` rather than queued. 0: no
+    /// limit.
+    pub max_concurrent_requests: usize,
+    /// The delay a refused caller is told to wait before retrying
+    /// (`google.rpc.RetryInfo`).
+    pub retry_after_ms: u64,
+    /// Largest message received or sent, by the server and by the clients
+    /// of peers; a larger one is refused with `RESOURCE_EXHAUSTED`.
+    pub max_message_bytes: usize,
     /// A listener bound beforehand, used instead of `host` and `port`: how
     /// tests start services that must know each other's ports before any
     /// of them runs, with no pick-then-bind race. Never read from files.
@@ -51,6 +65,27 @@ pub struct DatabaseSettings {
     pub password_file: Option<PathBuf>,
     /// Pool size for PostgreSQL (SQLite always uses one writer).
     pub max_connections: u32,
+    /// Longest wait for a pooled connection before the call fails
+    /// `UNAVAILABLE`.
+    pub acquire_timeout_ms: u64,
+    /// PostgreSQL `statement_timeout` of every pooled session; 0: none.
+    pub statement_timeout_ms: u64,
+    /// PostgreSQL `lock_timeout` of every pooled session; 0: none.
+    pub lock_timeout_ms: u64,
+}
+
+impl DatabaseSettings {
+    /// Settings for `url` with the default pool and timeouts.
+    pub fn for_url(url: impl Into<String>, max_connections: u32) -> Self {
+        Self {
+            url: url.into(),
+            password_file: None,
+            max_connections,
+            acquire_timeout_ms: 5_000,
+            statement_timeout_ms: 30_000,
+            lock_timeout_ms: 10_000,
+        }
+    }
 }
 
 impl std::fmt::Debug for DatabaseSettings {
@@ -60,6 +95,9 @@ impl std::fmt::Debug for DatabaseSettings {
         f.debug_struct("DatabaseSettings")
             .field("url", &format!("{scheme}://[redacted]"))
             .field("max_connections", &self.max_connections)
+            .field("acquire_timeout_ms", &self.acquire_timeout_ms)
+            .field("statement_timeout_ms", &self.statement_timeout_ms)
+            .field("lock_timeout_ms", &self.lock_timeout_ms)
             .finish()
     }
 }
@@ -127,6 +165,68 @@ pub struct OutboxSettings {
     pub max_attempts: i32,
 }
 
+/// Calls to peers (section `client`): deadlines and retries.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ClientSettings {
+    /// Deadline of a call whose caller set none.
+    pub timeout_ms: u64,
+    /// Attempts of a call marked idempotent (1: never retried); other calls
+    /// are attempted once.
+    pub max_attempts: u32,
+    /// Backoff before the first retry, doubling per retry, with full jitter.
+    pub initial_backoff_ms: u64,
+    /// Longest backoff between two attempts.
+    pub max_backoff_ms: u64,
+    /// Retries allowed per 100 calls (over the last ten seconds), on top of
+    /// `retry_min_per_second`: a peer that fails everything gets at most
+    /// this much extra load.
+    pub retry_budget_percent: u32,
+    /// Retries always allowed per second, however few the calls.
+    pub retry_min_per_second: u32,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        Self {
+            timeout_ms: 10_000,
+            max_attempts: 3,
+            initial_backoff_ms: 50,
+            max_backoff_ms: 2_000,
+            retry_budget_percent: 20,
+            retry_min_per_second: 10,
+        }
+    }
+}
+
+impl ClientSettings {
+    /// Refuses settings the retry budget cannot take.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if self.timeout_ms == 0 {
+            return Err(ConfigError::Message(
+                "client.timeout_ms must be at least 1".to_owned(),
+            ));
+        }
+        if self.max_attempts == 0 {
+            return Err(ConfigError::Message(
+                "client.max_attempts must be at least 1".to_owned(),
+            ));
+        }
+        if self.retry_budget_percent > 1000 {
+            return Err(ConfigError::Message(format!(
+                "client.retry_budget_percent ({}) must be at most 1000",
+                self.retry_budget_percent
+            )));
+        }
+        if self.retry_min_per_second > 1_000_000 {
+            return Err(ConfigError::Message(format!(
+                "client.retry_min_per_second ({}) must be at most 1000000",
+                self.retry_min_per_second
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// The sections every service has.
 #[derive(Debug, Clone, Deserialize)]
 pub struct CommonSettings {
@@ -140,6 +240,8 @@ pub struct CommonSettings {
     pub outbox: OutboxSettings,
     /// Exported gauges.
     pub metrics: MetricsSettings,
+    /// Calls to peers.
+    pub client: ClientSettings,
 }
 
 /// Errors while loading configuration.
@@ -183,12 +285,32 @@ pub fn load_service_with<S: DeserializeOwned>(
     let config = builder.build()?;
     let common: CommonSettings = config.clone().try_deserialize()?;
     common.outbox.check()?;
+    common.client.check()?;
+    common.server.check()?;
     if common.metrics.interval_seconds == 0 {
         return Err(ConfigError::Message(
             "metrics.interval_seconds must be at least 1".to_owned(),
         ));
     }
     Ok((common, config.try_deserialize()?))
+}
+
+impl ServerSettings {
+    /// Refuses limits under which no call could be served.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if self.request_timeout_ms == 0 {
+            return Err(ConfigError::Message(
+                "server.request_timeout_ms must be at least 1".to_owned(),
+            ));
+        }
+        if self.max_message_bytes < 1024 {
+            return Err(ConfigError::Message(format!(
+                "server.max_message_bytes ({}) must be at least 1024",
+                self.max_message_bytes
+            )));
+        }
+        Ok(())
+    }
 }
 
 impl OutboxSettings {
@@ -222,11 +344,24 @@ fn sources(
         .set_default("server.host", "0.0.0.0")?
         .set_default("server.port", i64::from(default_port))?
         .set_default("server.drain_seconds", 0)?
+        .set_default("server.request_timeout_ms", 10_000)?
+        .set_default("server.max_concurrent_requests", 256)?
+        .set_default("server.retry_after_ms", 250)?
+        .set_default("server.max_message_bytes", 4 * 1024 * 1024)?
         .set_default(
             "database.url",
             format!("sqlite://data/{service}.db?mode=rwc"),
         )?
         .set_default("database.max_connections", 10)?
+        .set_default("database.acquire_timeout_ms", 5_000)?
+        .set_default("database.statement_timeout_ms", 30_000)?
+        .set_default("database.lock_timeout_ms", 10_000)?
+        .set_default("client.timeout_ms", 10_000)?
+        .set_default("client.max_attempts", 3)?
+        .set_default("client.initial_backoff_ms", 50)?
+        .set_default("client.max_backoff_ms", 2_000)?
+        .set_default("client.retry_budget_percent", 20)?
+        .set_default("client.retry_min_per_second", 10)?
         .set_default("telemetry.log_format", "text")?
         .set_default("telemetry.log_level", "info")?
         .set_default("outbox.poll_interval_ms", 1000)?
@@ -379,6 +514,10 @@ mod tests {
         assert_eq!(common.server.port, 50098);
         assert_eq!(common.outbox.batch_size, 100);
         assert_eq!(common.metrics.interval_seconds, 15);
+        assert_eq!(common.server.request_timeout_ms, 10_000);
+        assert_eq!(common.server.max_message_bytes, 4 * 1024 * 1024);
+        assert_eq!(common.database.lock_timeout_ms, 10_000);
+        assert_eq!(common.client.max_attempts, 3);
         assert_eq!(own.peers.order, "http://10.0.0.7:50052");
     }
 }

@@ -24,7 +24,7 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
         .sqlx_logging(false)
         // Spans name the statement kind only; SQL text stays out of traces.
         .record_stmt_in_spans(false)
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_millis(settings.acquire_timeout_ms.max(1)))
         .connect_timeout(Duration::from_secs(5));
     if settings.url.starts_with("sqlite:") {
         ensure_sqlite_directory(&settings.url);
@@ -45,14 +45,48 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
         options
             .test_before_acquire(false)
             .test_before_acquire_if_idle_for(Duration::from_secs(30));
-        if let Some(path) = &settings.password_file {
-            let password = std::fs::read_to_string(path)
-                .map_err(|e| DbErr::Custom(format!("reading {}: {e}", path.display())))?;
-            let password = password.trim().to_owned();
-            options.map_sqlx_postgres_opts(move |o| o.password(&password));
-        }
+        let password = match &settings.password_file {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|e| DbErr::Custom(format!("reading {}: {e}", path.display())))?
+                    .trim()
+                    .to_owned(),
+            ),
+            None => None,
+        };
+        let session = session_options(settings);
+        // One closure: sea-orm keeps only the last one given.
+        options.map_sqlx_postgres_opts(move |o| {
+            let o = match &password {
+                Some(password) => o.password(password),
+                None => o,
+            };
+            if session.is_empty() {
+                o
+            } else {
+                o.options(session.iter().map(|(k, v)| (*k, v.as_str())))
+            }
+        });
     }
     Database::connect(options).await
+}
+
+/// Startup parameters of every PostgreSQL session: a statement or a lock
+/// wait past its limit is cancelled by the server itself, so a stuck query
+/// or a row held by a slow transaction cannot keep a pooled connection (and
+/// the call waiting on it) forever. Sent at connect, they cost no round trip.
+fn session_options(settings: &DatabaseSettings) -> Vec<(&'static str, String)> {
+    let mut session = Vec::new();
+    if settings.statement_timeout_ms > 0 {
+        session.push((
+            "statement_timeout",
+            settings.statement_timeout_ms.to_string(),
+        ));
+    }
+    if settings.lock_timeout_ms > 0 {
+        session.push(("lock_timeout", settings.lock_timeout_ms.to_string()));
+    }
+    session
 }
 
 fn ensure_sqlite_directory(url: &str) {
@@ -77,6 +111,11 @@ pub async fn migrate<M: MigratorTrait>(db: &DatabaseConnection) -> Result<(), Db
     match db.get_database_backend() {
         DatabaseBackend::Postgres => {
             let txn = db.begin().await?;
+            // A migration may rewrite a large table, and replicas starting
+            // together wait for the first one's lock: neither is a stuck
+            // call, so the session limits do not apply here.
+            txn.execute_unprepared("SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0")
+                .await?;
             txn.execute_unprepared(&format!(
                 "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
             ))

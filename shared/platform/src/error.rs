@@ -7,6 +7,7 @@
 //! `google.rpc.BadRequest` and refused preconditions a `PreconditionFailure`.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use sea_orm::{DbErr, SqlErr};
 use tonic::{Code, Status};
@@ -94,6 +95,20 @@ pub enum ServiceError {
         /// What is unreachable.
         message: String,
     },
+    /// Nothing is wrong with the request, but the server (or its database)
+    /// gave up on it for now: overloaded, or a statement or lock wait past
+    /// its limit. The status carries a `google.rpc.RetryInfo`.
+    #[error("{message}")]
+    RetryLater {
+        /// `ABORTED`, `UNAVAILABLE` or `RESOURCE_EXHAUSTED`.
+        code: Code,
+        /// UPPER_SNAKE_CASE reason.
+        reason: &'static str,
+        /// What happened.
+        message: String,
+        /// How long the caller should wait before retrying.
+        retry_after: Duration,
+    },
     /// A bug or an unexpected failure; details are logged, not returned.
     #[error("internal error: {0}")]
     Internal(String),
@@ -148,6 +163,7 @@ impl ServiceError {
             Self::AlreadyExists { .. } => Code::AlreadyExists,
             Self::Aborted { .. } => Code::Aborted,
             Self::Unavailable { .. } => Code::Unavailable,
+            Self::RetryLater { code, .. } => *code,
             Self::Internal(_) => Code::Internal,
             Self::Upstream(status) => status.code(),
         }
@@ -163,7 +179,8 @@ impl ServiceError {
             | Self::RefusedWithFacts { reason, .. }
             | Self::AlreadyExists { reason, .. }
             | Self::Aborted { reason, .. }
-            | Self::Unavailable { reason, .. } => (*reason).to_owned(),
+            | Self::Unavailable { reason, .. }
+            | Self::RetryLater { reason, .. } => (*reason).to_owned(),
             Self::Internal(_) | Self::Upstream(_) => "INTERNAL".to_owned(),
         }
     }
@@ -212,6 +229,9 @@ impl ServiceError {
                     );
                 }
             }
+            ServiceError::RetryLater { retry_after, .. } => {
+                details.set_retry_info(Some(*retry_after));
+            }
             _ => {}
         }
         Status::with_error_details(error.code(), message, details)
@@ -226,6 +246,28 @@ impl From<DbErr> for ServiceError {
                 message: "a concurrent request changed the same record; retry".to_owned(),
             },
             _ => match &error {
+                // The session's statement_timeout (or a cancel) stopped the
+                // statement; the transaction is rolled back, nothing is
+                // written, and the same call may well pass once the load
+                // that slowed it is gone.
+                _ if sql_state(&error).as_deref() == Some(QUERY_CANCELED) => Self::RetryLater {
+                    code: Code::Unavailable,
+                    reason: "DATABASE_TIMEOUT",
+                    message: "the database gave up on a statement past its time limit; \
+                              nothing was written, retry"
+                        .to_owned(),
+                    retry_after: Duration::from_secs(1),
+                },
+                // lock_timeout: another transaction holds the rows this one
+                // needs; a conflict like a serialization failure.
+                _ if sql_state(&error).as_deref() == Some(LOCK_NOT_AVAILABLE) => Self::RetryLater {
+                    code: Code::Aborted,
+                    reason: "LOCK_TIMEOUT",
+                    message: "a concurrent request held the same records too long; \
+                              nothing was written, retry"
+                        .to_owned(),
+                    retry_after: Duration::from_millis(200),
+                },
                 DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::Unavailable {
                     reason: "DATABASE_UNAVAILABLE",
                     message: format!("database unavailable, retry: {error}"),
@@ -238,6 +280,25 @@ impl From<DbErr> for ServiceError {
             },
         }
     }
+}
+
+/// PostgreSQL `query_canceled`: `statement_timeout` or a cancel request.
+const QUERY_CANCELED: &str = "57014";
+/// PostgreSQL `lock_not_available`: `lock_timeout` (or `NOWAIT`).
+const LOCK_NOT_AVAILABLE: &str = "55P03";
+
+/// The SQLSTATE of a database's refusal, when the error is one.
+fn sql_state(error: &DbErr) -> Option<String> {
+    let (DbErr::Query(runtime) | DbErr::Exec(runtime) | DbErr::Conn(runtime)) = error else {
+        return None;
+    };
+    let sea_orm::RuntimeErr::SqlxError(sqlx_error) = runtime else {
+        return None;
+    };
+    sqlx_error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .map(|code| code.into_owned())
 }
 
 /// PostgreSQL deadlock/serialization failures and SQLite lock timeouts are
@@ -308,6 +369,26 @@ mod tests {
         assert_eq!(info.reason, "PURCHASE_ORDER_NOT_FOUND");
         assert_eq!(info.domain, "procurement.backorder");
         assert_eq!(info.metadata.get("id").map(String::as_str), Some("x"));
+    }
+
+    #[test]
+    fn retry_later_carries_retry_info_and_its_code() {
+        let status = ServiceError::RetryLater {
+            code: Code::Aborted,
+            reason: "LOCK_TIMEOUT",
+            message: "retry".into(),
+            retry_after: Duration::from_millis(200),
+        }
+        .into_status("inventory");
+        assert_eq!(status.code(), Code::Aborted);
+        let details = status.get_error_details();
+        assert_eq!(
+            details.retry_info().and_then(|r| r.retry_delay),
+            Some(Duration::from_millis(200))
+        );
+        let info = details.error_info().expect("error info");
+        assert_eq!(info.reason, "LOCK_TIMEOUT");
+        assert_eq!(info.domain, "inventory.backorder");
     }
 
     #[test]

@@ -12,6 +12,8 @@ use tower::{Layer, Service};
 use tracing::{Instrument, Span, field};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
+use crate::config::ClientSettings;
+use crate::retry::{CallPolicy, ResolvedAddresses};
 use crate::telemetry::{extract_headers, inject_headers};
 
 /// Which end of the call a span describes.
@@ -172,20 +174,31 @@ where
     }
 }
 
-/// A channel to a peer service, traced.
-pub type PeerChannel = RpcTrace<Channel>;
+/// A channel to a peer service, traced, every call with a deadline and
+/// idempotent calls retried (see [`crate::retry`]).
+pub type PeerChannel = RpcTrace<CallPolicy<Channel>>;
+
+/// [`peer_channel_with`] the default client settings.
+pub fn peer_channel(address: &str) -> Result<PeerChannel, tonic::transport::Error> {
+    peer_channel_with(address, &ClientSettings::default())
+}
 
 /// Connects lazily to `address` (`http://host:port`): the first call
 /// connects, later calls reconnect as needed. A `dns:///host:port` address
 /// resolves every A record and balances calls across them (a headless
-/// Kubernetes Service).
-pub fn peer_channel(address: &str) -> Result<PeerChannel, tonic::transport::Error> {
-    let channel = if let Some(target) = address.strip_prefix("dns:///") {
-        crate::balance::dns_balanced_channel(target)?
+/// Kubernetes Service). Deadlines and retries follow `settings`.
+pub fn peer_channel_with(
+    address: &str,
+    settings: &ClientSettings,
+) -> Result<PeerChannel, tonic::transport::Error> {
+    let policy = if let Some(target) = address.strip_prefix("dns:///") {
+        let resolved = ResolvedAddresses::default();
+        let channel = crate::balance::dns_balanced_channel(target, resolved.clone());
+        CallPolicy::new(channel, address, settings, Some(resolved))
     } else {
-        endpoint(address)?.connect_lazy()
+        CallPolicy::new(endpoint(address)?.connect_lazy(), address, settings, None)
     };
-    Ok(RpcTraceLayer::client().layer(channel))
+    Ok(RpcTraceLayer::client().layer(policy))
 }
 
 pub(crate) fn endpoint(address: &str) -> Result<Endpoint, tonic::transport::Error> {

@@ -1,5 +1,6 @@
 //! Server bootstrap shared by all services: bind, health, reflection (v1 and
-//! v1alpha), RPC tracing, readiness after migrations, graceful shutdown.
+//! v1alpha), RPC tracing, time and concurrency limits ([`crate::overload`]),
+//! readiness after migrations, graceful shutdown.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -14,6 +15,7 @@ use tonic_health::ServingStatus;
 
 use crate::config::ServerSettings;
 use crate::grpc::RpcTraceLayer;
+use crate::overload::OverloadLayer;
 
 /// Health service name that reports process liveness only; it never depends
 /// on the database (Kubernetes liveness probes use it).
@@ -200,9 +202,17 @@ where
         }
     };
 
+    // `backorder.inventory.v1.InventoryService` -> `inventory`, the domain of
+    // the service's error details.
+    let domain = grpc_service_name
+        .split('.')
+        .nth(1)
+        .unwrap_or(grpc_service_name);
     tracing::info!(%local_addr, service = grpc_service_name, "listening");
+    // Traced outermost, so a refused or timed-out call still has its span.
     Server::builder()
         .layer(RpcTraceLayer::server())
+        .layer(OverloadLayer::new(settings, domain))
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), stop)
         .await?;

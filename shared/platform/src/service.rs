@@ -21,10 +21,13 @@ use tonic::service::Routes;
 
 use crate::config::CommonSettings;
 use crate::error::{ServiceError, ServiceResult};
-use crate::grpc::{PeerChannel, peer_channel};
+use crate::grpc::{PeerChannel, peer_channel_with};
 use crate::outbox::{OutboxAdmin, OutboxSignal, Relay};
 use crate::server::{self, BoxError, Shutdown};
 use crate::unit_of_work::{UnitOfWork, Work, WorkFuture};
+
+/// gRPC's customary limit, tonic's default for what it decodes.
+const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 
 type WorkerStart = Box<dyn FnOnce(Shutdown) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
 
@@ -38,6 +41,7 @@ pub struct ServiceContext {
     workers: Arc<Mutex<Vec<(&'static str, WorkerStart)>>>,
     meter: Option<Meter>,
     metrics_interval: Duration,
+    max_message_bytes: usize,
 }
 
 impl ServiceContext {
@@ -51,6 +55,7 @@ impl ServiceContext {
             workers: Arc::new(Mutex::new(Vec::new())),
             meter: None,
             metrics_interval: Duration::from_secs(15),
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
         }
     }
 
@@ -64,6 +69,13 @@ impl ServiceContext {
     /// Time between two readings behind the gauges (`metrics.interval_seconds`).
     pub fn metrics_interval(&self) -> Duration {
         self.metrics_interval
+    }
+
+    /// Largest message the service's server and its peers' clients take or
+    /// send (`server.max_message_bytes`): give it to every generated server
+    /// and client (`max_decoding_message_size`, `max_encoding_message_size`).
+    pub fn max_message_bytes(&self) -> usize {
+        self.max_message_bytes
     }
 
     /// Runs the mutating RPC `request` as one unit of work (see
@@ -179,7 +191,7 @@ where
     let db = crate::db::connect(&settings.database).await?;
     let mut channels = BTreeMap::new();
     for (peer, address) in peer_addresses {
-        channels.insert(peer, peer_channel(&address)?);
+        channels.insert(peer, peer_channel_with(&address, &settings.client)?);
     }
     let outbox = OutboxSignal::new();
     let units = UnitOfWork::new(db.clone(), outbox.clone());
@@ -196,12 +208,16 @@ where
         workers: Arc::new(Mutex::new(Vec::new())),
         meter,
         metrics_interval: Duration::from_secs(settings.metrics.interval_seconds),
+        max_message_bytes: settings.server.max_message_bytes,
     };
     let workers = context.workers.clone();
     crate::outbox::register_gauges(&context, context.channels.keys().copied().collect());
-    let routes = make_routes(context)?.add_service(OutboxAdminServiceServer::new(
-        OutboxAdmin::new(spec.peer, db.clone(), units, outbox),
-    ));
+    let max_message_bytes = settings.server.max_message_bytes;
+    let routes = make_routes(context)?.add_service(
+        OutboxAdminServiceServer::new(OutboxAdmin::new(spec.peer, db.clone(), units, outbox))
+            .max_decoding_message_size(max_message_bytes)
+            .max_encoding_message_size(max_message_bytes),
+    );
     let mut tasks = JoinSet::new();
     let ready = {
         let shutdown = shutdown.clone();

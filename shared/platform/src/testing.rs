@@ -47,11 +47,7 @@ impl TestDatabase {
                 .execute_unprepared(&format!("CREATE DATABASE {name}"))
                 .await?;
             return Ok(Self {
-                settings: DatabaseSettings {
-                    url: format!("{server}/{name}"),
-                    password_file: None,
-                    max_connections: 8,
-                },
+                settings: DatabaseSettings::for_url(format!("{server}/{name}"), 8),
                 postgres: Some((server, name)),
                 dir: None,
             });
@@ -59,11 +55,10 @@ impl TestDatabase {
         let dir = std::env::temp_dir().join(format!("backorder-{label}-{run}"));
         std::fs::create_dir_all(&dir).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
         Ok(Self {
-            settings: DatabaseSettings {
-                url: format!("sqlite://{}/{label}.db?mode=rwc", dir.display()),
-                password_file: None,
-                max_connections: 1,
-            },
+            settings: DatabaseSettings::for_url(
+                format!("sqlite://{}/{label}.db?mode=rwc", dir.display()),
+                1,
+            ),
             postgres: None,
             dir: Some(dir),
         })

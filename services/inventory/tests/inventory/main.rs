@@ -6,6 +6,7 @@
 mod changes;
 mod codes;
 mod drop_ship;
+mod limits;
 mod messages;
 mod migrations;
 mod planning;

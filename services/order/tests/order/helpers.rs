@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use backorder_platform::grpc::peer_channel;
+use backorder_platform::config::ClientSettings;
+use backorder_platform::grpc::peer_channel_with;
 use backorder_platform::server::{BoxError, Shutdown, ShutdownTrigger};
 use backorder_platform::service::ServiceContext;
 use backorder_platform::store::outbox_message;
@@ -91,8 +92,23 @@ pub struct Harness {
     _database: TestDatabase,
 }
 
-/// A harness on a fresh database named after `label`.
+/// A harness on a fresh database named after `label`:
+/// [`harness_with`] a channel that never retries: tests stage inventory
+/// outages and must see each one.
 pub async fn harness(label: &str) -> Harness {
+    harness_with(
+        label,
+        ClientSettings {
+            max_attempts: 1,
+            ..ClientSettings::default()
+        },
+    )
+    .await
+}
+
+/// The order API on a fresh database, its peers one fake whose channel
+/// follows `client` (deadlines, retries).
+pub async fn harness_with(label: &str, client: ClientSettings) -> Harness {
     let database = TestDatabase::fresh(label).await.expect("test database");
     let db = backorder_platform::db::connect(&database.settings)
         .await
@@ -101,7 +117,7 @@ pub async fn harness(label: &str) -> Harness {
         .await
         .expect("migrations");
     let fake = FakePeers::start().await;
-    let channel = peer_channel(&fake.address).expect("channel");
+    let channel = peer_channel_with(&fake.address, &client).expect("channel");
     let channels = BTreeMap::from([
         (Peer::Inventory, channel.clone()),
         (Peer::Procurement, channel.clone()),
@@ -204,6 +220,8 @@ pub async fn spawn_app(
         ("outbox.poll_interval_ms".into(), "100".into()),
         ("outbox.initial_backoff_ms".into(), "50".into()),
         ("outbox.max_backoff_ms".into(), "200".into()),
+        // Tests stage inventory outages and must see each one.
+        ("client.max_attempts".into(), "1".into()),
     ];
     overrides.extend(
         extra

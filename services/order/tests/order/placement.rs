@@ -6,7 +6,7 @@ use backorder_proto::order::v1 as pb;
 use tonic::Code;
 
 use crate::fake_peers::{outage, reserve_all};
-use crate::helpers::{harness, place_request, rid};
+use crate::helpers::{harness, harness_with, place_request, rid};
 
 const READY: i32 = 3;
 const PENDING: i32 = 1;
@@ -229,4 +229,42 @@ async fn an_order_inventory_reserved_before_addresses_were_sent_is_found_again()
         .map(|r| r.ship_to_address.clone())
         .collect();
     assert_eq!(asked, ["1 Quay Street", ""], "asked again as before");
+}
+
+/// ReserveOrder carries the order's request id, so order's channel may
+/// repeat it: a one-time outage is ridden out within the call, and the
+/// caller gets the order at once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_one_time_inventory_outage_is_retried_by_the_channel() {
+    let h = harness_with(
+        "retry_channel",
+        backorder_platform::config::ClientSettings {
+            initial_backoff_ms: 5,
+            max_backoff_ms: 20,
+            ..Default::default()
+        },
+    )
+    .await;
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = calls.clone();
+    h.fake.script(move |req, call| {
+        seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        async move {
+            if call == 0 {
+                Err(outage())
+            } else {
+                Ok(reserve_all(&req))
+            }
+        }
+    });
+    let customer = rid();
+    let placed = h
+        .api
+        .place_order(place_request(&customer, &[("PEN-1", 2)]))
+        .await
+        .expect("the retry reserved")
+        .order
+        .expect("order");
+    assert_eq!(placed.status, READY);
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
