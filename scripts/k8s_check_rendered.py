@@ -171,8 +171,10 @@ def main() -> int:
             continue
         spec = dep["spec"]
         pod = spec["template"]["spec"]
-        problems.check(spec.get("replicas") == args.replicas, where,
-                       f"replicas {spec.get('replicas')}, expected {args.replicas}")
+        # The HPA owns the count (its minReplicas is checked below): a count
+        # in the Deployment would be re-applied over the HPA's on every apply.
+        problems.check("replicas" not in spec, where,
+                       f"sets replicas {spec.get('replicas')}; leave the count to the HPA")
         (container,) = pod["containers"]
         expected_image = f"ghcr.io/backorder/{name}:{IMAGE_TAG}"
         problems.check(container["image"] == expected_image, where,
@@ -305,6 +307,15 @@ def main() -> int:
     for hpa in by_kind.get("HorizontalPodAutoscaler", {}).values():
         problems.check(hpa["spec"]["minReplicas"] == args.replicas, ident(hpa),
                        f"minReplicas {hpa['spec']['minReplicas']} != replicas {args.replicas}")
+
+    # One pod down at a time: drains go on with one replica, never take two.
+    pdbs = by_kind.get("PodDisruptionBudget", {})
+    problems.check(len(pdbs) >= len(SERVICES), "PodDisruptionBudgets",
+                   f"{len(pdbs)} found, expected one per service")
+    for pdb in pdbs.values():
+        problems.check(pdb["spec"].get("maxUnavailable") == 1
+                       and "minAvailable" not in pdb["spec"], ident(pdb),
+                       "must be maxUnavailable: 1 (and no minAvailable)")
 
     # Every workload image pinned to a tag, never latest.
     for dep in deployments.values():
