@@ -1,6 +1,7 @@
 //! One trace from sale to shipment, checked on what was really exported.
 
 use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
 
 use backorder_proto::inventory::v1 as inv;
 use backorder_proto::notification::v1::NotificationEvent as Ev;
@@ -371,18 +372,7 @@ async fn a_drop_shipment_is_recorded_in_the_sales_trace() {
     for service in SERVICES {
         suite.stop(service).await; // flushes spans
     }
-    let spans = eventually("spans of every service", WAIT, || async {
-        let spans = receiver.spans();
-        let services: BTreeSet<&str> = spans.iter().map(|s| s.service.as_str()).collect();
-        (services.len() == 4).then_some(spans)
-    })
-    .await;
-    let trace: Vec<CollectedSpan> = spans
-        .iter()
-        .filter(|s| s.trace_id() == sale_trace)
-        .cloned()
-        .collect();
-    for (service, name) in [
+    let expected = [
         ("order", "backorder.order.v1.OrderService/PlaceOrder"),
         (
             "procurement",
@@ -392,10 +382,37 @@ async fn a_drop_shipment_is_recorded_in_the_sales_trace() {
             "order",
             "backorder.order.v1.OrderService/RecordDropShipment",
         ),
-    ] {
+    ];
+    let in_sale_trace = |spans: &[CollectedSpan]| -> Vec<CollectedSpan> {
+        spans
+            .iter()
+            .filter(|s| s.trace_id() == sale_trace)
+            .cloned()
+            .collect()
+    };
+    // A stopped service has flushed, but the receiver may still be storing
+    // its last export: wait for the expected spans, then say what is there.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let (spans, trace) = loop {
+        let spans = receiver.spans();
+        let trace = in_sale_trace(&spans);
+        let complete = expected
+            .iter()
+            .all(|(service, name)| !named(&trace, service, name).is_empty());
+        if complete || tokio::time::Instant::now() > deadline {
+            break (spans, trace);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    for (service, name) in expected {
+        let elsewhere: Vec<String> = named(&spans, service, name)
+            .iter()
+            .map(|s| format!("{} (parent {})", s.trace_id(), s.parent_span_id()))
+            .collect();
         assert!(
             !named(&trace, service, name).is_empty(),
-            "{service} {name} in the sale's trace"
+            "{service} {name} in the sale's trace {sale_trace}; in traces {elsewhere:?}; {} spans in all",
+            spans.len()
         );
     }
     let leaks: Vec<String> = spans
