@@ -69,22 +69,28 @@ fn rpc_table(
                     )
                     .into());
                 };
+                let message = file
+                    .message_type
+                    .iter()
+                    .find(|m| m.name() == input_name)
+                    .ok_or_else(|| format!("{input} not found"))?;
+                let idempotent = message.field.iter().any(|f| f.name() == "request_id");
+                let key = if idempotent {
+                    "\n    fn idempotency_key(&self) -> Option<&str> { Some(&self.request_id) }"
+                } else {
+                    ""
+                };
                 writeln!(
                     out,
                     "impl crate::Rpc for {module}::{input_name} {{\n    \
                      type Response = {module}::{output_name};\n    \
                      const PATH: &'static str = \"/{package}.{service}/{method}\";\n    \
                      const NAME: &'static str = \"{method}\";\n    \
-                     const SERVICE: Option<crate::Peer> = {owner};\n}}",
+                     const SERVICE: Option<crate::Peer> = {owner};{key}\n}}",
                     service = service.name(),
                     method = method.name(),
                 )?;
-                let message = file
-                    .message_type
-                    .iter()
-                    .find(|m| m.name() == input_name)
-                    .ok_or_else(|| format!("{input} not found"))?;
-                if message.field.iter().any(|f| f.name() == "request_id") {
+                if idempotent {
                     writeln!(
                         out,
                         "impl crate::Idempotent for {module}::{input_name} {{\n    \

@@ -1,6 +1,7 @@
 //! End-to-end tests: the four services over real gRPC, in-process on ports
 //! the OS chose, or as processes where the test is about processes.
 
+mod access;
 mod bad_input;
 mod charging;
 mod concurrency;

@@ -13,7 +13,9 @@
 mod databases;
 mod in_process;
 pub mod otlp;
+pub mod pki;
 mod process;
+pub mod raw;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,6 +34,7 @@ use tonic_health::pb::health_client::HealthClient;
 
 use crate::databases::Databases;
 use crate::in_process::InProcessService;
+use crate::pki::{Credentials, Pki};
 use crate::process::ServiceProcess;
 
 pub use crate::databases::postgres_server;
@@ -60,6 +63,9 @@ pub struct SuiteOptions {
     /// Extra environment of every service process (`RUST_LOG`, `OTEL_*`);
     /// only with `processes`.
     pub env: Vec<(String, String)>,
+    /// Mutual TLS between the services and per-RPC callers, with
+    /// credentials made for the run (see [`pki`]).
+    pub secure: bool,
 }
 
 impl SuiteOptions {
@@ -105,6 +111,7 @@ pub struct Suite {
     services: BTreeMap<&'static str, Service>,
     channels: BTreeMap<&'static str, Channel>,
     databases: Databases,
+    pki: Option<Pki>,
 }
 
 impl Suite {
@@ -133,8 +140,9 @@ impl Suite {
         let dir = std::env::temp_dir().join(format!("backorder-test-{run}"));
         std::fs::create_dir_all(&dir).expect("suite directory");
         let databases = Databases::create(&run, &dir).await;
+        let pki = options.secure.then(|| Pki::create(&dir));
         let services = if options.processes {
-            start_processes(&dir, &databases, &options).await
+            start_processes(&dir, &databases, &options, pki.as_ref()).await
         } else {
             in_process::init_test_log();
             // Every listener is bound before any service starts, so each
@@ -143,8 +151,14 @@ impl Suite {
             let ports = ports_of(&listeners);
             let mut services = BTreeMap::new();
             for (service, listener) in listeners {
-                let settings =
-                    suite_settings(service, &ports, databases.url(service), &dir, &options);
+                let settings = suite_settings(
+                    service,
+                    &ports,
+                    databases.url(service),
+                    &dir,
+                    &options,
+                    pki.as_ref(),
+                );
                 let started = InProcessService::start(service, listener, settings).await;
                 services.insert(service, Service::InProcess(started));
             }
@@ -152,13 +166,20 @@ impl Suite {
         };
         let channels = services
             .iter()
-            .map(|(name, service)| (*name, client_channel(service.port())))
+            .map(|(name, service)| {
+                let channel = match &pki {
+                    Some(pki) => pki.channel(service.port(), &Credentials::None),
+                    None => client_channel(service.port()),
+                };
+                (*name, channel)
+            })
             .collect();
         let suite = Self {
             dir,
             services,
             channels,
             databases,
+            pki,
         };
         for service in SERVICES {
             suite.wait_serving(service).await;
@@ -299,6 +320,28 @@ impl Suite {
     pub async fn raw_channel(&self, name: &str) -> Channel {
         self.channel(name)
     }
+
+    /// A secured suite's credentials; panics on a plaintext suite.
+    pub fn pki(&self) -> &Pki {
+        self.pki
+            .as_ref()
+            .expect("credentials need `SuiteOptions { secure: true, .. }`")
+    }
+
+    /// A channel to `name` of a secured suite presenting `credentials`'
+    /// certificate, if any (tokens go on each request: [`Suite::request_as`]).
+    pub fn channel_as(&self, name: &str, credentials: &Credentials) -> Channel {
+        self.pki().channel(self.port(name), credentials)
+    }
+
+    /// `message` as a request carrying `credentials`' token, if any.
+    pub fn request_as<T>(&self, credentials: &Credentials, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        if let Some(value) = self.pki().authorization(credentials) {
+            request.metadata_mut().insert("authorization", value);
+        }
+        request
+    }
 }
 
 impl Drop for Suite {
@@ -351,6 +394,7 @@ async fn start_processes(
     dir: &Path,
     databases: &Databases,
     options: &SuiteOptions,
+    pki: Option<&Pki>,
 ) -> BTreeMap<&'static str, Service> {
     const ATTEMPTS: u32 = 3;
     let mut attempt = 1;
@@ -358,7 +402,8 @@ async fn start_processes(
         let ports = ports_of(&bind_listeners());
         let mut processes: BTreeMap<&'static str, ServiceProcess> = BTreeMap::new();
         for service in SERVICES {
-            let settings = suite_settings(service, &ports, databases.url(service), dir, options);
+            let settings =
+                suite_settings(service, &ports, databases.url(service), dir, options, pki);
             let log = dir.join(format!("{service}.log"));
             processes.insert(
                 service,
@@ -406,6 +451,7 @@ fn suite_settings(
     database_url: &str,
     dir: &Path,
     options: &SuiteOptions,
+    pki: Option<&Pki>,
 ) -> Vec<(String, String)> {
     let mut settings: Vec<(String, String)> = vec![
         ("server.host".into(), "127.0.0.1".into()),
@@ -423,6 +469,9 @@ fn suite_settings(
     ];
     for (peer, port) in ports {
         settings.push((format!("peers.{peer}"), format!("http://127.0.0.1:{port}")));
+    }
+    if let Some(pki) = pki {
+        settings.extend(pki.settings(service));
     }
     settings.extend(options.settings.iter().cloned());
     settings

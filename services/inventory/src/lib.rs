@@ -88,6 +88,7 @@ fn spec() -> ServiceSpec {
     ServiceSpec {
         peer: Peer::Inventory,
         grpc_service_name: SERVICE_NAME,
+        access: crate::handlers::InventoryApi::ACCESS,
     }
 }
 

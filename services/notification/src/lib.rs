@@ -92,6 +92,7 @@ fn spec() -> ServiceSpec {
         peer: Peer::Notification,
         grpc_service_name:
             backorder_proto::notification::v1::notification_service_server::SERVICE_NAME,
+        access: crate::handlers::NotificationApi::ACCESS,
     }
 }
 

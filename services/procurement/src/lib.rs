@@ -132,6 +132,7 @@ fn spec() -> ServiceSpec {
     ServiceSpec {
         peer: Peer::Procurement,
         grpc_service_name: GRPC_SERVICE,
+        access: crate::handlers::ProcurementApi::ACCESS,
     }
 }
 

@@ -10,14 +10,18 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use tonic::transport::Channel;
 use tonic::transport::channel::Change;
+use tonic::transport::{Channel, ClientTlsConfig};
 
 use crate::retry::ResolvedAddresses;
 
 const RESOLVE_EVERY: Duration = Duration::from_secs(10);
 
-pub(crate) fn dns_balanced_channel(target: &str, resolved: ResolvedAddresses) -> Channel {
+pub(crate) fn dns_balanced_channel(
+    target: &str,
+    resolved: ResolvedAddresses,
+    tls: Option<ClientTlsConfig>,
+) -> Channel {
     let target = target.to_owned();
     counted_resolving_channel(
         move || {
@@ -30,6 +34,7 @@ pub(crate) fn dns_balanced_channel(target: &str, resolved: ResolvedAddresses) ->
         },
         RESOLVE_EVERY,
         resolved,
+        tls,
     )
 }
 
@@ -41,7 +46,7 @@ where
     R: Fn() -> F + Send + 'static,
     F: Future<Output = std::io::Result<HashSet<SocketAddr>>> + Send,
 {
-    counted_resolving_channel(resolve, every, ResolvedAddresses::default())
+    counted_resolving_channel(resolve, every, ResolvedAddresses::default(), None)
 }
 
 /// [`resolving_channel`], keeping `resolved` at the number of addresses.
@@ -49,6 +54,7 @@ fn counted_resolving_channel<R, F>(
     resolve: R,
     every: Duration,
     resolved: ResolvedAddresses,
+    tls: Option<ClientTlsConfig>,
 ) -> Channel
 where
     R: Fn() -> F + Send + 'static,
@@ -66,7 +72,8 @@ where
                         }
                     }
                     for new in current.difference(&known) {
-                        match crate::grpc::endpoint(&format!("http://{new}")) {
+                        let scheme = if tls.is_some() { "https" } else { "http" };
+                        match crate::grpc::endpoint(&format!("{scheme}://{new}"), tls.clone()) {
                             Ok(endpoint) => {
                                 if changes.send(Change::Insert(*new, endpoint)).await.is_err() {
                                     return;

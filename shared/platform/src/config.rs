@@ -242,6 +242,54 @@ pub struct CommonSettings {
     pub metrics: MetricsSettings,
     /// Calls to peers.
     pub client: ClientSettings,
+    /// Transport security: mutual TLS between services (see [`crate::tls`]).
+    #[serde(default)]
+    pub tls: TlsSettings,
+    /// Who may call what (see [`crate::access`]).
+    #[serde(default)]
+    pub access: AccessSettings,
+}
+
+/// Mutual TLS. With `cert_file`, `key_file` and `ca_file` set, the server
+/// speaks only TLS, peers are called over TLS with this certificate as the
+/// client's, and every call must carry credentials: a client certificate
+/// signed by the CA (a service) or an operator's bearer token. With none
+/// set, the suite runs in plaintext and trusts every caller (development).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct TlsSettings {
+    /// This service's certificate chain (PEM), presented to callers and,
+    /// as a client certificate, to peers. Its subject's common name is the
+    /// service's name (`order`).
+    pub cert_file: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    pub key_file: Option<PathBuf>,
+    /// The certificate authority (PEM) that signs the suite's certificates:
+    /// the only one trusted for peers and for client certificates.
+    pub ca_file: Option<PathBuf>,
+    /// Refuse to start without TLS (production sets it).
+    pub required: bool,
+}
+
+/// Operators' and external systems' credentials.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct AccessSettings {
+    /// A TOML file of `[[token]]` entries (`name`, `role`, `sha256` of the
+    /// token); read again when it changes, so tokens rotate without a
+    /// restart. Without it only services (by certificate) may call.
+    pub tokens_file: Option<PathBuf>,
+    /// How often the tokens file is checked for changes.
+    pub reload_seconds: u64,
+}
+
+impl Default for AccessSettings {
+    fn default() -> Self {
+        Self {
+            tokens_file: None,
+            reload_seconds: 10,
+        }
+    }
 }
 
 /// Errors while loading configuration.

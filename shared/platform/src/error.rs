@@ -319,9 +319,24 @@ pub type ServiceResult<T> = Result<T, ServiceError>;
 /// method of the same name, which takes the request message and returns a
 /// [`ServiceResult`]; the error becomes a rich [`Status`] in the domain of
 /// `$peer` (a [`backorder_proto::Peer`]).
+///
+/// Each RPC names who may call it (`, by Callers::ORDER.or(Callers::OPERATOR)`,
+/// see [`crate::access`]): the table becomes the API's `ACCESS`, enforced
+/// before the call is read, and a mutating call by a token holder leaves an
+/// audit line.
 #[macro_export]
 macro_rules! grpc_service {
-    ($trait:path => $api:ty as $peer:expr; { $( fn $method:ident($req:ty) -> $resp:ty; )* }) => {
+    ($trait:path => $api:ty as $peer:expr; { $( fn $method:ident($req:ty) -> $resp:ty, by $callers:expr; )* }) => {
+        impl $api {
+            /// Who may call each RPC of this service.
+            pub const ACCESS: &'static [$crate::access::AccessRule] = &[
+                $( $crate::access::AccessRule {
+                    path: <$req as backorder_proto::Rpc>::PATH,
+                    callers: $callers,
+                }, )*
+            ];
+        }
+
         #[tonic::async_trait]
         impl $trait for $api {
             $(
@@ -329,10 +344,22 @@ macro_rules! grpc_service {
                     &self,
                     request: tonic::Request<$req>,
                 ) -> ::std::result::Result<tonic::Response<$resp>, tonic::Status> {
-                    <$api>::$method(self, request.into_inner())
+                    let caller = request.extensions().get::<$crate::access::Caller>().cloned();
+                    let request = request.into_inner();
+                    let request_id = backorder_proto::Rpc::idempotency_key(&request)
+                        .filter(|_| caller.is_some())
+                        .map(str::to_owned);
+                    let result = <$api>::$method(self, request)
                         .await
                         .map(tonic::Response::new)
-                        .map_err(|error| error.into_status($peer.name()))
+                        .map_err(|error| error.into_status($peer.name()));
+                    $crate::access::audit(
+                        caller.as_ref(),
+                        <$req as backorder_proto::Rpc>::NAME,
+                        request_id.as_deref(),
+                        result.as_ref().map_or_else(tonic::Status::code, |_| tonic::Code::Ok),
+                    );
+                    result
                 }
             )*
         }

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
 use tower::{Layer, Service};
 use tracing::{Instrument, Span, field};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
@@ -15,6 +15,7 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 use crate::config::ClientSettings;
 use crate::retry::{CallPolicy, ResolvedAddresses};
 use crate::telemetry::{extract_headers, inject_headers};
+use crate::tls::Transport;
 
 /// Which end of the call a span describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,33 +179,57 @@ where
 /// idempotent calls retried (see [`crate::retry`]).
 pub type PeerChannel = RpcTrace<CallPolicy<Channel>>;
 
-/// [`peer_channel_with`] the default client settings.
+/// [`peer_channel_with`] the default client settings, in plaintext.
 pub fn peer_channel(address: &str) -> Result<PeerChannel, tonic::transport::Error> {
-    peer_channel_with(address, &ClientSettings::default())
+    peer_channel_with(address, &ClientSettings::default(), &Transport::plaintext())
 }
 
 /// Connects lazily to `address` (`http://host:port`): the first call
 /// connects, later calls reconnect as needed. A `dns:///host:port` address
 /// resolves every A record and balances calls across them (a headless
-/// Kubernetes Service). Deadlines and retries follow `settings`.
+/// Kubernetes Service). Deadlines and retries follow `settings`. Over a
+/// secure `transport` every connection is mutual TLS, and the peer's
+/// certificate must carry the host name of `address`.
 pub fn peer_channel_with(
     address: &str,
     settings: &ClientSettings,
+    transport: &Transport,
 ) -> Result<PeerChannel, tonic::transport::Error> {
     let policy = if let Some(target) = address.strip_prefix("dns:///") {
         let resolved = ResolvedAddresses::default();
-        let channel = crate::balance::dns_balanced_channel(target, resolved.clone());
+        let host = target.rsplit_once(':').map_or(target, |(host, _)| host);
+        let channel = crate::balance::dns_balanced_channel(
+            target,
+            resolved.clone(),
+            transport.client_config(host),
+        );
         CallPolicy::new(channel, address, settings, Some(resolved))
     } else {
-        CallPolicy::new(endpoint(address)?.connect_lazy(), address, settings, None)
+        let address = transport.scheme_of(address);
+        let host = address
+            .parse::<http::Uri>()
+            .ok()
+            .and_then(|uri| uri.host().map(str::to_owned))
+            .unwrap_or_default();
+        let endpoint = endpoint(&address, transport.client_config(&host))?;
+        CallPolicy::new(endpoint.connect_lazy(), &address, settings, None)
     };
     Ok(RpcTraceLayer::client().layer(policy))
 }
 
-pub(crate) fn endpoint(address: &str) -> Result<Endpoint, tonic::transport::Error> {
-    Ok(Endpoint::from_shared(address.to_owned())?
+/// An endpoint for `address`, over `tls` when given (the address must
+/// then be `https://`).
+pub(crate) fn endpoint(
+    address: &str,
+    tls: Option<ClientTlsConfig>,
+) -> Result<Endpoint, tonic::transport::Error> {
+    let endpoint = Endpoint::from_shared(address.to_owned())?
         .connect_timeout(Duration::from_secs(3))
         .tcp_nodelay(true)
         .http2_keep_alive_interval(Duration::from_secs(30))
-        .keep_alive_while_idle(true))
+        .keep_alive_while_idle(true);
+    match tls {
+        Some(tls) => endpoint.tls_config(tls),
+        None => Ok(endpoint),
+    }
 }

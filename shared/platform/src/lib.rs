@@ -5,6 +5,7 @@
 
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod balance;
 pub mod config;
 pub mod db;
@@ -25,6 +26,7 @@ pub mod store;
 pub mod telemetry;
 pub mod testing;
 pub mod time;
+pub mod tls;
 pub mod unit_of_work;
 pub mod warehouse;
 pub mod webhook;

@@ -13,9 +13,11 @@ use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 
+use crate::access::AccessLayer;
 use crate::config::ServerSettings;
 use crate::grpc::RpcTraceLayer;
 use crate::overload::OverloadLayer;
+use crate::tls::Transport;
 
 /// Health service name that reports process liveness only; it never depends
 /// on the database (Kubernetes liveness probes use it).
@@ -139,6 +141,24 @@ fn reflection(grpc_service_name: &'static str) -> tonic_reflection::server::Buil
         .with_service_name("grpc.reflection.v1alpha.ServerReflection")
 }
 
+/// How a server is secured: its transport and who may call what.
+pub struct Guard {
+    /// Plaintext or mutual TLS.
+    pub transport: Transport,
+    /// Authentication and per-RPC callers.
+    pub access: AccessLayer,
+}
+
+impl Guard {
+    /// Plaintext, every caller trusted (tests of one component).
+    pub fn open() -> Self {
+        Self {
+            transport: Transport::plaintext(),
+            access: AccessLayer::open(),
+        }
+    }
+}
+
 /// Serves `routes` (the service's own gRPC service, named
 /// `grpc_service_name`) on `listener`, plus health and reflection.
 /// Health says `NOT_SERVING` until `ready` resolves (database migrated) and
@@ -149,6 +169,7 @@ pub async fn serve<R>(
     routes: Routes,
     grpc_service_name: &'static str,
     settings: &ServerSettings,
+    guard: Guard,
     ready: R,
     mut shutdown: Shutdown,
 ) -> Result<(), BoxError>
@@ -208,10 +229,25 @@ where
         .split('.')
         .nth(1)
         .unwrap_or(grpc_service_name);
-    tracing::info!(%local_addr, service = grpc_service_name, "listening");
-    // Traced outermost, so a refused or timed-out call still has its span.
-    Server::builder()
+    let mut builder = Server::builder();
+    match guard.transport.server_config() {
+        Some(tls) => {
+            builder = builder.tls_config(tls)?;
+            tracing::info!(%local_addr, service = grpc_service_name, "listening (mutual TLS)");
+        }
+        None => tracing::warn!(
+            %local_addr,
+            service = grpc_service_name,
+            "listening in PLAINTEXT: no TLS, and every caller is trusted with every RPC; \
+             for anything but development set tls.cert_file, tls.key_file and tls.ca_file \
+             (and tls.required)"
+        ),
+    }
+    // Traced outermost, so a refused or timed-out call still has its span;
+    // callers are checked before a refused call could take a slot.
+    builder
         .layer(RpcTraceLayer::server())
+        .layer(guard.access)
         .layer(OverloadLayer::new(settings, domain))
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), stop)

@@ -19,11 +19,13 @@ use sea_orm_migration::MigratorTrait;
 use tokio::task::JoinSet;
 use tonic::service::Routes;
 
+use crate::access::{AccessLayer, AccessRule, TokenStore};
 use crate::config::CommonSettings;
 use crate::error::{ServiceError, ServiceResult};
 use crate::grpc::{PeerChannel, peer_channel_with};
 use crate::outbox::{OutboxAdmin, OutboxSignal, Relay};
-use crate::server::{self, BoxError, Shutdown};
+use crate::server::{self, BoxError, Guard, Shutdown};
+use crate::tls::Transport;
 use crate::unit_of_work::{UnitOfWork, Work, WorkFuture};
 
 /// gRPC's customary limit, tonic's default for what it decodes.
@@ -129,6 +131,9 @@ pub struct ServiceSpec {
     pub peer: Peer,
     /// Fully-qualified gRPC service name, for health.
     pub grpc_service_name: &'static str,
+    /// Who may call each of its RPCs (the `grpc_service!` table's
+    /// `ACCESS`); outbox administration is for operators.
+    pub access: &'static [AccessRule],
 }
 
 /// A started service: listening, migrating in the background, serving.
@@ -186,12 +191,35 @@ where
     M: MigratorTrait,
     F: FnOnce(ServiceContext) -> Result<Routes, BoxError>,
 {
+    let transport = Transport::from_settings(&settings.tls)?;
+    let access = if transport.is_secure() {
+        let tokens = Arc::new(TokenStore::open(settings.access.tokens_file.as_deref())?);
+        if tokens.tokens().is_empty() {
+            tracing::warn!(
+                "no bearer tokens (access.tokens_file): only the suite's services can call"
+            );
+        }
+        let every = Duration::from_secs(settings.access.reload_seconds);
+        tokio::spawn(tokens.clone().watch(every, shutdown.clone()));
+        let rules: Vec<AccessRule> = spec
+            .access
+            .iter()
+            .chain(crate::outbox::ACCESS)
+            .copied()
+            .collect();
+        AccessLayer::enforced(&rules, tokens, spec.peer.name())
+    } else {
+        AccessLayer::open()
+    };
     let listener = server::bind(&settings.server).await?;
     let address = listener.local_addr()?;
     let db = crate::db::connect(&settings.database).await?;
     let mut channels = BTreeMap::new();
     for (peer, address) in peer_addresses {
-        channels.insert(peer, peer_channel_with(&address, &settings.client)?);
+        channels.insert(
+            peer,
+            peer_channel_with(&address, &settings.client, &transport)?,
+        );
     }
     let outbox = OutboxSignal::new();
     let units = UnitOfWork::new(db.clone(), outbox.clone());
@@ -251,6 +279,7 @@ where
             routes,
             grpc_service_name,
             &server_settings,
+            Guard { transport, access },
             ready,
             shutdown,
         )

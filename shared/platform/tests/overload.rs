@@ -21,6 +21,7 @@ use backorder_platform::grpc::{PeerChannel, peer_channel_with};
 use backorder_platform::outbox::OutboxSignal;
 use backorder_platform::server::{self, Shutdown};
 use backorder_platform::testing::TestDatabase;
+use backorder_platform::tls::Transport;
 use backorder_platform::unit_of_work::UnitOfWork;
 use sea_orm::{ConnectionTrait, Database, TransactionTrait};
 use tonic::body::Body;
@@ -134,6 +135,7 @@ async fn start(
             Routes::new(service),
             TestService::NAME,
             &settings,
+            server::Guard::open(),
             std::future::ready(()),
             shutdown,
         )
@@ -290,7 +292,7 @@ fn client_settings(max_attempts: u32) -> ClientSettings {
 }
 
 fn peer(address: &str, settings: &ClientSettings) -> PeerChannel {
-    peer_channel_with(address, settings).expect("channel")
+    peer_channel_with(address, settings, &Transport::plaintext()).expect("channel")
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -128,6 +128,11 @@ pub trait Rpc: prost::Message + Default + Clone + Send + Sync + 'static {
     /// The service that serves it (`None` for services every peer serves,
     /// such as outbox administration).
     const SERVICE: Option<Peer>;
+
+    /// The request's `request_id` if it has one (a mutating call).
+    fn idempotency_key(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// A request that carries a `request_id`: safe to retry, and deliverable

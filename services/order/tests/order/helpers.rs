@@ -12,6 +12,7 @@ use backorder_platform::server::{BoxError, Shutdown, ShutdownTrigger};
 use backorder_platform::service::ServiceContext;
 use backorder_platform::store::outbox_message;
 use backorder_platform::testing::TestDatabase;
+use backorder_platform::tls::Transport;
 use backorder_proto::notification::v1::NotifyRequest;
 use backorder_proto::order::v1 as pb;
 use backorder_proto::order::v1::order_service_client::OrderServiceClient;
@@ -117,7 +118,8 @@ pub async fn harness_with(label: &str, client: ClientSettings) -> Harness {
         .await
         .expect("migrations");
     let fake = FakePeers::start().await;
-    let channel = peer_channel_with(&fake.address, &client).expect("channel");
+    let channel =
+        peer_channel_with(&fake.address, &client, &Transport::plaintext()).expect("channel");
     let channels = BTreeMap::from([
         (Peer::Inventory, channel.clone()),
         (Peer::Procurement, channel.clone()),

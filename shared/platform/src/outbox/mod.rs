@@ -27,6 +27,27 @@ pub use lag::{Lag, lag, register_gauges};
 pub use policy::{Disposition, PARKED, disposition};
 pub use relay::Relay;
 
+use backorder_proto::Rpc;
+use backorder_proto::outbox::v1 as admin_pb;
+
+use crate::access::{AccessRule, Callers};
+
+/// Parked-message administration is for operators.
+pub const ACCESS: &[AccessRule] = &[
+    AccessRule {
+        path: <admin_pb::ListParkedMessagesRequest as Rpc>::PATH,
+        callers: Callers::OPERATOR,
+    },
+    AccessRule {
+        path: <admin_pb::RetryParkedMessageRequest as Rpc>::PATH,
+        callers: Callers::OPERATOR,
+    },
+    AccessRule {
+        path: <admin_pb::DropParkedMessageRequest as Rpc>::PATH,
+        callers: Callers::OPERATOR,
+    },
+];
+
 /// Wakes the relay's worker for one destination right after a commit, so
 /// messages leave within milliseconds instead of at the next poll.
 #[derive(Clone, Default)]
