@@ -74,8 +74,8 @@ CHECKOV_DOCKERFILE_SKIPS=(
 
 # overlay  namespace      replicas  log format  PostgreSQL instances
 OVERLAYS=(
-  "dev     backorder-dev  1         text        1"
-  "prod    backorder      3         json        3"
+  "dev     backorder-dev  1         text        1   plaintext"
+  "prod    backorder      3         json        3   mtls"
 )
 
 passed=0
@@ -118,7 +118,7 @@ mkdir -p "$OUT"
 
 # --- per overlay ----------------------------------------------------------
 for row in "${OVERLAYS[@]}"; do
-  read -r overlay namespace replicas log_format db_instances <<<"$row"
+  read -r overlay namespace replicas log_format db_instances transport <<<"$row"
   rendered="$OUT/$overlay.yaml"
   core="$OUT/$overlay.core.yaml"
 
@@ -136,7 +136,8 @@ for row in "${OVERLAYS[@]}"; do
   if "$VENV/bin/python" scripts/k8s_check_rendered.py "$rendered" \
       --core-out "$core" ${CLUSTER_SCHEMA:+--cluster-schema "$CLUSTER_SCHEMA"} \
       --namespace "$namespace" --replicas "$replicas" \
-      --log-format "$log_format" --db-instances "$db_instances"; then
+      --log-format "$log_format" --db-instances "$db_instances" \
+      --transport "$transport"; then
     ok "$overlay: $what"
   else
     ko "$overlay: $what"

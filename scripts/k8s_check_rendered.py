@@ -49,6 +49,8 @@ PEERS = {
 }
 IMAGE_TAG = "0.1.0"
 DRAIN_SECONDS = 5
+# Plaintext grpc.health.v1 for the kubelet, whose gRPC probes cannot speak TLS.
+HEALTH_PORT = 8086
 
 
 class Problems:
@@ -92,6 +94,33 @@ def ident(doc: dict) -> str:
     return f"{doc.get('kind')}/{meta.get('name')}"
 
 
+def check_transport(problems, where, name, env, mounts, volumes, transport):
+    """Mutual TLS: the service's own certificate Secret and the tokens
+    Secret mounted, every TLS setting pointing into them, plaintext refused.
+    Plaintext: no TLS setting at all."""
+    tls_keys = [k for k in env if k.startswith("BACKORDER__TLS__")]
+    if transport == "plaintext":
+        problems.check(not tls_keys, where, f"plaintext overlay sets {tls_keys}")
+        return
+    tls = volumes.get("tls", {}).get("secret", {})
+    problems.check(tls.get("secretName") == f"{name}-tls", where,
+                   f"TLS Secret {tls.get('secretName')!r}, expected {name}-tls")
+    tls_dir = mounts.get("tls")
+    problems.check(tls_dir is not None, where, "TLS Secret not mounted")
+    for key, file in (("CERT_FILE", "tls.crt"), ("KEY_FILE", "tls.key"), ("CA_FILE", "ca.crt")):
+        problems.check(env.get(f"BACKORDER__TLS__{key}") == f"{tls_dir}/{file}", where,
+                       f"TLS__{key} {env.get(f'BACKORDER__TLS__{key}')!r} is not {file} of the mount")
+    problems.check(env.get("BACKORDER__TLS__REQUIRED") == "true", where,
+                   "TLS__REQUIRED must be true: never start in plaintext")
+    tokens = volumes.get("access-tokens", {}).get("secret", {})
+    problems.check(tokens.get("secretName") == "backorder-access-tokens", where,
+                   f"tokens Secret {tokens.get('secretName')!r}")
+    tokens_dir = mounts.get("access-tokens")
+    problems.check(tokens_dir is not None
+                   and env.get("BACKORDER__ACCESS__TOKENS_FILE") == f"{tokens_dir}/tokens.toml",
+                   where, f"ACCESS__TOKENS_FILE {env.get('BACKORDER__ACCESS__TOKENS_FILE')!r}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("rendered", type=Path)
@@ -101,6 +130,7 @@ def main() -> int:
     parser.add_argument("--replicas", type=int, required=True)
     parser.add_argument("--log-format", choices=["text", "json"], required=True)
     parser.add_argument("--db-instances", type=int, required=True)
+    parser.add_argument("--transport", choices=["plaintext", "mtls"], required=True)
     args = parser.parse_args()
 
     problems = Problems()
@@ -180,16 +210,18 @@ def main() -> int:
         problems.check(container["image"] == expected_image, where,
                        f"image {container['image']}, expected {expected_image}")
         ports = {p["name"]: p["containerPort"] for p in container.get("ports", [])}
-        problems.check(ports == {"grpc": port}, where, f"container ports {ports}")
+        problems.check(ports == {"grpc": port, "health": HEALTH_PORT}, where,
+                       f"container ports {ports}")
 
         probes = {k: container.get(k, {}).get("grpc") for k in
                   ("startupProbe", "livenessProbe", "readinessProbe")}
-        problems.check(probes["startupProbe"] == {"port": port, "service": "liveness"},
+        probe = HEALTH_PORT
+        problems.check(probes["startupProbe"] == {"port": probe, "service": "liveness"},
                        where, f"startupProbe {probes['startupProbe']}")
-        problems.check(probes["livenessProbe"] == {"port": port, "service": "liveness"},
+        problems.check(probes["livenessProbe"] == {"port": probe, "service": "liveness"},
                        where, f"livenessProbe {probes['livenessProbe']}")
-        problems.check(probes["readinessProbe"] in ({"port": port, "service": grpc_name},
-                                                    {"port": port, "service": ""}),
+        problems.check(probes["readinessProbe"] in ({"port": probe, "service": grpc_name},
+                                                    {"port": probe, "service": ""}),
                        where, f"readinessProbe {probes['readinessProbe']}")
 
         # ConfigMap reference and its content.
@@ -199,6 +231,8 @@ def main() -> int:
                        f"envFrom ConfigMap {refs} not in the render")
         env = configmaps[refs[0]]["data"] if refs and refs[0] in configmaps else {}
         problems.check(env.get("BACKORDER__SERVER__PORT") == str(port), where, "SERVER__PORT")
+        problems.check(env.get("BACKORDER__SERVER__HEALTH_PORT") == str(HEALTH_PORT), where,
+                       "SERVER__HEALTH_PORT (the probes' port)")
         problems.check(env.get("BACKORDER__TELEMETRY__LOG_FORMAT") == args.log_format, where,
                        f"LOG_FORMAT {env.get('BACKORDER__TELEMETRY__LOG_FORMAT')}")
         problems.check(env.get("OTEL_SERVICE_NAME") == name, where, "OTEL_SERVICE_NAME")
@@ -233,6 +267,7 @@ def main() -> int:
             where, f"PASSWORD_FILE {password_file!r} is not the mounted password key")
         problems.check(mounts.get("tmp") == "/tmp" and "emptyDir" in volumes.get("tmp", {}),
                        where, "/tmp emptyDir")
+        check_transport(problems, where, name, env, mounts, volumes, args.transport)
         if name == "notification":
             channels = env.get("BACKORDER__CHANNELS__DIR")
             problems.check(channels is not None and mounts.get("channels") == channels

@@ -246,6 +246,13 @@ async fn a_draining_service_reports_not_serving_yet_still_answers_calls() {
         .await;
     assert!(listed.is_ok(), "calls are still answered: {listed:?}");
     assert!(suite.is_running("inventory"), "draining, not stopped");
+    // Without TLS files a service runs in plaintext, trusting every caller,
+    // and says so when it starts.
+    assert!(
+        suite.log("order").contains("PLAINTEXT"),
+        "{}",
+        suite.log("order")
+    );
     for service in SERVICES {
         suite.signal(service, Signal::Kill);
     }

@@ -17,6 +17,11 @@ pub struct ServerSettings {
     pub port: u16,
     /// Seconds to let in-flight calls finish after SIGTERM.
     pub drain_seconds: u64,
+    /// A second port serving only `grpc.health.v1`, in plaintext, on the
+    /// same interface: Kubernetes' gRPC probes cannot speak TLS. None: no
+    /// such port (health is on the main port, over its transport).
+    #[serde(default)]
+    pub health_port: Option<u16>,
     /// Longest time one call may take on this server; a caller's shorter
     /// `grpc-timeout` wins. A call past it is answered `UNAVAILABLE` (the
     /// server's limit) or `DEADLINE_EXCEEDED` (the caller's).

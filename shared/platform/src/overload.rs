@@ -256,6 +256,7 @@ mod tests {
             host: "127.0.0.1".into(),
             port: 0,
             drain_seconds: 0,
+            health_port: None,
             request_timeout_ms,
             max_concurrent_requests: 0,
             retry_after_ms: 100,

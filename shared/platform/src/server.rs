@@ -191,9 +191,30 @@ where
     let reflection_v1 = reflection(grpc_service_name).build_v1()?;
     let reflection_v1alpha = reflection(grpc_service_name).build_v1alpha()?;
     let routes = routes
-        .add_service(health_service)
+        .add_service(health_service.clone())
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
+
+    if let Some(port) = settings.health_port {
+        let address = format!("{}:{port}", settings.host);
+        let listener = TcpListener::bind(address.as_str())
+            .await
+            .map_err(|error| format!("cannot listen for health on {address}: {error}"))?;
+        let mut stopping = shutdown.clone();
+        let health = health_service.clone();
+        tracing::info!(%address, "health (plaintext, grpc.health.v1 only)");
+        tokio::spawn(async move {
+            let served = Server::builder()
+                .add_service(health)
+                .serve_with_incoming_shutdown(TcpIncoming::from(listener), async move {
+                    stopping.wait().await;
+                })
+                .await;
+            if let Err(error) = served {
+                tracing::error!(%error, "the health port stopped");
+            }
+        });
+    }
 
     let ready_reporter = reporter.clone();
     let readiness = tokio::spawn(async move {

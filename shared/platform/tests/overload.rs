@@ -106,6 +106,7 @@ fn server_settings(max_concurrent: usize, request_timeout_ms: u64) -> ServerSett
         host: "127.0.0.1".into(),
         port: 0,
         drain_seconds: 0,
+        health_port: None,
         request_timeout_ms,
         max_concurrent_requests: max_concurrent,
         retry_after_ms: 300,
