@@ -12,6 +12,7 @@ mod fulfilment;
 mod lifecycle;
 mod limits;
 mod line_changes;
+mod malformed;
 mod measures;
 mod metrics;
 mod operations;

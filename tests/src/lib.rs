@@ -12,6 +12,7 @@
 
 mod databases;
 mod in_process;
+pub mod malformed;
 pub mod otlp;
 pub mod pki;
 mod process;

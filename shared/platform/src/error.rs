@@ -200,15 +200,15 @@ impl ServiceError {
                 tracing::error!(error = %detail, "internal error");
                 "internal error; it has been logged".to_owned()
             }
-            other => other.to_string(),
+            other => clip(&other.to_string(), MAX_MESSAGE_CHARS),
         };
         if let ServiceError::NotFound { resource, id } = &error {
             metadata.insert("resource".to_owned(), (*resource).to_owned());
-            metadata.insert("id".to_owned(), id.clone());
+            metadata.insert("id".to_owned(), clip(id, MAX_DETAIL_CHARS));
         }
         if let ServiceError::RefusedWithFacts { facts, .. } = &error {
             for (key, value) in facts {
-                metadata.insert((*key).to_owned(), value.clone());
+                metadata.insert((*key).to_owned(), clip(value, MAX_DETAIL_CHARS));
             }
         }
         let mut details =
@@ -216,7 +216,10 @@ impl ServiceError {
         match &error {
             ServiceError::InvalidArgument(violations) => {
                 for v in violations {
-                    details.add_bad_request_violation(v.field.clone(), v.description.clone());
+                    details.add_bad_request_violation(
+                        clip(&v.field, MAX_DETAIL_CHARS),
+                        clip(&v.description, MAX_DETAIL_CHARS),
+                    );
                 }
             }
             ServiceError::FailedPrecondition { violations, .. }
@@ -224,8 +227,8 @@ impl ServiceError {
                 for v in violations {
                     details.add_precondition_failure_violation(
                         v.kind.clone(),
-                        v.subject.clone(),
-                        v.description.clone(),
+                        clip(&v.subject, MAX_DETAIL_CHARS),
+                        clip(&v.description, MAX_DETAIL_CHARS),
                     );
                 }
             }
@@ -312,6 +315,41 @@ fn is_serialization_failure(error: &DbErr) -> bool {
         || text.contains("database is locked")
 }
 
+/// Longest status message sent, in characters. An answer travels in
+/// HTTP/2 headers, which clients cap (16 KiB by default in Rust's h2,
+/// 8 KiB in others): an error echoing a huge input must not become a
+/// protocol error at the caller.
+const MAX_MESSAGE_CHARS: usize = 1024;
+
+/// Longest text of one error detail (a violation, an id), in characters.
+const MAX_DETAIL_CHARS: usize = 256;
+
+/// `text` cut to `max` characters, saying how long it was.
+fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some((end, _)) => format!(
+            "{}… ({} characters in all)",
+            &text[..end],
+            text.chars().count()
+        ),
+    }
+}
+
+/// An input value quoted for an error message, cut to 64 characters: the
+/// caller recognises it without the answer carrying all of it back.
+pub fn quoted(value: &str) -> String {
+    const SHOWN: usize = 64;
+    match value.char_indices().nth(SHOWN) {
+        None => format!("{value:?}"),
+        Some((end, _)) => format!(
+            "{:?}… ({} characters)",
+            &value[..end],
+            value.chars().count()
+        ),
+    }
+}
+
 /// Turns a `Result<T, ServiceError>` into a tonic handler result.
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
@@ -382,6 +420,22 @@ mod tests {
             details.error_info().expect("error info").reason,
             "INVALID_FIELD"
         );
+    }
+
+    #[test]
+    fn a_huge_input_echoed_in_an_error_is_cut_short() {
+        let huge = "x".repeat(20_000);
+        let status = ServiceError::invalid("sku", format!("unknown SKU {}", "y".repeat(5_000)))
+            .into_status("order");
+        assert!(status.message().chars().count() < MAX_MESSAGE_CHARS + 40);
+        let details = status.get_error_details();
+        let violation = &details.bad_request().expect("bad request").field_violations[0];
+        assert!(violation.description.contains("characters in all"));
+        let status = ServiceError::not_found("order", huge.clone()).into_status("order");
+        assert!(status.message().len() < 2_000, "{}", status.message().len());
+        assert_eq!(quoted("abc"), "\"abc\"");
+        assert!(quoted(&huge).ends_with("(20000 characters)"));
+        assert!(quoted(&huge).len() < 100);
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub fn parse_uuid_violation(field: &str, value: &str) -> Result<Uuid, FieldViola
     }
     Uuid::try_parse(value).map_err(|_| FieldViolation {
         field: field.to_owned(),
-        description: format!("must be a UUID, got {value:?}"),
+        description: format!("must be a UUID, got {}", crate::error::quoted(value)),
     })
 }
 

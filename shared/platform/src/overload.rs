@@ -193,7 +193,7 @@ where
             let _permit = permit;
             match tokio::time::timeout(limit, inner.call(request)).await {
                 Ok(result) => result
-                    .map(|response| too_large_as_resource_exhausted(response, &limits.domain))
+                    .map(|response| relabel_refusals(response, &limits.domain))
                     .map_err(Into::into),
                 Err(_) if callers => Ok(Status::deadline_exceeded(format!(
                     "the caller's deadline ({} ms) passed",
@@ -219,29 +219,52 @@ where
 
 /// gRPC says a message over the limit is `RESOURCE_EXHAUSTED`; tonic 0.14
 /// refuses a request over `max_decoding_message_size` with `OUT_OF_RANGE`,
-/// which reads as a bad argument. Its refusal comes back before any
-/// handler ran, as a trailers-only answer, so it is relabelled here.
-fn too_large_as_resource_exhausted<B>(
-    response: http::Response<B>,
-    domain: &str,
-) -> http::Response<Body>
+/// which reads as a bad argument, and one that does not decode with
+/// `INTERNAL`. Its refusals come back before any handler ran, as
+/// trailers-only answers without details (a handler's carry an
+/// `ErrorInfo`), so they are relabelled here.
+fn relabel_refusals<B>(response: http::Response<B>, domain: &str) -> http::Response<Body>
 where
     B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    let oversize = Status::from_header_map(response.headers()).filter(|status| {
-        status.code() == Code::OutOfRange && status.message().contains("message length too large")
-    });
-    match oversize {
-        Some(status) => busy_status(
-            Code::ResourceExhausted,
-            "MESSAGE_TOO_LARGE",
-            domain,
-            format!("{} (server.max_message_bytes)", status.message()),
-            None,
-        )
-        .into_http(),
-        None => response.map(Body::new),
+    let refused_by_tonic = Status::from_header_map(response.headers())
+        .filter(|_| !response.headers().contains_key("grpc-status-details-bin"));
+    match refused_by_tonic {
+        Some(status)
+            if status.code() == Code::OutOfRange
+                && status.message().contains("message length too large") =>
+        {
+            busy_status(
+                Code::ResourceExhausted,
+                "MESSAGE_TOO_LARGE",
+                domain,
+                format!("{} (server.max_message_bytes)", status.message()),
+                None,
+            )
+            .into_http()
+        }
+        // tonic answers a request that does not decode as its message type
+        // INTERNAL, which reads as the server's fault; it is the caller's.
+        Some(status)
+            if status.code() == Code::Internal
+                && status
+                    .message()
+                    .starts_with("failed to decode Protobuf message") =>
+        {
+            let details = ErrorDetails::with_error_info("MALFORMED_MESSAGE", domain, []);
+            Status::with_error_details(
+                Code::InvalidArgument,
+                format!(
+                    "the request is not a valid message of this RPC ({}); \
+                     check the field types against the .proto",
+                    status.message()
+                ),
+                details,
+            )
+            .into_http()
+        }
+        _ => response.map(Body::new),
     }
 }
 

@@ -38,7 +38,8 @@ impl WarehouseCode {
             Err(FieldViolation {
                 field: field.to_owned(),
                 description: format!(
-                    "must be a warehouse code (1-{MAX_CODE_LEN} of a-z, 0-9 and '-'), got {value:?}"
+                    "must be a warehouse code (1-{MAX_CODE_LEN} of a-z, 0-9 and '-'), got {}",
+                    crate::error::quoted(value)
                 ),
             })
         }
