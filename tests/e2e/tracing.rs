@@ -275,7 +275,7 @@ async fn a_backorder_is_one_trace_from_sale_to_delivery() {
         for text in span.all_text() {
             let lower = text.to_lowercase();
             if text.contains("@example.com")
-                || text.contains("1555")
+                || text.contains("+1555")
                 || lower.contains("annwynquill")
                 || lower.contains("benedictmarsh")
             {
