@@ -116,12 +116,63 @@ async fn the_kpis_and_the_outbox_lag_are_exported_as_gauges() {
         order_destinations,
         BTreeSet::from(["inventory", "notification", "procurement"])
     );
-    // No attribute but the destination: nothing about a customer.
+    // No attribute but the destination and the RPC's names and status:
+    // nothing about a customer.
     let keys: BTreeSet<&str> = points
         .iter()
         .flat_map(|p| p.attributes.iter().map(|(k, _)| k.as_str()))
         .collect();
-    assert!(keys.iter().all(|k| *k == "destination"), "{keys:?}");
+    let allowed = [
+        "destination",
+        "rpc.system",
+        "rpc.service",
+        "rpc.method",
+        "rpc.grpc.status_code",
+    ];
+    assert!(keys.iter().all(|k| allowed.contains(k)), "{keys:?}");
+
+    // RED per RPC: the sale and the refusal are counted apart, by status;
+    // the calls order made to inventory are counted by inventory.
+    let calls = |points: &[CollectedPoint], service: &str, method: &str, code: &str| {
+        points
+            .iter()
+            .rev()
+            .find(|p| {
+                p.service == service
+                    && p.metric == "rpc.server.duration"
+                    && p.attribute("rpc.method") == Some(method)
+                    && p.attribute("rpc.grpc.status_code") == Some(code)
+            })
+            .map(|p| p.value)
+    };
+    let points = eventually("RPC durations exported", WAIT, || async {
+        let points = receiver.points();
+        (calls(&points, "order", "PlaceOrder", "0").is_some_and(|n| n >= 1.0)
+            && calls(&points, "order", "PlaceOrder", "9").is_some_and(|n| n >= 1.0)
+            && calls(&points, "inventory", "ReserveOrder", "0").is_some_and(|n| n >= 1.0))
+        .then_some(points)
+    })
+    .await;
+    let duration = points
+        .iter()
+        .find(|p| p.metric == "rpc.server.duration")
+        .expect("a duration");
+    assert_eq!(duration.unit, "ms");
+    assert_eq!(duration.attribute("rpc.system"), Some("grpc"));
+    assert!(
+        !points.iter().any(|p| p.metric == "rpc.server.duration"
+            && p.attribute("rpc.service")
+                .is_some_and(|s| s.starts_with("grpc."))),
+        "health and reflection are not measured"
+    );
+    // Serving: no time spent NOT_SERVING.
+    for service in SERVICES {
+        assert_eq!(
+            latest(&points, service, "health.not_serving_seconds"),
+            Some(0.0),
+            "{service}"
+        );
+    }
 
     // Stopping flushes the exporter and does not hang on it.
     for service in SERVICES {

@@ -88,7 +88,7 @@ pub struct CollectedPoint {
     pub unit: String,
     /// Attributes as text, by key.
     pub attributes: Vec<(String, String)>,
-    /// The value (an integer point as a float).
+    /// The value (an integer point as a float; a histogram's count).
     pub value: f64,
 }
 
@@ -173,6 +173,26 @@ impl MetricsService for Collector {
                 .into_iter()
                 .flat_map(|scope| scope.metrics)
             {
+                // A histogram point is collected as its count of values.
+                if let Some(Data::Histogram(histogram)) = &metric.data {
+                    for point in &histogram.data_points {
+                        #[allow(clippy::cast_precision_loss)]
+                        collected.push(CollectedPoint {
+                            service: service.clone(),
+                            metric: metric.name.clone(),
+                            unit: metric.unit.clone(),
+                            attributes: point
+                                .attributes
+                                .iter()
+                                .filter_map(|kv| {
+                                    let value = kv.value.as_ref()?.value.as_ref()?;
+                                    Some((kv.key.clone(), value_text(value)))
+                                })
+                                .collect(),
+                            value: point.count as f64,
+                        });
+                    }
+                }
                 let points = match metric.data {
                     Some(Data::Gauge(gauge)) => gauge.data_points,
                     Some(Data::Sum(sum)) => sum.data_points,

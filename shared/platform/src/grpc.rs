@@ -102,14 +102,19 @@ fn rpc_span(kind: SpanKind, path: &str) -> Span {
     )
 }
 
-fn record_status(span: &Span, kind: SpanKind, headers: &http::HeaderMap) {
-    // Unary errors come as trailers-only responses, so the status is in the
-    // headers; a response without it is a normal body with OK trailers.
-    let code = headers
+/// The status code of a unary answer: errors come as trailers-only
+/// responses, so the status is in the headers; a response without it is a
+/// normal body with OK trailers.
+pub(crate) fn status_code_of(headers: &http::HeaderMap) -> i32 {
+    headers
         .get("grpc-status")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<i32>().ok())
-        .unwrap_or(0);
+        .unwrap_or(0)
+}
+
+fn record_status(span: &Span, kind: SpanKind, headers: &http::HeaderMap) {
+    let code = status_code_of(headers);
     span.record("rpc.grpc.status_code", code);
     if is_error(kind, code) {
         span.record("otel.status_code", "ERROR");

@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod overload;
 pub mod paging;
 pub mod retry;
+pub mod rpc_metrics;
 pub mod server;
 pub mod service;
 pub mod store;

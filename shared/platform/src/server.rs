@@ -17,7 +17,9 @@ use crate::access::AccessLayer;
 use crate::config::ServerSettings;
 use crate::grpc::RpcTraceLayer;
 use crate::overload::OverloadLayer;
+use crate::rpc_metrics::RpcMetricsLayer;
 use crate::tls::Transport;
+use opentelemetry::metrics::Meter;
 
 /// Health service name that reports process liveness only; it never depends
 /// on the database (Kubernetes liveness probes use it).
@@ -141,20 +143,26 @@ fn reflection(grpc_service_name: &'static str) -> tonic_reflection::server::Buil
         .with_service_name("grpc.reflection.v1alpha.ServerReflection")
 }
 
-/// How a server is secured: its transport and who may call what.
-pub struct Guard {
+/// How a server is secured and measured: its transport, who may call
+/// what, and the meter of its RPC metrics and serving time.
+pub struct Wiring {
     /// Plaintext or mutual TLS.
     pub transport: Transport,
     /// Authentication and per-RPC callers.
     pub access: AccessLayer,
+    /// Where `rpc.server.duration` and `health.not_serving_seconds` go;
+    /// none when metrics are not exported.
+    pub meter: Option<Meter>,
 }
 
-impl Guard {
-    /// Plaintext, every caller trusted (tests of one component).
+impl Wiring {
+    /// Plaintext, every caller trusted, nothing measured (tests of one
+    /// component).
     pub fn open() -> Self {
         Self {
             transport: Transport::plaintext(),
             access: AccessLayer::open(),
+            meter: None,
         }
     }
 }
@@ -169,7 +177,7 @@ pub async fn serve<R>(
     routes: Routes,
     grpc_service_name: &'static str,
     settings: &ServerSettings,
-    guard: Guard,
+    wiring: Wiring,
     ready: R,
     mut shutdown: Shutdown,
 ) -> Result<(), BoxError>
@@ -177,6 +185,10 @@ where
     R: Future<Output = ()> + Send + 'static,
 {
     let local_addr: SocketAddr = listener.local_addr()?;
+    let not_serving = NotServingClock::started();
+    if let Some(meter) = &wiring.meter {
+        not_serving.register(meter);
+    }
     let (reporter, health_service) = tonic_health::server::health_reporter();
     reporter
         .set_service_status("", ServingStatus::NotServing)
@@ -195,19 +207,21 @@ where
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
 
+    let (stop_health, health_stop) = tokio::sync::oneshot::channel::<()>();
     if let Some(port) = settings.health_port {
         let address = format!("{}:{port}", settings.host);
         let listener = TcpListener::bind(address.as_str())
             .await
             .map_err(|error| format!("cannot listen for health on {address}: {error}"))?;
-        let mut stopping = shutdown.clone();
         let health = health_service.clone();
         tracing::info!(%address, "health (plaintext, grpc.health.v1 only)");
+        // Answers until the service itself has stopped, so the probes see
+        // NOT_SERVING while it drains rather than a closed port.
         tokio::spawn(async move {
             let served = Server::builder()
                 .add_service(health)
                 .serve_with_incoming_shutdown(TcpIncoming::from(listener), async move {
-                    stopping.wait().await;
+                    let _ = health_stop.await;
                 })
                 .await;
             if let Err(error) = served {
@@ -217,8 +231,10 @@ where
     }
 
     let ready_reporter = reporter.clone();
+    let ready_clock = not_serving.clone();
     let readiness = tokio::spawn(async move {
         ready.await;
+        ready_clock.serving();
         ready_reporter
             .set_service_status("", ServingStatus::Serving)
             .await;
@@ -232,6 +248,7 @@ where
     let stop = async move {
         shutdown.wait().await;
         readiness.abort();
+        not_serving.not_serving();
         reporter
             .set_service_status("", ServingStatus::NotServing)
             .await;
@@ -251,7 +268,7 @@ where
         .nth(1)
         .unwrap_or(grpc_service_name);
     let mut builder = Server::builder();
-    match guard.transport.server_config() {
+    match wiring.transport.server_config() {
         Some(tls) => {
             builder = builder.tls_config(tls)?;
             tracing::info!(%local_addr, service = grpc_service_name, "listening (mutual TLS)");
@@ -266,13 +283,83 @@ where
     }
     // Traced outermost, so a refused or timed-out call still has its span;
     // callers are checked before a refused call could take a slot.
-    builder
+    let served = builder
         .layer(RpcTraceLayer::server())
-        .layer(guard.access)
+        .layer(RpcMetricsLayer::new(wiring.meter.as_ref()))
+        .layer(wiring.access)
         .layer(OverloadLayer::new(settings, domain))
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), stop)
-        .await?;
+        .await;
+    let _ = stop_health.send(());
+    served?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Since when the service has said `NOT_SERVING` (starting, or draining),
+/// exported as `health.not_serving_seconds`: 0 while serving, growing
+/// while not, so a rollout stuck before readiness shows.
+#[derive(Clone)]
+struct NotServingClock(std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>);
+
+impl NotServingClock {
+    fn started() -> Self {
+        Self(std::sync::Arc::new(std::sync::Mutex::new(Some(
+            std::time::Instant::now(),
+        ))))
+    }
+
+    fn serving(&self) {
+        if let Ok(mut since) = self.0.lock() {
+            *since = None;
+        }
+    }
+
+    fn not_serving(&self) {
+        if let Ok(mut since) = self.0.lock() {
+            since.get_or_insert_with(std::time::Instant::now);
+        }
+    }
+
+    fn seconds(&self) -> f64 {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|since| since.map(|at| at.elapsed().as_secs_f64()))
+            .unwrap_or(0.0)
+    }
+
+    fn register(&self, meter: &Meter) {
+        let clock = self.clone();
+        meter
+            .f64_observable_gauge("health.not_serving_seconds")
+            .with_description("Seconds since the service last said NOT_SERVING; 0 while serving")
+            .with_unit("s")
+            .with_callback(move |gauge| gauge.observe(clock.seconds(), &[]))
+            .build();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_not_serving_clock_runs_while_starting_and_draining_only() {
+        let clock = NotServingClock::started();
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(clock.seconds() >= 0.02, "starting counts");
+        clock.serving();
+        assert_eq!(clock.seconds(), 0.0);
+        clock.not_serving();
+        std::thread::sleep(Duration::from_millis(20));
+        let draining = clock.seconds();
+        assert!(draining >= 0.02, "draining counts");
+        clock.not_serving();
+        assert!(
+            clock.seconds() >= draining,
+            "a second stop does not reset it"
+        );
+    }
 }

@@ -24,7 +24,7 @@ use crate::config::CommonSettings;
 use crate::error::{ServiceError, ServiceResult};
 use crate::grpc::{PeerChannel, peer_channel_with};
 use crate::outbox::{OutboxAdmin, OutboxSignal, Relay};
-use crate::server::{self, BoxError, Guard, Shutdown};
+use crate::server::{self, BoxError, Shutdown, Wiring};
 use crate::tls::Transport;
 use crate::unit_of_work::{UnitOfWork, Work, WorkFuture};
 
@@ -229,6 +229,7 @@ where
         settings.outbox.clone(),
         outbox.clone(),
     );
+    let rpc_meter = meter.clone();
     let context = ServiceContext {
         db: db.clone(),
         units: units.clone(),
@@ -279,7 +280,11 @@ where
             routes,
             grpc_service_name,
             &server_settings,
-            Guard { transport, access },
+            Wiring {
+                transport,
+                access,
+                meter: rpc_meter,
+            },
             ready,
             shutdown,
         )

@@ -136,7 +136,7 @@ async fn start(
             Routes::new(service),
             TestService::NAME,
             &settings,
-            server::Guard::open(),
+            server::Wiring::open(),
             std::future::ready(()),
             shutdown,
         )

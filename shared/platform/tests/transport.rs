@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use backorder_platform::access::{AccessLayer, TokenStore};
 use backorder_platform::config::{Prebound, ServerSettings, TlsSettings};
-use backorder_platform::server::{self, Guard, Shutdown};
+use backorder_platform::server::{self, Shutdown, Wiring};
 use backorder_platform::tls::Transport;
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use tonic::service::Routes;
@@ -78,9 +78,10 @@ async fn a_tls_server_refuses_plaintext_and_keeps_a_plaintext_health_port() {
     };
     let (stop, shutdown) = Shutdown::channel();
     let tokens = std::sync::Arc::new(TokenStore::open(None).expect("no tokens"));
-    let guard = Guard {
+    let wiring = Wiring {
         transport,
         access: AccessLayer::enforced(&[], tokens, "test"),
+        meter: None,
     };
     let server = tokio::spawn(async move {
         server::serve(
@@ -88,7 +89,7 @@ async fn a_tls_server_refuses_plaintext_and_keeps_a_plaintext_health_port() {
             Routes::default(),
             SERVICE,
             &settings,
-            guard,
+            wiring,
             std::future::ready(()),
             shutdown,
         )
