@@ -48,7 +48,11 @@ PEERS = {
     "notification": set(),
 }
 IMAGE_TAG = "0.1.0"
-DRAIN_SECONDS = 5
+DRAIN_SECONDS = 35
+# How long a peer may still send to a pod that is going: it re-resolves the
+# headless name every 10 s and DNS answers may be cached up to 30 s. The
+# pod's preStop sleep plus its drain must outlast that.
+PEERS_MAY_STILL_CALL_SECONDS = 40
 # Plaintext grpc.health.v1 for the kubelet, whose gRPC probes cannot speak TLS.
 HEALTH_PORT = 8086
 
@@ -244,6 +248,9 @@ def main() -> int:
         pre_stop = (container.get("lifecycle", {}).get("preStop", {})
                     .get("sleep", {}).get("seconds", 0))
         grace = pod.get("terminationGracePeriodSeconds", 30)
+        problems.check(pre_stop + drain > PEERS_MAY_STILL_CALL_SECONDS, where,
+                       f"preStop {pre_stop}s + drain {drain}s does not outlast the "
+                       f"{PEERS_MAY_STILL_CALL_SECONDS}s peers may still call a stopping pod")
         problems.check(grace >= pre_stop + drain + 15, where,
                        f"terminationGracePeriodSeconds {grace} leaves too little room "
                        f"after preStop {pre_stop}s + drain {drain}s")
