@@ -89,6 +89,7 @@ fn spec() -> ServiceSpec {
         peer: Peer::Inventory,
         grpc_service_name: SERVICE_NAME,
         access: crate::handlers::InventoryApi::ACCESS,
+        indexes: crate::store::INDEXES,
     }
 }
 

@@ -93,6 +93,7 @@ fn spec() -> ServiceSpec {
         grpc_service_name:
             backorder_proto::notification::v1::notification_service_server::SERVICE_NAME,
         access: crate::handlers::NotificationApi::ACCESS,
+        indexes: &[],
     }
 }
 

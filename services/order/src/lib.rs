@@ -240,6 +240,7 @@ fn spec() -> ServiceSpec {
         peer: Peer::Order,
         grpc_service_name: backorder_proto::order::v1::order_service_server::SERVICE_NAME,
         access: crate::handlers::OrderApi::ACCESS,
+        indexes: &[],
     }
 }
 

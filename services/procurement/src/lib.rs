@@ -133,6 +133,7 @@ fn spec() -> ServiceSpec {
         peer: Peer::Procurement,
         grpc_service_name: GRPC_SERVICE,
         access: crate::handlers::ProcurementApi::ACCESS,
+        indexes: &[],
     }
 }
 

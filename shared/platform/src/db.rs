@@ -16,6 +16,30 @@ use crate::config::DatabaseSettings;
 /// Arbitrary key of the PostgreSQL advisory lock that serialises migrations.
 const MIGRATION_LOCK_KEY: i64 = 0x6261_636b_6f72_6472;
 
+/// Arbitrary key of the advisory lock that serialises index builds.
+const INDEX_LOCK_KEY: i64 = 0x6261_636b_6964_7878;
+
+/// Longest a migration's statement waits for a table lock. A DDL statement
+/// queued behind a long transaction would make every later query of that
+/// table queue behind it: better to give up, roll the migration back and
+/// try again (the service stays `NOT_SERVING` meanwhile) than to stall the
+/// replicas of the old version still serving.
+const MIGRATION_LOCK_TIMEOUT: &str = "5s";
+
+/// An index on a table that may be large, built without blocking writes
+/// (`CREATE INDEX CONCURRENTLY` on PostgreSQL) after the migrations, before
+/// the service reports `SERVING`. Migrations run in one transaction, where a
+/// concurrent build cannot; so such indexes are listed here instead.
+#[derive(Debug, Clone, Copy)]
+pub struct ConcurrentIndex {
+    /// Index name (unique in the database).
+    pub name: &'static str,
+    /// Table it indexes.
+    pub table: &'static str,
+    /// Its columns, in order (names from the service's own schema).
+    pub columns: &'static [&'static str],
+}
+
 /// Opens a lazy connection pool for `settings`.
 pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(settings.url.clone());
@@ -120,6 +144,10 @@ pub async fn migrate<M: MigratorTrait>(db: &DatabaseConnection) -> Result<(), Db
                 "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
             ))
             .await?;
+            txn.execute_unprepared(&format!(
+                "SET LOCAL lock_timeout = '{MIGRATION_LOCK_TIMEOUT}'"
+            ))
+            .await?;
             M::up(&txn, None).await?;
             txn.commit().await
         }
@@ -127,12 +155,97 @@ pub async fn migrate<M: MigratorTrait>(db: &DatabaseConnection) -> Result<(), Db
     }
 }
 
-/// Retries [`migrate`] until it succeeds, backing off up to 5 s; the
-/// service reports `NOT_SERVING` meanwhile.
-pub async fn migrate_until_ready<M: MigratorTrait>(db: &DatabaseConnection) {
+/// Builds `indexes` where missing. On PostgreSQL each is built
+/// concurrently (writes go on meanwhile), one replica at a time; an index a
+/// failed concurrent build left invalid is dropped and built again.
+pub async fn build_indexes(
+    db: &DatabaseConnection,
+    indexes: &[ConcurrentIndex],
+) -> Result<(), DbErr> {
+    if indexes.is_empty() {
+        return Ok(());
+    }
+    let create = |index: &ConcurrentIndex, how: &str| {
+        format!(
+            "CREATE INDEX {how}IF NOT EXISTS \"{}\" ON \"{}\" ({})",
+            index.name,
+            index.table,
+            index
+                .columns
+                .iter()
+                .map(|c| format!("\"{c}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        for index in indexes {
+            db.execute_unprepared(&create(index, "")).await?;
+        }
+        return Ok(());
+    }
+    // One session for the lock and the builds: a session advisory lock is
+    // held by its connection, and CONCURRENTLY cannot run in a transaction.
+    let pool = db.get_postgres_connection_pool();
+    let mut session = pool
+        .acquire()
+        .await
+        .map_err(|e| DbErr::Custom(format!("index builds: {e}")))?;
+    let run = |sql: String| sea_orm::sqlx::raw_sql(sea_orm::sqlx::AssertSqlSafe(sql));
+    let fail = |e: sea_orm::sqlx::Error| DbErr::Custom(format!("index builds: {e}"));
+    run(format!(
+        "SET statement_timeout = 0; SET lock_timeout = 0; SELECT pg_advisory_lock({INDEX_LOCK_KEY})"
+    ))
+    .execute(&mut *session)
+    .await
+    .map_err(fail)?;
+    let mut result = Ok(());
+    for index in indexes {
+        let built = async {
+            run(format!(
+                "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c \
+                 ON c.oid = i.indexrelid WHERE c.relname = '{}' AND NOT i.indisvalid) \
+                 THEN EXECUTE 'DROP INDEX \"{}\"'; END IF; END $$",
+                index.name, index.name
+            ))
+            .execute(&mut *session)
+            .await?;
+            run(create(index, "CONCURRENTLY "))
+                .execute(&mut *session)
+                .await
+        }
+        .await;
+        if let Err(error) = built {
+            result = Err(fail(error));
+            break;
+        }
+        tracing::info!(index = index.name, "index ready");
+    }
+    // Back to the pool with the session's own limits, lock released.
+    let reset = run(format!(
+        "SELECT pg_advisory_unlock({INDEX_LOCK_KEY}); RESET statement_timeout; RESET lock_timeout"
+    ))
+    .execute(&mut *session)
+    .await;
+    if reset.is_err() {
+        session.detach();
+    }
+    result
+}
+
+/// Retries [`migrate`] and then [`build_indexes`] until both succeed,
+/// backing off up to 5 s; the service reports `NOT_SERVING` meanwhile.
+pub async fn migrate_until_ready<M: MigratorTrait>(
+    db: &DatabaseConnection,
+    indexes: &[ConcurrentIndex],
+) {
     let mut delay = Duration::from_millis(100);
     loop {
-        match migrate::<M>(db).await {
+        let ready = match migrate::<M>(db).await {
+            Ok(()) => build_indexes(db, indexes).await,
+            Err(error) => Err(error),
+        };
+        match ready {
             Ok(()) => return,
             Err(error) => {
                 tracing::warn!(%error, retry_in_ms = delay.as_millis() as u64, "database not ready");

@@ -134,6 +134,9 @@ pub struct ServiceSpec {
     /// Who may call each of its RPCs (the `grpc_service!` table's
     /// `ACCESS`); outbox administration is for operators.
     pub access: &'static [AccessRule],
+    /// Indexes of large tables, built without blocking writes after the
+    /// migrations (see [`crate::db::ConcurrentIndex`]).
+    pub indexes: &'static [crate::db::ConcurrentIndex],
 }
 
 /// A started service: listening, migrating in the background, serving.
@@ -230,6 +233,7 @@ where
         outbox.clone(),
     );
     let rpc_meter = meter.clone();
+    let spec_indexes = spec.indexes;
     let context = ServiceContext {
         db: db.clone(),
         units: units.clone(),
@@ -252,7 +256,7 @@ where
         let shutdown = shutdown.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<JoinSet<()>>();
         let ready = async move {
-            crate::db::migrate_until_ready::<M>(&db).await;
+            crate::db::migrate_until_ready::<M>(&db, spec_indexes).await;
             let mut started = JoinSet::new();
             started.spawn(relay.run(shutdown.clone()));
             let pending = workers

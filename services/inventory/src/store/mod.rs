@@ -22,6 +22,19 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait};
 /// Inventory's migrations, platform tables first.
 pub struct Migrator;
 
+/// Indexes built without blocking writes once the migrations are done
+/// (the reservation table grows with every sale).
+pub const INDEXES: &[backorder_platform::db::ConcurrentIndex] = &[
+    // Replenishment reads a SKU's demand per day since a date
+    // (`queries::history::daily_demand`); the queue index leads with the
+    // SKU but then the state, so it would scan every reservation of it.
+    backorder_platform::db::ConcurrentIndex {
+        name: "reservation_demand_history",
+        table: "reservation",
+        columns: &["sku", "created_at"],
+    },
+];
+
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         let mut migrations = backorder_platform::store::migrations();
