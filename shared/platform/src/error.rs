@@ -271,6 +271,22 @@ impl From<DbErr> for ServiceError {
                         .to_owned(),
                     retry_after: Duration::from_millis(200),
                 },
+                // Text PostgreSQL cannot hold (a NUL character): the input
+                // is at fault, and the statement wrote nothing.
+                _ if sql_state(&error).as_deref() == Some(CHARACTER_NOT_IN_REPERTOIRE) => {
+                    Self::invalid(
+                        "request",
+                        "a text field holds a NUL character (U+0000), which cannot be \
+                         stored; remove it",
+                    )
+                }
+                // A number past what a column holds.
+                _ if sql_state(&error).as_deref() == Some(NUMERIC_VALUE_OUT_OF_RANGE) => {
+                    Self::invalid(
+                        "request",
+                        "a number is out of the range the database can store",
+                    )
+                }
                 DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::Unavailable {
                     reason: "DATABASE_UNAVAILABLE",
                     message: format!("database unavailable, retry: {error}"),
@@ -289,6 +305,10 @@ impl From<DbErr> for ServiceError {
 const QUERY_CANCELED: &str = "57014";
 /// PostgreSQL `lock_not_available`: `lock_timeout` (or `NOWAIT`).
 const LOCK_NOT_AVAILABLE: &str = "55P03";
+/// PostgreSQL `character_not_in_repertoire`: a NUL in text.
+const CHARACTER_NOT_IN_REPERTOIRE: &str = "22021";
+/// PostgreSQL `numeric_value_out_of_range`.
+const NUMERIC_VALUE_OUT_OF_RANGE: &str = "22003";
 
 /// The SQLSTATE of a database's refusal, when the error is one.
 fn sql_state(error: &DbErr) -> Option<String> {
