@@ -9,6 +9,7 @@ mod delays;
 mod drop_ship;
 mod fixtures;
 mod fulfilment;
+mod invariants;
 mod lifecycle;
 mod limits;
 mod line_changes;
