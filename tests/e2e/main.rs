@@ -7,6 +7,7 @@ mod charging;
 mod concurrency;
 mod delays;
 mod drop_ship;
+mod faults;
 mod fixtures;
 mod fulfilment;
 mod invariants;
