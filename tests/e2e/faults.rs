@@ -17,6 +17,7 @@ use backorder_proto::inventory::v1 as inv;
 use backorder_proto::notification::v1 as notif;
 use backorder_proto::order::v1 as ord;
 use backorder_proto::order::v1::order_service_client::OrderServiceClient;
+use backorder_proto::outbox::v1 as outbox;
 use backorder_proto::procurement::v1 as proc_;
 use backorder_proto::procurement::v1::procurement_service_client::ProcurementServiceClient;
 use backorder_tests::{SERVICES, Signal, Suite, SuiteOptions, eventually, rid, settles};
@@ -750,6 +751,33 @@ async fn check_books(suite: &Suite, accepted: &[String]) -> Result<String, Strin
         });
     }
     let purchase_orders = all_purchase_orders(suite).await?;
+    // Nothing a service had to tell another was given up.
+    for service in SERVICES {
+        let parked = suite
+            .outbox(service)
+            .await
+            .list_parked_messages(outbox::ListParkedMessagesRequest {
+                page_size: 100,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| format!("parked messages of {service}: {e}"))?
+            .into_inner()
+            .messages;
+        if !parked.is_empty() {
+            return Err(format!("{service} parked messages: {parked:#?}"));
+        }
+    }
+    let backlog = suite
+        .inventory()
+        .await
+        .list_backlog(inv::ListBacklogRequest {
+            page_size: 500,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| format!("backlog: {e}"))?
+        .into_inner();
 
     let mut summary = Vec::new();
     for sku in SKUS {
@@ -765,6 +793,29 @@ async fn check_books(suite: &Suite, accepted: &[String]) -> Result<String, Strin
             .ok_or_else(|| format!("{sku} has no stock level"))?;
         // Order lines and reservations agree; no unit idles while a line waits.
         check_sku(sku, &level, &books)?;
+        // The backlog's counts, kept beside the stock, agree with the lines.
+        let waiting_lines = books
+            .iter()
+            .flat_map(|b| &b.reservations)
+            .filter(|r| {
+                r.sku == sku
+                    && r.state == inv::ReservationState::Waiting as i32
+                    && r.waiting_quantity > 0
+            })
+            .count();
+        let entry = backlog.entries.iter().find(|e| e.sku == sku);
+        let counted = entry.map_or((0, 0), |e| (e.waiting_lines, e.waiting_units));
+        if counted
+            != (
+                i64::try_from(waiting_lines).unwrap_or(-1),
+                level.backordered,
+            )
+        {
+            return Err(format!(
+                "{sku}: the backlog counts {counted:?} (lines, units), the reservations {waiting_lines} lines and the stock {} units",
+                level.backordered
+            ));
+        }
 
         // Stock adds up: what procurement received and what the order
         // service shipped explain inventory's units on hand.
