@@ -3,10 +3,10 @@
 
 use backorder_proto::inventory::v1 as inv;
 use backorder_proto::order::v1 as ord;
-use backorder_proto::order::v1::LineStatus;
 use backorder_tests::{Suite, rid, settles};
 
 use crate::fixtures::*;
+use crate::invariants::{check_sku, read_orders};
 
 const SKU: &str = "RACE-1";
 const OPENING: i64 = 4;
@@ -14,63 +14,8 @@ const OPENING: i64 = 4;
 /// Every line of `orders`, as the order service and inventory see it.
 async fn books(suite: &Suite, orders: &[String]) -> Result<inv::StockLevel, String> {
     let level = stock(suite, SKU).await;
-    let mut reserved = 0;
-    let mut waiting = 0;
-    for id in orders {
-        let order = get_order(suite, id).await;
-        let reservations = suite
-            .inventory()
-            .await
-            .list_reservations(inv::ListReservationsRequest {
-                order_id: id.clone(),
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| format!("reservations of {id}: {e}"))?
-            .into_inner()
-            .reservations;
-        for line in &order.lines {
-            let reservation = reservations
-                .iter()
-                .find(|r| r.line_id == line.id)
-                .ok_or_else(|| format!("no reservation for line {}", line.id))?;
-            let status = LineStatus::try_from(line.status).map_err(|e| e.to_string())?;
-            let state =
-                inv::ReservationState::try_from(reservation.state).map_err(|e| e.to_string())?;
-            let agree = matches!(
-                (status, state),
-                (LineStatus::Cancelled, inv::ReservationState::Released)
-                    | (LineStatus::Ready, inv::ReservationState::Allocated)
-                    | (LineStatus::Backordered, inv::ReservationState::Waiting)
-                    | (LineStatus::Shipped, inv::ReservationState::Issued)
-            );
-            if !agree {
-                return Err(format!("line {} is {status:?} but {state:?}", line.id));
-            }
-            if matches!(
-                state,
-                inv::ReservationState::Allocated | inv::ReservationState::Waiting
-            ) {
-                if reservation.reserved_quantity + reservation.waiting_quantity != line.quantity {
-                    return Err(format!("line {} splits wrongly: {reservation:?}", line.id));
-                }
-                reserved += reservation.reserved_quantity;
-                waiting += reservation.waiting_quantity;
-            }
-        }
-    }
-    if (level.reserved, level.backordered) != (reserved, waiting) {
-        return Err(format!(
-            "stock says {} reserved and {} waiting, the open lines {reserved} and {waiting}",
-            level.reserved, level.backordered
-        ));
-    }
-    if level.available != level.on_hand - level.reserved {
-        return Err(format!("available does not add up: {level:?}"));
-    }
-    if level.available > 0 && level.backordered > 0 {
-        return Err(format!("units idle while lines wait: {level:?}"));
-    }
+    let books = read_orders(suite, orders).await?;
+    check_sku(SKU, &level, &books)?;
     Ok(level)
 }
 

@@ -67,6 +67,10 @@ pub struct SuiteOptions {
     /// Mutual TLS between the services and per-RPC callers, with
     /// credentials made for the run (see [`pki`]).
     pub secure: bool,
+    /// Processes per service (0 counts as 1), all on the service's one
+    /// database, each on its own port; every process's peers are replica 0
+    /// of each service. Only with `processes`.
+    pub replicas: usize,
 }
 
 impl SuiteOptions {
@@ -109,8 +113,10 @@ impl Service {
 pub struct Suite {
     /// The suite's own directory: SQLite files, notification sinks, logs.
     pub dir: PathBuf,
-    services: BTreeMap<&'static str, Service>,
-    channels: BTreeMap<&'static str, Channel>,
+    /// The replicas of every service; replica 0 is the one clients get by
+    /// default and every service's peer.
+    services: BTreeMap<&'static str, Vec<Service>>,
+    channels: BTreeMap<&'static str, Vec<Channel>>,
     databases: Databases,
     pki: Option<Pki>,
 }
@@ -127,6 +133,10 @@ impl Suite {
         assert!(
             options.processes || options.env.is_empty(),
             "environment is for service processes: set `processes`, or use `settings`"
+        );
+        assert!(
+            options.processes || options.replicas <= 1,
+            "replicas are service processes: set `processes`"
         );
         let run = format!(
             "{}_{}_{}",
@@ -161,18 +171,21 @@ impl Suite {
                     pki.as_ref(),
                 );
                 let started = InProcessService::start(service, listener, settings).await;
-                services.insert(service, Service::InProcess(started));
+                services.insert(service, vec![Service::InProcess(started)]);
             }
             services
         };
         let channels = services
             .iter()
-            .map(|(name, service)| {
-                let channel = match &pki {
-                    Some(pki) => pki.channel(service.port(), &Credentials::None),
-                    None => client_channel(service.port()),
-                };
-                (*name, channel)
+            .map(|(name, replicas)| {
+                let channels = replicas
+                    .iter()
+                    .map(|service| match &pki {
+                        Some(pki) => pki.channel(service.port(), &Credentials::None),
+                        None => client_channel(service.port()),
+                    })
+                    .collect();
+                (*name, channels)
             })
             .collect();
         let suite = Self {
@@ -183,14 +196,41 @@ impl Suite {
             pki,
         };
         for service in SERVICES {
-            suite.wait_serving(service).await;
+            for replica in 0..suite.replica_count() {
+                suite.wait_serving_at(service, replica).await;
+            }
         }
         suite
     }
 
     /// The port `name` listens on.
     pub fn port(&self, name: &str) -> u16 {
-        self.services[name].port()
+        self.port_at(name, 0)
+    }
+
+    /// How many processes run each service (1 unless
+    /// [`SuiteOptions::replicas`] asked for more).
+    pub fn replica_count(&self) -> usize {
+        self.services.values().map(Vec::len).min().unwrap_or(1)
+    }
+
+    /// The port replica `replica` of `name` listens on.
+    pub fn port_at(&self, name: &str, replica: usize) -> u16 {
+        self.replica(name, replica).port()
+    }
+
+    fn replica(&self, name: &str, replica: usize) -> &Service {
+        self.services
+            .get(name)
+            .and_then(|replicas| replicas.get(replica))
+            .unwrap_or_else(|| panic!("no replica {replica} of {name}"))
+    }
+
+    fn replica_mut(&mut self, name: &str, replica: usize) -> &mut Service {
+        self.services
+            .get_mut(name)
+            .and_then(|replicas| replicas.get_mut(replica))
+            .unwrap_or_else(|| panic!("no replica {replica} of {name}"))
     }
 
     /// The address of `name` for clients.
@@ -209,14 +249,29 @@ impl Suite {
     }
 
     fn channel(&self, name: &str) -> Channel {
-        self.channels[name].clone()
+        self.channel_at(name, 0)
+    }
+
+    /// A channel to replica `replica` of `name`; calls on it have the same
+    /// deadline as every client's.
+    pub fn channel_at(&self, name: &str, replica: usize) -> Channel {
+        self.channels
+            .get(name)
+            .and_then(|channels| channels.get(replica))
+            .unwrap_or_else(|| panic!("no replica {replica} of {name}"))
+            .clone()
     }
 
     /// Waits until `name` reports SERVING.
     pub async fn wait_serving(&self, name: &str) {
+        self.wait_serving_at(name, 0).await;
+    }
+
+    /// Waits until replica `replica` of `name` reports SERVING.
+    pub async fn wait_serving_at(&self, name: &str, replica: usize) {
         let deadline = Instant::now() + START_DEADLINE;
         loop {
-            let mut health = HealthClient::new(self.channel(name));
+            let mut health = HealthClient::new(self.channel_at(name, replica));
             let status = health
                 .check(HealthCheckRequest {
                     service: String::new(),
@@ -226,15 +281,15 @@ impl Suite {
             if status.is_ok_and(|s| s == ServingStatus::Serving as i32) {
                 return;
             }
-            if let Some(Service::InProcess(service)) = self.services.get(name)
+            if let Service::InProcess(service) = self.replica(name, replica)
                 && let Some(failure) = service.failure()
             {
                 panic!("{name} stopped: {failure}");
             }
             assert!(
                 Instant::now() < deadline,
-                "{name} did not become SERVING; {}",
-                self.log(name)
+                "{name} (replica {replica}) did not become SERVING; {}",
+                self.log_at(name, replica)
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -243,7 +298,12 @@ impl Suite {
     /// A service process's log so far; in-process services log to the
     /// test's output when `TEST_LOG` is set (e.g. `TEST_LOG=info`).
     pub fn log(&self, name: &str) -> String {
-        match &self.services[name] {
+        self.log_at(name, 0)
+    }
+
+    /// Like [`Suite::log`], of replica `replica`.
+    pub fn log_at(&self, name: &str, replica: usize) -> String {
+        match self.replica(name, replica) {
             Service::Process(p) => format!("log:\n{}", p.log()),
             Service::InProcess(_) => "run with TEST_LOG=info to see its log".into(),
         }
@@ -252,7 +312,7 @@ impl Suite {
     /// Stops a service (its shutdown, or SIGTERM for a process) and waits
     /// until it has stopped.
     pub async fn stop(&mut self, name: &str) {
-        match self.services.get_mut(name).expect("known service") {
+        match self.replica_mut(name, 0) {
             Service::InProcess(s) => s.stop().await,
             Service::Process(p) => {
                 p.signal(Signal::Term);
@@ -263,7 +323,12 @@ impl Suite {
 
     /// Sends a signal to a service process without waiting.
     pub fn signal(&mut self, name: &str, signal: process::Signal) {
-        match self.services.get_mut(name).expect("known service") {
+        self.signal_replica(name, 0, signal);
+    }
+
+    /// Sends a signal to replica `replica` of a service without waiting.
+    pub fn signal_replica(&mut self, name: &str, replica: usize, signal: process::Signal) {
+        match self.replica_mut(name, replica) {
             Service::Process(p) => p.signal(signal),
             Service::InProcess(_) => panic!("signals need `SuiteOptions::processes`"),
         }
@@ -271,7 +336,7 @@ impl Suite {
 
     /// The process id of a service started as a process.
     pub fn pid(&self, name: &str) -> Option<u32> {
-        match self.services.get(name).expect("known service") {
+        match self.replica(name, 0) {
             Service::Process(p) => p.pid(),
             Service::InProcess(_) => None,
         }
@@ -279,7 +344,12 @@ impl Suite {
 
     /// Whether a service process is still running.
     pub fn is_running(&mut self, name: &str) -> bool {
-        match self.services.get_mut(name).expect("known service") {
+        self.is_replica_running(name, 0)
+    }
+
+    /// Whether replica `replica` of a service is still running.
+    pub fn is_replica_running(&mut self, name: &str, replica: usize) -> bool {
+        match self.replica_mut(name, replica) {
             Service::Process(p) => p.is_running(),
             Service::InProcess(s) => s.is_running(),
         }
@@ -288,11 +358,18 @@ impl Suite {
     /// Starts a stopped service again on the same port and database, and
     /// waits until it is SERVING.
     pub async fn restart(&mut self, name: &str) {
-        match self.services.get_mut(name).expect("known service") {
+        self.restart_replica(name, 0).await;
+    }
+
+    /// Starts replica `replica` of a service again (killing what is left of
+    /// it first) on the same port and database, and waits until it is
+    /// SERVING.
+    pub async fn restart_replica(&mut self, name: &str, replica: usize) {
+        match self.replica_mut(name, replica) {
             Service::InProcess(s) => s.restart().await,
             Service::Process(p) => p.restart(),
         }
-        self.wait_serving(name).await;
+        self.wait_serving_at(name, replica).await;
     }
 
     pub async fn inventory(&self) -> InventoryServiceClient<Channel> {
@@ -309,6 +386,26 @@ impl Suite {
 
     pub async fn notification(&self) -> NotificationServiceClient<Channel> {
         NotificationServiceClient::new(self.channel("notification"))
+    }
+
+    /// The inventory client of replica `replica`.
+    pub fn inventory_at(&self, replica: usize) -> InventoryServiceClient<Channel> {
+        InventoryServiceClient::new(self.channel_at("inventory", replica))
+    }
+
+    /// The order client of replica `replica`.
+    pub fn order_at(&self, replica: usize) -> OrderServiceClient<Channel> {
+        OrderServiceClient::new(self.channel_at("order", replica))
+    }
+
+    /// The procurement client of replica `replica`.
+    pub fn procurement_at(&self, replica: usize) -> ProcurementServiceClient<Channel> {
+        ProcurementServiceClient::new(self.channel_at("procurement", replica))
+    }
+
+    /// The notification client of replica `replica`.
+    pub fn notification_at(&self, replica: usize) -> NotificationServiceClient<Channel> {
+        NotificationServiceClient::new(self.channel_at("notification", replica))
     }
 
     /// The operator's outbox service of `name`.
@@ -347,7 +444,7 @@ impl Suite {
 
 impl Drop for Suite {
     fn drop(&mut self) {
-        for service in self.services.values_mut() {
+        for service in self.services.values_mut().flatten() {
             match service {
                 // The tasks end with the test's runtime; stopping first lets
                 // them finish what they are doing in an orderly way.
@@ -357,7 +454,7 @@ impl Drop for Suite {
         }
         // One deadline for all: they drain at the same time.
         let deadline = Instant::now() + Duration::from_secs(15);
-        for service in self.services.values_mut() {
+        for service in self.services.values_mut().flatten() {
             if let Service::Process(p) = service {
                 p.wait_stopped_blocking(deadline);
             }
@@ -396,29 +493,60 @@ async fn start_processes(
     databases: &Databases,
     options: &SuiteOptions,
     pki: Option<&Pki>,
-) -> BTreeMap<&'static str, Service> {
+) -> BTreeMap<&'static str, Vec<Service>> {
     const ATTEMPTS: u32 = 3;
+    let replicas = options.replicas.max(1);
     let mut attempt = 1;
     loop {
-        let ports = ports_of(&bind_listeners());
-        let mut processes: BTreeMap<&'static str, ServiceProcess> = BTreeMap::new();
+        // Every port at once, so no two replicas get the same one.
+        let listeners: Vec<_> = (0..replicas).map(|_| bind_listeners()).collect();
+        let ports: Vec<_> = listeners.iter().map(ports_of).collect();
+        drop(listeners);
+        let mut processes: BTreeMap<&'static str, Vec<ServiceProcess>> = BTreeMap::new();
         for service in SERVICES {
-            let settings =
-                suite_settings(service, &ports, databases.url(service), dir, options, pki);
-            let log = dir.join(format!("{service}.log"));
-            processes.insert(
+            // Every replica's peers are replica 0 of each service.
+            let mut settings = suite_settings(
                 service,
-                ServiceProcess::start(service, ports[service], &settings, &options.env, log),
+                &ports[0],
+                databases.url(service),
+                dir,
+                options,
+                pki,
             );
+            for (replica, replica_ports) in ports.iter().enumerate() {
+                let log = if replica == 0 {
+                    dir.join(format!("{service}.log"))
+                } else {
+                    let port = replica_ports[service].to_string();
+                    for (key, value) in &mut settings {
+                        if key == "server.port" {
+                            value.clone_from(&port);
+                        }
+                    }
+                    dir.join(format!("{service}-{replica}.log"))
+                };
+                processes
+                    .entry(service)
+                    .or_default()
+                    .push(ServiceProcess::start(
+                        service,
+                        replica_ports[service],
+                        &settings,
+                        &options.env,
+                        log,
+                    ));
+            }
         }
         let lost_port = wait_until_listening(&mut processes).await;
         if !lost_port || attempt == ATTEMPTS {
             return processes
                 .into_iter()
-                .map(|(name, p)| (name, Service::Process(p)))
+                .map(|(name, replicas)| {
+                    (name, replicas.into_iter().map(Service::Process).collect())
+                })
                 .collect();
         }
-        for process in processes.values_mut() {
+        for process in processes.values_mut().flatten() {
             process.signal(Signal::Kill);
             process.wait_stopped(START_DEADLINE).await;
         }
@@ -428,9 +556,9 @@ async fn start_processes(
 
 /// Waits until every process accepts connections; true if one exited
 /// because its port was taken meanwhile.
-async fn wait_until_listening(processes: &mut BTreeMap<&'static str, ServiceProcess>) -> bool {
+async fn wait_until_listening(processes: &mut BTreeMap<&'static str, Vec<ServiceProcess>>) -> bool {
     let deadline = Instant::now() + START_DEADLINE;
-    for process in processes.values_mut() {
+    for process in processes.values_mut().flatten() {
         let address = std::net::SocketAddr::from(([127, 0, 0, 1], process.port));
         while tokio::net::TcpStream::connect(address).await.is_err() {
             if process.exited() {
