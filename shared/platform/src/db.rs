@@ -193,12 +193,24 @@ pub async fn build_indexes(
         .map_err(|e| DbErr::Custom(format!("index builds: {e}")))?;
     let run = |sql: String| sea_orm::sqlx::raw_sql(sea_orm::sqlx::AssertSqlSafe(sql));
     let fail = |e: sea_orm::sqlx::Error| DbErr::Custom(format!("index builds: {e}"));
-    run(format!(
-        "SET statement_timeout = 0; SET lock_timeout = 0; SELECT pg_advisory_lock({INDEX_LOCK_KEY})"
-    ))
-    .execute(&mut *session)
-    .await
-    .map_err(fail)?;
+    run("SET statement_timeout = 0; SET lock_timeout = 0".to_owned())
+        .execute(&mut *session)
+        .await
+        .map_err(fail)?;
+    // Polled, not waited for: a concurrent build waits for every open
+    // transaction, a session blocked in pg_advisory_lock included, so two
+    // replicas waiting on each other that way would deadlock.
+    loop {
+        let locked: bool = sea_orm::sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(INDEX_LOCK_KEY)
+            .fetch_one(&mut *session)
+            .await
+            .map_err(fail)?;
+        if locked {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     let mut result = Ok(());
     for index in indexes {
         let built = async {
