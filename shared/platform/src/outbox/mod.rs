@@ -23,6 +23,7 @@ use crate::telemetry::current_traceparent;
 use crate::time::now_ms;
 
 pub use admin::OutboxAdmin;
+pub use codec::RawCodec;
 pub use lag::{Lag, lag, register_gauges};
 pub use policy::{Disposition, PARKED, disposition};
 pub use relay::Relay;
